@@ -1,0 +1,1 @@
+"""fedcrm federation (built by later issues)."""

@@ -1,0 +1,1 @@
+"""One fedcrm CRM node: data model, services, REST API, CLI."""

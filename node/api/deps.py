@@ -1,0 +1,109 @@
+"""Request-scoped dependencies: the unit of work, the caller, and permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from node.auth.permissions import AREA_SCOPED_ROLES, ROLE_PERMISSIONS, Perm
+from node.auth.service import user_for_token
+from node.db.unit_of_work import Database
+from node.errors import AuthenticationFailed, PermissionDenied
+from node.users.models import Role, User
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def writes_on_read(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a GET endpoint that writes (an audit row), so it gets a write transaction."""
+    endpoint.fedcrm_writes = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _wants_write(request: Request) -> bool:
+    route = request.scope.get("route")
+    marked = getattr(getattr(route, "endpoint", None), "fedcrm_writes", False)
+    return marked or request.method not in SAFE_METHODS
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's one transaction: committed after the endpoint returns, before the
+    response is sent (scope="function"), rolled back on any error."""
+    db: Database = request.app.state.db
+    session = db.session(write=_wants_write(request))
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@dataclass
+class Viewer:
+    """Who is asking, with what rights, from where."""
+
+    user: User
+    node_code: str
+    ip: str | None
+    perms: frozenset[Perm] = field(default_factory=frozenset)
+    token: str | None = None
+
+    def can(self, perm: Perm) -> bool:
+        return perm in self.perms
+
+    @property
+    def area(self) -> str | None:
+        """The service area this viewer's reads are limited to, if any."""
+        if Role(self.user.role) in AREA_SCOPED_ROLES:
+            return self.user.service_area
+        return None
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthenticationFailed("missing bearer token: log in at POST /api/v1/auth/login")
+    return token.strip()
+
+
+def current_viewer(request: Request, session: SessionDep) -> Viewer:
+    token = _bearer(request)
+    user = user_for_token(session, token)
+    if user is None:
+        raise AuthenticationFailed("token is invalid, expired or revoked: log in again")
+    return Viewer(
+        user=user,
+        node_code=session.info["node_code"],
+        ip=client_ip(request),
+        perms=ROLE_PERMISSIONS[Role(user.role)],
+        token=token,
+    )
+
+
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
+def require(perm: Perm) -> Callable[[Viewer], Viewer]:
+    """A dependency that lets the request through only with `perm`."""
+
+    def _check(viewer: ViewerDep) -> Viewer:
+        if not viewer.can(perm):
+            raise PermissionDenied(f"role {viewer.user.role} may not do this (needs {perm.value})")
+        return viewer
+
+    return _check

@@ -1,0 +1,1 @@
+"""The fedcrm command line (Typer): the composition root for command-line work."""

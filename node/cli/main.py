@@ -1,0 +1,33 @@
+"""`fedcrm`: the console entry point."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from node.cli.data_commands import export_command, import_command
+from node.cli.node_commands import db_app, init, serve
+from node.cli.user_commands import user_app
+
+app = typer.Typer(
+    help="fedcrm: a federated CRM node (city, province or HQ).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(init)
+app.command()(serve)
+app.command("import")(import_command)
+app.command("export")(export_command)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+@app.callback()
+def _configure_logging(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,78 @@
+"""Contracts with customers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from pydantic import Field
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from node.api.deps import Viewer
+from node.auth.permissions import Perm
+from node.contracts.models import Contract, ContractStatus
+from node.crud.references import live_row
+from node.crud.resource import Resource
+from node.crud.schemas import ReplicatedRead, StrictInput, partial
+from node.customers.models import Customer
+from node.customers.scoping import scope_to_customer_area
+from node.db.counters import allocate
+from node.errors import Conflict, invalid
+
+
+class ContractIn(StrictInput):
+    customer_id: uuid.UUID
+    contract_no: str | None = Field(None, min_length=1, max_length=40)
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    signed_at: date | None = None
+    starts_at: date
+    ends_at: date | None = None
+    status: ContractStatus = ContractStatus.active
+
+
+class ContractOut(ReplicatedRead):
+    customer_id: uuid.UUID
+    contract_no: str
+    amount: Decimal
+    signed_at: date | None
+    starts_at: date
+    ends_at: date | None
+    status: str
+
+
+class ContractResource(Resource[Contract]):
+    path = "contracts"
+    entity = "contract"
+    model = Contract
+    create_schema = ContractIn
+    update_schema = partial(ContractIn, "ContractPatch")
+    read_schema = ContractOut
+    read_perm = Perm.contracts_read
+    write_perm = Perm.contracts_write
+    filter_fields: ClassVar[dict[str, Any]] = {
+        "customer_id": uuid.UUID,
+        "status": ContractStatus,
+        "contract_no": str,
+    }
+    order_fields = ("created_at", "updated_at", "starts_at", "amount")
+
+    def scope(self, stmt: Select, viewer: Viewer) -> Select:
+        return scope_to_customer_area(stmt, Contract.customer_id, viewer)
+
+    def check_values(
+        self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Contract | None
+    ) -> dict[str, Any]:
+        live_row(session, Customer, values["customer_id"], "customer_id")
+        if values["ends_at"] is not None and values["ends_at"] < values["starts_at"]:
+            raise invalid("ends_at", "is before starts_at")
+        if not values["contract_no"]:
+            values["contract_no"] = f"{viewer.node_code}-C{allocate(session, 'contract_no'):08d}"
+        stmt = select(Contract.id).where(Contract.contract_no == values["contract_no"])
+        if existing is not None:
+            stmt = stmt.where(Contract.id != existing.id)
+        if session.execute(stmt).first():
+            raise Conflict(f"contract number {values['contract_no']!r} already exists")
+        return values

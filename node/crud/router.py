@@ -1,0 +1,88 @@
+"""Build the standard REST routes of a Resource: list, get, create, patch, delete."""
+
+# No `from __future__ import annotations`: FastAPI reads these annotations at runtime,
+# and they refer to the schemas of the resource being built.
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from node.api.deps import SessionDep, Viewer, require, writes_on_read
+from node.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from node.crud.resource import Resource
+
+
+def list_query_model(resource: Resource) -> type[BaseModel]:
+    """The query parameters of the list route; unknown parameters are refused (422)."""
+    fields: dict[str, Any] = {
+        "limit": (int, Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)),
+        "cursor": (str | None, None),
+        "order_by": (str | None, Field(None, description=f"one of {resource.order_fields}")),
+    }
+    for name, annotation in resource.filter_fields.items():
+        fields[name] = (annotation | None, None)
+    return create_model(
+        f"{resource.path.title().replace('-', '')}ListQuery",
+        __config__=ConfigDict(extra="forbid"),
+        **fields,
+    )
+
+
+def page_model(resource: Resource) -> type[BaseModel]:
+    return create_model(
+        f"{resource.read_schema.__name__}Page",
+        data=(list[resource.read_schema], ...),
+        next_cursor=(str | None, None),
+    )
+
+
+def crud_router(resource: Resource, *, writable: bool = True) -> APIRouter:
+    router = APIRouter(prefix=f"/api/v1/{resource.path}", tags=[resource.path])
+    Query_ = list_query_model(resource)
+    Create = resource.create_schema
+    Update = resource.update_schema
+    Read = resource.read_schema
+    reader = Annotated[Viewer, Depends(require(resource.read_perm))]
+    writer = Annotated[Viewer, Depends(require(resource.write_perm))]
+    controls = {"limit", "cursor", "order_by"}
+
+    @router.get("", response_model=page_model(resource), summary=f"List {resource.path}")
+    def list_rows(query: Annotated[Query_, Query()], viewer: reader, session: SessionDep):
+        params = query.model_dump()
+        filters = {k: v for k, v in params.items() if k not in controls}
+        page = resource.list(
+            session, viewer, filters, params["limit"], params["cursor"], params["order_by"]
+        )
+        return {"data": page.data, "next_cursor": page.next_cursor}
+
+    @router.get(
+        "/{item_id}",
+        response_model=resource.detail_schema or Read,
+        summary=f"Get one {resource.entity}",
+    )
+    def get_row(item_id: uuid.UUID, viewer: reader, session: SessionDep):
+        return resource.detail(session, viewer, resource.get(session, viewer, item_id))
+
+    if resource.detail_writes:
+        writes_on_read(get_row)
+
+    if not writable:
+        return router
+
+    @router.post("", response_model=Read, status_code=201, summary=f"Create a {resource.entity}")
+    def create_row(body: Create, viewer: writer, session: SessionDep):
+        row = resource.create(session, viewer, body)
+        return resource.present(row, viewer, detail=True)
+
+    @router.patch("/{item_id}", response_model=Read, summary=f"Change a {resource.entity}")
+    def update_row(item_id: uuid.UUID, body: Update, viewer: writer, session: SessionDep):
+        row = resource.update(session, viewer, item_id, body)
+        return resource.present(row, viewer, detail=True)
+
+    @router.delete("/{item_id}", status_code=204, summary=f"Delete (tombstone) a {resource.entity}")
+    def delete_row(item_id: uuid.UUID, viewer: writer, session: SessionDep):
+        resource.delete(session, viewer, item_id)
+        return Response(status_code=204)
+
+    return router

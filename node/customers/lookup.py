@@ -1,0 +1,125 @@
+"""Customer look-up by what an agent types: phone, its last digits, ID number,
+customer number, a Chinese name or address fragment, or pinyin.
+
+Each kind uses an index (PERF_NOTES.md): b-trees for exact numbers, an expression
+index for the last four phone digits, FTS5 bigram phrases on SQLite and a GIN index
+over the same terms on PostgreSQL for text. Results come newest change first, paged
+by seq.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Select, String, and_, column, func, literal, or_, table
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from node.customers.models import Customer
+from node.customers.search_terms import fragment_terms
+
+CUSTOMER_NO = re.compile(r"^\d{6}-\d{8}$")
+RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
+USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+DIGITS = re.compile(r"^\d{4,12}$")
+PINYIN = re.compile(r"^[a-z]{2,40}$")
+_SEPARATORS = re.compile(r"[\s\-()（）]+")
+
+customer_fts = table("customer_fts", column("rowid"), column("terms"))
+
+
+class QueryKind(StrEnum):
+    customer_no = "customer_no"
+    id_number = "id_number"
+    phone = "phone"
+    phone_tail = "phone_tail"
+    pinyin = "pinyin"
+    text = "text"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    kind: QueryKind
+    value: str
+
+
+def classify(q: str) -> Lookup:
+    """Decide what the agent typed."""
+    raw = q.strip()
+    compact = _SEPARATORS.sub("", raw)
+    upper = compact.upper()
+    if CUSTOMER_NO.match(raw):
+        return Lookup(QueryKind.customer_no, raw)
+    if RESIDENT_ID.match(upper) or (USCC.match(upper) and not upper.isdigit()):
+        return Lookup(QueryKind.id_number, upper)
+    if DIGITS.match(compact):
+        full = (compact.startswith("1") and len(compact) == 11) or (
+            compact.startswith("0") and len(compact) >= 10
+        )
+        return Lookup(QueryKind.phone if full else QueryKind.phone_tail, compact)
+    if PINYIN.match(compact.lower()):
+        return Lookup(QueryKind.pinyin, compact.lower())
+    return Lookup(QueryKind.text, raw)
+
+
+def _phone_tail(digits: str):  # type: ignore[no-untyped-def]
+    tail = func.substr(Customer.phone, func.length(Customer.phone) - 3)
+    cond = tail == digits[-4:]
+    if len(digits) > 4:
+        cond = and_(cond, Customer.phone.like("%" + digits))
+    return cond
+
+
+def _text_recheck(fragment: str):  # type: ignore[no-untyped-def]
+    # Bigram phrases can also match across the end of one field and the start of the
+    # next; the LIKE recheck on the few candidate rows removes those.
+    pattern = f"%{fragment}%"
+    return or_(
+        Customer.name.like(pattern),
+        Customer.home_address.like(pattern),
+        Customer.company_address.like(pattern),
+    )
+
+
+def _fts_phrase(terms: list[str], prefix: bool) -> str:
+    quoted = " ".join(t.replace('"', "") for t in terms)
+    return f'"{quoted}"' + ("*" if prefix else "")
+
+
+def apply_lookup(stmt: Select, lookup: Lookup, dialect: str, after_seq: int | None) -> Select:
+    """Restrict `stmt` (a select of Customer) to `lookup`, newest first, after a cursor."""
+    if after_seq is not None:
+        stmt = stmt.where(Customer.seq < after_seq)
+    kind, value = lookup.kind, lookup.value
+    if kind is QueryKind.customer_no:
+        stmt = stmt.where(Customer.customer_no == value)
+    elif kind is QueryKind.id_number:
+        stmt = stmt.where(Customer.id_number == value)
+    elif kind is QueryKind.phone:
+        stmt = stmt.where(Customer.phone == value)
+    elif kind is QueryKind.phone_tail:
+        stmt = stmt.where(_phone_tail(value))
+    else:
+        return _apply_terms(stmt, lookup, dialect)
+    return stmt.order_by(Customer.seq.desc())
+
+
+def _apply_terms(stmt: Select, lookup: Lookup, dialect: str) -> Select:
+    is_pinyin = lookup.kind is QueryKind.pinyin
+    terms = [lookup.value] if is_pinyin else fragment_terms(lookup.value)
+    if not terms:
+        return stmt.where(literal(False))
+    if dialect == "sqlite":
+        match = _fts_phrase(terms, prefix=is_pinyin)
+        stmt = stmt.join(customer_fts, customer_fts.c.rowid == Customer.seq).where(
+            customer_fts.c.terms.op("MATCH")(match)
+        )
+        order = customer_fts.c.rowid.desc()
+    else:
+        term_array = func.string_to_array(Customer.search_terms, " ", type_=ARRAY(String))
+        stmt = stmt.where(term_array.op("@>")(literal(terms, ARRAY(String))))
+        order = Customer.seq.desc()
+    if not is_pinyin and len(lookup.value.strip()) > 2:
+        stmt = stmt.where(_text_recheck(lookup.value.strip()))
+    return stmt.order_by(order)

@@ -1,0 +1,171 @@
+"""Customers over HTTP: CRUD, look-up by `q`, masking, and the 360 view."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from node.api.deps import Viewer
+from node.audit.service import record
+from node.auth.permissions import Perm
+from node.crud.references import dictionary_entry, live_row
+from node.crud.resource import Page, Resource
+from node.crud.schemas import partial
+from node.customers.lookup import apply_lookup, classify
+from node.customers.models import Customer
+from node.customers.schemas import CustomerDetail, CustomerIn, CustomerOut
+from node.customers.search_terms import customer_search_terms
+from node.customers.summary import customer_360
+from node.db.counters import allocate
+from node.db.types import utcnow
+from node.dictionaries.models import DictionaryKind
+from node.errors import Conflict, invalid
+from node.privacy.masking import mask_email, mask_id_number, mask_phone
+from node.users.models import User
+
+
+def next_customer_no(session: Session, count: int = 1) -> list[str]:
+    """Readable per-node numbers people quote on the phone: 430100-00000123."""
+    first = allocate(session, "customer_no", count)
+    code = session.info["node_code"]
+    return [f"{code}-{n:08d}" for n in range(first, first + count)]
+
+
+def mask_customer(data: dict[str, Any]) -> dict[str, Any]:
+    data["phone"] = mask_phone(data.get("phone"))
+    data["id_number"] = mask_id_number(data.get("id_number"))
+    data["email"] = mask_email(data.get("email"))
+    return data
+
+
+class CustomerResource(Resource[Customer]):
+    path = "customers"
+    entity = "customer"
+    model = Customer
+    create_schema = CustomerIn
+    update_schema = partial(CustomerIn, "CustomerPatch")
+    read_schema = CustomerOut
+    detail_schema = CustomerDetail
+    read_perm = Perm.customers_read
+    write_perm = Perm.customers_write
+    detail_writes = True
+    filter_fields: ClassVar[dict[str, Any]] = {
+        "q": str,
+        "status": str,
+        "grade": str,
+        "category": str,
+        "type": str,
+        "service_area": str,
+        "is_key_account": bool,
+        "origin": str,
+    }
+    order_fields = ("created_at", "updated_at", "joined_at", "customer_no", "name", "seq")
+
+    def scope(self, stmt: Select, viewer: Viewer) -> Select:
+        if viewer.area:
+            stmt = stmt.where(Customer.service_area == viewer.area)
+        return stmt
+
+    def list(
+        self,
+        session: Session,
+        viewer: Viewer,
+        filters: dict[str, Any],
+        limit: int = 50,
+        cursor: str | None = None,
+        order_by: str | None = None,
+    ) -> Page:
+        q = filters.pop("q", None)
+        if q is None or not q.strip():
+            return super().list(session, viewer, filters, limit, cursor, order_by)
+        if order_by not in (None, "-seq"):
+            raise invalid("order_by", "a look-up (q) returns the most recently changed first")
+        return self.lookup(session, viewer, q, filters, limit, cursor)
+
+    def lookup(
+        self,
+        session: Session,
+        viewer: Viewer,
+        q: str,
+        filters: dict[str, Any],
+        limit: int,
+        cursor: str | None,
+    ) -> Page:
+        after = _seq_cursor(cursor)
+        stmt = self.base_query(viewer)
+        for name, value in filters.items():
+            if value is not None:
+                stmt = stmt.where(getattr(Customer, name) == value)
+        stmt = apply_lookup(stmt, classify(q), session.bind.dialect.name, after)  # type: ignore[union-attr]
+        rows = list(session.execute(stmt.limit(limit + 1)).scalars())
+        next_cursor = str(rows[limit - 1].seq) if len(rows) > limit else None
+        return Page([self.present(r, viewer, detail=False) for r in rows[:limit]], next_cursor)
+
+    def check_values(
+        self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Customer | None
+    ) -> dict[str, Any]:
+        dictionary_entry(session, DictionaryKind.customer_status, values["status"], "status")
+        dictionary_entry(session, DictionaryKind.customer_grade, values["grade"], "grade")
+        dictionary_entry(session, DictionaryKind.customer_category, values["category"], "category")
+        dictionary_entry(
+            session, DictionaryKind.service_area, values["service_area"], "service_area"
+        )
+        live_row(session, User, values["account_manager_id"], "account_manager_id")
+        _check_unique_id_number(session, values.get("id_number"), existing)
+        if existing is None:
+            values["customer_no"] = next_customer_no(session)[0]
+            values["joined_at"] = values["joined_at"] or utcnow()
+        elif values["joined_at"] is None:
+            values["joined_at"] = existing.joined_at
+        values["search_terms"] = customer_search_terms(
+            values["name"], values["home_address"], values["company_address"]
+        )
+        return values
+
+    def present(self, row: Customer, viewer: Viewer, detail: bool) -> dict[str, Any]:
+        data = CustomerOut.model_validate(row).model_dump(mode="json")
+        if not (detail and viewer.can(Perm.pii)):
+            mask_customer(data)
+        return data
+
+    def detail(self, session: Session, viewer: Viewer, row: Customer) -> dict[str, Any]:
+        data = self.present(row, viewer, detail=True)
+        if viewer.can(Perm.pii) and (row.id_number or row.phone):
+            record(
+                session,
+                "pii.read",
+                actor_id=viewer.user.id,
+                actor=viewer.user.username,
+                entity="customer",
+                entity_id=row.id,
+                ip=viewer.ip,
+                detail={"fields": ["id_number", "phone"]},
+            )
+        return data | customer_360(session, viewer, row)
+
+
+def _seq_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    if not cursor.isdigit():
+        raise invalid("cursor", "is not a cursor this API issued")
+    return int(cursor)
+
+
+def _check_unique_id_number(
+    session: Session, id_number: str | None, existing: Customer | None
+) -> None:
+    if not id_number:
+        return
+    stmt = select(Customer.customer_no).where(
+        Customer.id_number == id_number,
+        Customer.origin == session.info["node_code"],
+        Customer.deleted_at.is_(None),
+    )
+    if existing is not None:
+        stmt = stmt.where(Customer.id != existing.id)
+    clash = session.execute(stmt).first()
+    if clash:
+        raise Conflict(f"customer {clash[0]} already has this ID number")

@@ -1,0 +1,46 @@
+"""Declarative base and the columns every replicated row carries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, MetaData, String, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from uuid6 import uuid7
+
+from node.db.types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def new_id() -> uuid.UUID:
+    return uuid7()
+
+
+class Replicated:
+    """Mixin for rows that replicate upward (DESIGN.md section 3).
+
+    `origin` is the code of the owning node; only it may change the row. `seq` is this
+    node's change sequence, stamped in the same transaction as the change by the unit
+    of work (see node.db.stamping). `origin_version` counts changes at the origin.
+    `deleted_at` is the tombstone: rows are never hard-deleted by the API.
+    """
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    origin: Mapped[str] = mapped_column(String(6), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    origin_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -1,0 +1,50 @@
+"""Import every mapped class so Base.metadata is complete (migrations, tests)."""
+
+from node.audit.models import AuditEntry
+from node.auth.models import AccessToken, LoginAttempt
+from node.churn.models import ChurnEvent
+from node.contacts.models import Contact
+from node.contracts.models import Contract
+from node.customers.models import Customer
+from node.db.base import Base
+from node.db.counters import Counter
+from node.dictionaries.models import DictionaryEntry
+from node.interactions.models import Interaction
+from node.products.models import Product
+from node.subscriptions.models import Subscription
+from node.tickets.models import Ticket, TicketEvent
+from node.users.models import User
+
+REPLICATED_MODELS = (
+    DictionaryEntry,
+    User,
+    Customer,
+    Contact,
+    Product,
+    Subscription,
+    Contract,
+    Ticket,
+    TicketEvent,
+    Interaction,
+    ChurnEvent,
+)
+
+__all__ = [
+    "REPLICATED_MODELS",
+    "AccessToken",
+    "AuditEntry",
+    "Base",
+    "ChurnEvent",
+    "Contact",
+    "Contract",
+    "Counter",
+    "Customer",
+    "DictionaryEntry",
+    "Interaction",
+    "LoginAttempt",
+    "Product",
+    "Subscription",
+    "Ticket",
+    "TicketEvent",
+    "User",
+]

@@ -1,0 +1,118 @@
+"""Dictionaries over HTTP: anyone signed in reads, admins add and rename."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from node.api.deps import Viewer
+from node.auth.permissions import Perm
+from node.crud.resource import Resource
+from node.crud.schemas import ReplicatedRead, StrictInput, partial
+from node.dictionaries.defaults import DEFAULT_ENTRIES
+from node.dictionaries.models import DictionaryEntry, DictionaryKind, StatusMeaning
+from node.errors import Conflict, invalid
+
+
+class DictionaryEntryIn(StrictInput):
+    kind: DictionaryKind
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
+    label: str = Field(min_length=1, max_length=100)
+    meaning: StatusMeaning | None = None
+    sort_order: int = 0
+    active: bool = True
+
+
+class DictionaryEntryOut(ReplicatedRead):
+    kind: str
+    code: str
+    label: str
+    meaning: str | None
+    sort_order: int
+    active: bool
+
+
+class DictionaryResource(Resource[DictionaryEntry]):
+    path = "dictionaries"
+    entity = "dictionary entry"
+    model = DictionaryEntry
+    create_schema = DictionaryEntryIn
+    update_schema = partial(DictionaryEntryIn, "DictionaryEntryPatch")
+    read_schema = DictionaryEntryOut
+    read_perm = Perm.products_read  # every role that works with customers has it
+    write_perm = Perm.dictionaries_write
+    filter_fields: ClassVar[dict[str, Any]] = {"kind": DictionaryKind, "origin": str}
+    order_fields = ("sort_order", "created_at", "code")
+    default_order = "sort_order"
+
+    def check_values(
+        self,
+        session: Session,
+        viewer: Viewer,
+        values: dict[str, Any],
+        existing: DictionaryEntry | None,
+    ) -> dict[str, Any]:
+        if values["kind"] == DictionaryKind.customer_status and values["meaning"] is None:
+            raise invalid(
+                "meaning", "a customer status needs a meaning: active, suspended or churned"
+            )
+        if existing is not None and (existing.kind, existing.code) != (
+            values["kind"],
+            values["code"],
+        ):
+            raise invalid(
+                "code", "kind and code cannot change (rows refer to them); add a new entry"
+            )
+        if existing is None:
+            clash = session.execute(
+                select(DictionaryEntry.id).where(
+                    DictionaryEntry.origin == viewer.node_code,
+                    DictionaryEntry.kind == values["kind"],
+                    DictionaryEntry.code == values["code"],
+                )
+            ).first()
+            if clash:
+                raise Conflict(f"{values['kind']} code {values['code']!r} already exists")
+        return values
+
+
+def seed_dictionaries(session: Session) -> int:
+    """Add the default entries this node does not have yet; return how many were added."""
+    local = session.info["node_code"]
+    have = set(
+        session.execute(
+            select(DictionaryEntry.kind, DictionaryEntry.code).where(
+                DictionaryEntry.origin == local
+            )
+        ).tuples()
+    )
+    added = 0
+    for order, (kind, code, label, meaning) in enumerate(DEFAULT_ENTRIES):
+        if (kind, code) not in have:
+            session.add(
+                DictionaryEntry(
+                    kind=kind, code=code, label=label, meaning=meaning, sort_order=order
+                )
+            )
+            added += 1
+    session.flush()
+    return added
+
+
+def codes_with_meaning(session: Session, meaning: StatusMeaning) -> list[str]:
+    """Local customer-status codes that mean `meaning` (e.g. every churned status)."""
+    return list(
+        session.execute(
+            select(DictionaryEntry.code)
+            .where(
+                DictionaryEntry.kind == DictionaryKind.customer_status,
+                DictionaryEntry.meaning == meaning,
+                DictionaryEntry.origin == session.info["node_code"],
+                DictionaryEntry.deleted_at.is_(None),
+            )
+            .order_by(DictionaryEntry.sort_order)
+        ).scalars()
+    )

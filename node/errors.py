@@ -1,0 +1,52 @@
+"""Domain errors. Services raise these; the API maps them to HTTP, the CLI to exit codes."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class AuthenticationFailed(DomainError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+    code = "too_many_attempts"
+
+
+class InvalidFields(DomainError):
+    """One or more input fields are wrong; each is named with its reason."""
+
+    status_code = 422
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def invalid(field: str, reason: str) -> InvalidFields:
+    return InvalidFields({field: reason})

@@ -1,0 +1,41 @@
+"""Interactions (contact records): calls, messages, visits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from node.db.base import Base, Replicated
+from node.db.types import UTCDateTime
+
+
+class Channel(StrEnum):
+    phone = "phone"
+    sms = "sms"
+    email = "email"
+    visit = "visit"
+    web = "web"
+
+
+class Direction(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+
+
+class Interaction(Base, Replicated):
+    __tablename__ = "interactions"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[str] = mapped_column(String(10))
+    agent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ring_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    talk_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[bool] = mapped_column(Boolean, default=True)
+    outcome: Mapped[str | None] = mapped_column(String(100), default=None)
+    summary: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,0 +1,39 @@
+"""Alembic environment: the connection comes from node.db.migrate, never from a global."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from node.db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+# Look-up structures managed by hand in migrations (FTS5 tables and their shadows).
+HAND_MANAGED = ("customer_fts",)
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    return not (type_ == "table" and name and name.startswith(HAND_MANAGED))
+
+
+def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_object=include_object,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _configure_and_run(connection)
+else:
+    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as conn:
+        _configure_and_run(conn)

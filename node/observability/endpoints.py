@@ -1,0 +1,44 @@
+"""/healthz (alive), /readyz (database reachable and migrated), /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from node.db.migrate import is_up_to_date
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request):
+    db = request.app.state.db
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        migrated = is_up_to_date(db.engine)
+    except Exception as exc:  # any database failure means "not ready"
+        return JSONResponse({"status": "unavailable", "reason": str(exc)[:200]}, status_code=503)
+    if not migrated:
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "reason": "database not migrated: run `fedcrm db upgrade DIR`",
+            },
+            status_code=503,
+        )
+    return {"status": "ready"}
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    return Response(
+        generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST
+    )

@@ -1,0 +1,140 @@
+"""Node configuration: DIR/node.toml, overridable by FEDCRM_* environment variables.
+
+Read once at start-up by the composition root (CLI, app factory) and passed down;
+nothing below reads the environment or the file on its own.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+CONFIG_FILE = "node.toml"
+DEFAULT_DB_FILE = "node.db"
+HQ_CODE = "000000"
+_CODE_RE = re.compile(r"^\d{6}$")
+
+
+class Level(StrEnum):
+    hq = "hq"
+    province = "province"
+    city = "city"
+
+
+def check_division_code(code: str, level: Level) -> str:
+    """Validate a 6-digit administrative division code against the node level.
+
+    HQ is 000000; a province code ends in 0000 (430000); a city code ends in 00 but
+    not 0000 (430100). Raises ValueError with a message a person can act on.
+    """
+    if not _CODE_RE.match(code):
+        raise ValueError(f"code must be 6 digits (an administrative division code), got {code!r}")
+    if level is Level.hq and code != HQ_CODE:
+        raise ValueError(f"an hq node has code {HQ_CODE}, got {code!r}")
+    if level is Level.province and (code == HQ_CODE or not code.endswith("0000")):
+        raise ValueError(f"a province code ends in 0000 (e.g. 430000), got {code!r}")
+    if level is Level.city and (code.endswith("0000") or not code.endswith("00")):
+        raise ValueError(f"a city code ends in 00 but not 0000 (e.g. 430100), got {code!r}")
+    return code
+
+
+class NodeSection(BaseModel):
+    level: Level
+    code: str
+    name: str = Field(min_length=1)
+    parent_url: str | None = None
+
+    @model_validator(mode="after")
+    def _code_matches_level(self) -> NodeSection:
+        check_division_code(self.code, self.level)
+        return self
+
+
+class DatabaseSection(BaseModel):
+    url: str = ""
+    echo: bool = False
+
+
+class ServerSection(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8100, ge=1, le=65535)
+
+
+class AuthSection(BaseModel):
+    token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    max_failed_logins_per_account_per_hour: int = Field(default=100, ge=1)
+    max_failed_logins_per_address_per_hour: int = Field(default=300, ge=1)
+
+
+class NodeSettings(BaseSettings):
+    """Everything a node needs to start. `data_dir` is where node.toml lives."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FEDCRM_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path
+    node: NodeSection
+    database: DatabaseSection = DatabaseSection()
+    server: ServerSection = ServerSection()
+    auth: AuthSection = AuthSection()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file so an operator can override one value
+        # (e.g. FEDCRM_DATABASE__URL) without editing node.toml.
+        return env_settings, init_settings
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / DEFAULT_DB_FILE}"
+
+
+class ConfigError(Exception):
+    """node.toml is missing or invalid; the message says what to do."""
+
+
+def load_settings(data_dir: str | Path) -> NodeSettings:
+    """Read DIR/node.toml into NodeSettings, with a clear error if it is missing or bad."""
+    path = Path(data_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(
+            f"{path} not found: create a node first with `fedcrm init {data_dir} ...`"
+        )
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    try:
+        return NodeSettings(data_dir=Path(data_dir), **raw)
+    except ValueError as exc:
+        raise ConfigError(f"{path} is invalid: {exc}") from exc
+
+
+def write_settings(settings: NodeSettings) -> Path:
+    """Write node.toml atomically (temporary name, then rename)."""
+    path = settings.data_dir / CONFIG_FILE
+    doc = settings.model_dump(mode="json", exclude={"data_dir"}, exclude_none=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    tmp.replace(path)
+    return path

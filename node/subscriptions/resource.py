@@ -1,0 +1,86 @@
+"""Subscriptions: a customer on a product, with its monthly fee."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from pydantic import AwareDatetime, Field
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from node.api.deps import Viewer
+from node.auth.permissions import Perm
+from node.crud.references import live_row
+from node.crud.resource import Resource
+from node.crud.schemas import ReplicatedRead, StrictInput, partial
+from node.customers.models import Customer
+from node.customers.scoping import scope_to_customer_area
+from node.db.types import utcnow
+from node.errors import invalid
+from node.products.models import Product
+from node.subscriptions.models import Subscription, SubscriptionStatus
+
+
+class SubscriptionIn(StrictInput):
+    customer_id: uuid.UUID
+    product_id: uuid.UUID
+    service_number: str | None = Field(None, max_length=40)
+    monthly_fee: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    started_at: AwareDatetime | None = None
+    ended_at: AwareDatetime | None = None
+    status: SubscriptionStatus = SubscriptionStatus.active
+    termination_reason: str | None = Field(None, max_length=200)
+
+
+class SubscriptionOut(ReplicatedRead):
+    customer_id: uuid.UUID
+    product_id: uuid.UUID
+    service_number: str | None
+    monthly_fee: Decimal
+    started_at: datetime
+    ended_at: datetime | None
+    status: str
+    termination_reason: str | None
+
+
+class SubscriptionResource(Resource[Subscription]):
+    path = "subscriptions"
+    entity = "subscription"
+    model = Subscription
+    create_schema = SubscriptionIn
+    update_schema = partial(SubscriptionIn, "SubscriptionPatch")
+    read_schema = SubscriptionOut
+    read_perm = Perm.subscriptions_read
+    write_perm = Perm.subscriptions_write
+    filter_fields: ClassVar[dict[str, Any]] = {
+        "customer_id": uuid.UUID,
+        "product_id": uuid.UUID,
+        "status": SubscriptionStatus,
+        "service_number": str,
+    }
+    order_fields = ("created_at", "updated_at", "started_at", "monthly_fee")
+
+    def scope(self, stmt: Select, viewer: Viewer) -> Select:
+        return scope_to_customer_area(stmt, Subscription.customer_id, viewer)
+
+    def check_values(
+        self,
+        session: Session,
+        viewer: Viewer,
+        values: dict[str, Any],
+        existing: Subscription | None,
+    ) -> dict[str, Any]:
+        live_row(session, Customer, values["customer_id"], "customer_id")
+        product = live_row(session, Product, values["product_id"], "product_id")
+        if values["monthly_fee"] is None:
+            values["monthly_fee"] = product.monthly_price  # type: ignore[union-attr]
+        values["started_at"] = values["started_at"] or utcnow()
+        ended = values["ended_at"]
+        if ended is not None and ended < values["started_at"]:
+            raise invalid("ended_at", "is before started_at")
+        if values["status"] == SubscriptionStatus.ended and ended is None:
+            values["ended_at"] = utcnow()
+        return values

@@ -1,0 +1,57 @@
+"""Work orders (工单) and their status history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from node.db.base import Base, Replicated
+from node.db.types import UTCDateTime
+
+
+class Severity(StrEnum):
+    major = "major"  # resolve within 24 h
+    general = "general"  # resolve within 48 h
+
+
+class TicketStatus(StrEnum):
+    open = "open"
+    dispatched = "dispatched"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    closed = "closed"
+    reopened = "reopened"
+
+
+class Ticket(Base, Replicated):
+    __tablename__ = "tickets"
+
+    ticket_no: Mapped[str] = mapped_column(String(24), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10), default=Severity.general)
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.open, index=True)
+    service_area: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
+    technician_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None, index=True)
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    repeat_of_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class TicketEvent(Base, Replicated):
+    __tablename__ = "ticket_events"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20), default=None)
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,0 +1,33 @@
+"""Staff users. Replicated (so parents can name account managers), password excluded."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Boolean, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from node.db.base import Base, Replicated
+
+
+class Role(StrEnum):
+    admin = "admin"
+    team_lead = "team_lead"
+    agent = "agent"
+    account_manager = "account_manager"
+    dispatcher = "dispatcher"
+    technician = "technician"
+    analyst = "analyst"
+
+
+class User(Base, Replicated):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("origin", "username"),)
+
+    username: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    service_area: Mapped[str | None] = mapped_column(String(40), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Never leaves the node: the federation wire schema excludes it.
+    password_hash: Mapped[str] = mapped_column(String(200))

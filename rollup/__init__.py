@@ -1,0 +1,1 @@
+"""fedcrm rollup (built by later issues)."""

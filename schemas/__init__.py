@@ -1,0 +1,1 @@
+"""fedcrm schemas (built by later issues)."""
