@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Select, Text, and_, column, func, literal, or_, table
+from sqlalchemy import Select, Text, and_, column, func, literal, literal_column, or_, table
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from node.customers.models import Customer
@@ -117,7 +117,11 @@ def _apply_terms(stmt: Select, lookup: Lookup, dialect: str) -> Select:
         )
         order = customer_fts.c.rowid.desc()
     else:
-        term_array = func.string_to_array(Customer.search_terms, " ", type_=ARRAY(Text))
+        # The separator must be the literal of the index expression, not a bound
+        # parameter, or PostgreSQL cannot use ix_customers_search_terms_gin.
+        term_array = func.string_to_array(
+            Customer.search_terms, literal_column("' '"), type_=ARRAY(Text)
+        )
         stmt = stmt.where(term_array.op("@>")(literal(terms, ARRAY(Text))))
         order = Customer.seq.desc()
     if not is_pinyin and len(lookup.value.strip()) > 2:
