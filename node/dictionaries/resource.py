@@ -87,7 +87,7 @@ def seed_dictionaries(session: Session) -> int:
             select(DictionaryEntry.kind, DictionaryEntry.code).where(
                 DictionaryEntry.origin == local
             )
-        ).tuples()
+        ).all()
     )
     added = 0
     for order, (kind, code, label, meaning) in enumerate(DEFAULT_ENTRIES):

@@ -113,6 +113,7 @@ class TicketResource(Resource[Ticket]):
             if values["satisfaction"] is not None:
                 raise invalid("satisfaction", "can only be given once the ticket is resolved")
             values["ticket_no"] = f"{viewer.node_code}-T{allocate(session, 'ticket_no'):08d}"
+            values["created_at"] = now  # the SLA clock starts when the ticket is opened
             values["due_at"] = workflow.due_at(now, values["severity"])
             values["repeat_of_id"] = workflow.find_repeat_of(
                 session, values["customer_id"], values["kind"], now
