@@ -140,7 +140,7 @@ class Resource(Generic[M]):
         row = self.get(session, viewer, row_id)
         self.ensure_local(row, viewer)
         patch = payload.model_dump(exclude_unset=True)
-        current = {name: getattr(row, name) for name in self.create_schema.model_fields}
+        current = {name: getattr(row, name, None) for name in self.create_schema.model_fields}
         merged = validate_model(self.create_schema, current | patch).model_dump()
         values = self.check_values(session, viewer, merged, row)
         for name, value in values.items():
