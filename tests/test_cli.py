@@ -1,0 +1,123 @@
+"""The command line as an operator uses it, including `fedcrm serve` as a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from node.cli.main import app
+
+runner = CliRunner()
+
+
+def _init(tmp_path: Path, db_url: str, *extra: str):
+    args = ["init", str(tmp_path / "node"), "--level", "city", "--code", "430100",
+            "--name", "长沙市", "--db", db_url, *extra]
+    return runner.invoke(app, args)
+
+
+@pytest.fixture
+def fresh_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'cli.db'}"
+    from tests.conftest import _reset_postgres_schema
+
+    base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
+    url = f"{base}/fedcrm_test_cli"
+    from node.cli.node_commands import ensure_postgres_database
+
+    ensure_postgres_database(url)
+    _reset_postgres_schema(url)
+    return url
+
+
+def test_init_user_and_db_commands(tmp_path, fresh_db_url):
+    result = _init(tmp_path, fresh_db_url)
+    assert result.exit_code == 0, result.output
+    node_dir = tmp_path / "node"
+    assert (node_dir / "node.toml").read_text(encoding="utf-8").count("430100") == 1
+    again = _init(tmp_path, fresh_db_url)
+    assert again.exit_code != 0 and "refusing to overwrite" in again.output
+    added = runner.invoke(app, ["user", "add", str(node_dir), "--username", "zhangsan",
+                                "--role", "agent", "--password-stdin"], input="long-password\n")
+    assert added.exit_code == 0, added.output
+    short = runner.invoke(app, ["user", "add", str(node_dir), "--username", "lisi",
+                                "--role", "agent", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "password" in short.output
+    listed = runner.invoke(app, ["user", "list", str(node_dir)])
+    assert "zhangsan" in listed.output and "lisi" not in listed.output
+    current = runner.invoke(app, ["db", "current", str(node_dir)])
+    assert "up to date" in current.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--level", "city", "--code", "43010", "--name", "x"], "6 digits"),
+    (["--level", "city", "--code", "430000", "--name", "x"], "city code"),
+    (["--level", "province", "--code", "430100", "--name", "x"], "province code"),
+    (["--level", "hq", "--code", "430000", "--name", "x"], "000000"),
+    (["--level", "county", "--code", "430100", "--name", "x"], "county"),
+])
+def test_init_refuses_bad_codes_and_levels(tmp_path, args, message):
+    result = runner.invoke(app, ["init", str(tmp_path / "n"), *args])
+    assert result.exit_code != 0 and message in result.output
+    assert not (tmp_path / "n" / "node.toml").exists()
+
+
+def test_commands_on_a_missing_node_fail_clearly(tmp_path):
+    result = runner.invoke(app, ["serve", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "fedcrm init" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_as_a_real_process(tmp_path, fresh_db_url):
+    port = _free_port()
+    assert _init(tmp_path, fresh_db_url, "--port", str(port)).exit_code == 0
+    node_dir = tmp_path / "node"
+    runner.invoke(app, ["user", "add", str(node_dir), "--username", "admin", "--role", "admin",
+                        "--password-stdin"], input="admin-password\n")
+    exe = [sys.executable, "-m", "node.cli", "serve", str(node_dir)]
+    proc = subprocess.Popen(exe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stdout.read().decode()
+            assert time.monotonic() < deadline, "server did not become ready"
+            time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=10) as http:
+            token = http.post("/api/v1/auth/login", json={"username": "admin",
+                              "password": "admin-password"}).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            made = http.post("/api/v1/customers", json={"name": "赵建国", "phone": "13907310001"},
+                             headers=headers)
+            assert made.status_code == 201, made.text
+            found = http.get("/api/v1/customers", params={"q": "建国"}, headers=headers).json()
+            assert [c["name"] for c in found["data"]] == ["赵建国"]
+            assert "fedcrm_http_requests_total" in http.get("/metrics").text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
