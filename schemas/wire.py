@@ -1,0 +1,215 @@
+"""Arrow schema of every replicated table as it travels between nodes.
+
+Identity and versioning columns come first in every table. `seq` never travels (the
+receiver stamps its own) and neither do secrets (users' password hashes). A customer's
+`search_terms` does travel: it is derived at the origin so a parent never recomputes
+pinyin row by row on its bulk apply path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyarrow as pa
+
+# Bump when a table gains or loses a column. Parents are upgraded first (DESIGN.md rule 8).
+SCHEMA_VERSION = 1
+
+ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
+TS = pa.timestamp("us", tz="UTC")
+MONEY = pa.decimal128(14, 2)
+
+
+def _f(name: str, type_: pa.DataType, required: bool = False) -> pa.Field:
+    return pa.field(name, type_, nullable=not required)
+
+
+IDENTITY = (
+    _f("id", ID, required=True),
+    _f("origin", pa.string(), required=True),
+    _f("origin_version", pa.int64(), required=True),
+    _f("created_at", TS, required=True),
+    _f("updated_at", TS, required=True),
+    _f("deleted_at", TS),
+)
+
+
+def _table(*fields: pa.Field) -> pa.Schema:
+    return pa.schema([*IDENTITY, *fields])
+
+
+S = pa.string()
+I64 = pa.int64()
+B = pa.bool_()
+D = pa.date32()
+
+TABLES: dict[str, pa.Schema] = {
+    "dictionary_entries": _table(
+        _f("kind", S, True),
+        _f("code", S, True),
+        _f("label", S, True),
+        _f("meaning", S),
+        _f("sort_order", I64, True),
+        _f("active", B, True),
+    ),
+    "users": _table(
+        _f("username", S, True),
+        _f("display_name", S, True),
+        _f("role", S, True),
+        _f("service_area", S),
+        _f("active", B, True),
+    ),
+    "customers": _table(
+        _f("customer_no", S, True),
+        _f("name", S, True),
+        _f("type", S, True),
+        _f("category", S),
+        _f("grade", S),
+        _f("status", S, True),
+        _f("gender", S),
+        _f("birth_date", D),
+        _f("id_type", S),
+        _f("id_number", S),
+        _f("occupation", S),
+        _f("phone", S),
+        _f("email", S),
+        _f("company_address", S),
+        _f("home_address", S),
+        _f("service_area", S),
+        _f("account_manager_id", ID),
+        _f("is_key_account", B, True),
+        _f("joined_at", TS, True),
+        _f("note", S),
+        _f("search_terms", S, True),
+    ),
+    "contacts": _table(
+        _f("customer_id", ID, True),
+        _f("name", S, True),
+        _f("department", S),
+        _f("title", S),
+        _f("phone", S),
+        _f("email", S),
+        _f("decision_maker", B, True),
+        _f("do_not_call", B, True),
+    ),
+    "products": _table(
+        _f("code", S, True),
+        _f("name", S, True),
+        _f("type", S, True),
+        _f("monthly_price", MONEY, True),
+    ),
+    "subscriptions": _table(
+        _f("customer_id", ID, True),
+        _f("product_id", ID, True),
+        _f("service_number", S),
+        _f("monthly_fee", MONEY, True),
+        _f("started_at", TS, True),
+        _f("ended_at", TS),
+        _f("status", S, True),
+        _f("termination_reason", S),
+    ),
+    "contracts": _table(
+        _f("customer_id", ID, True),
+        _f("contract_no", S, True),
+        _f("amount", MONEY, True),
+        _f("signed_at", D),
+        _f("starts_at", D, True),
+        _f("ends_at", D),
+        _f("status", S, True),
+    ),
+    "tickets": _table(
+        _f("ticket_no", S, True),
+        _f("customer_id", ID, True),
+        _f("kind", S, True),
+        _f("severity", S, True),
+        _f("status", S, True),
+        _f("service_area", S),
+        _f("technician_id", ID),
+        _f("description", S),
+        _f("due_at", TS, True),
+        _f("dispatched_at", TS),
+        _f("resolved_at", TS),
+        _f("closed_at", TS),
+        _f("repeat_of_id", ID),
+        _f("satisfaction", I64),
+    ),
+    "ticket_events": _table(
+        _f("ticket_id", ID, True),
+        _f("from_status", S),
+        _f("to_status", S, True),
+        _f("actor_id", ID),
+        _f("at", TS, True),
+        _f("note", S),
+    ),
+    "interactions": _table(
+        _f("customer_id", ID, True),
+        _f("channel", S, True),
+        _f("direction", S, True),
+        _f("agent_id", ID),
+        _f("started_at", TS, True),
+        _f("ring_seconds", I64, True),
+        _f("talk_seconds", I64, True),
+        _f("answered", B, True),
+        _f("outcome", S),
+        _f("summary", S),
+    ),
+    "churn_events": _table(
+        _f("customer_id", ID, True),
+        _f("churned_at", TS, True),
+        _f("reason", S, True),
+        _f("competitor", S),
+        _f("lost_monthly_revenue", MONEY, True),
+        _f("note", S),
+    ),
+}
+
+# Tables are sent parents-first so a receiver mostly sees a row after what it refers to;
+# correctness does not depend on it (there are no foreign keys between replicated tables).
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+
+
+def fingerprint(schema: pa.Schema) -> str:
+    """A stable digest of a table's wire schema: names, types and nullability, in order."""
+    text = ";".join(f"{f.name}:{f.type}:{int(f.nullable)}" for f in schema)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+FINGERPRINTS: dict[str, str] = {name: fingerprint(schema) for name, schema in TABLES.items()}
+
+
+class SchemaMismatch(Exception):
+    """A batch's schema cannot be applied here; the message says why and what to do."""
+
+    def __init__(self, message: str, newer: bool = False) -> None:
+        super().__init__(message)
+        self.newer = newer
+
+
+def check_compatible(table: str, version: int, incoming: pa.Schema) -> pa.Schema:
+    """Accept the current schema or an older compatible one (DESIGN.md rule 8).
+
+    Returns the schema the batch will be conformed to. A newer version is refused with
+    a message that says to upgrade the parent first; an older one may lack nullable
+    columns (they become null) but must not differ in any column it has.
+    """
+    if table not in TABLES:
+        raise SchemaMismatch(f"unknown table {table!r}")
+    if version > SCHEMA_VERSION:
+        raise SchemaMismatch(
+            f"batch schema version {version} is newer than this node's {SCHEMA_VERSION}: "
+            "upgrade the parent first (parents are upgraded before children)",
+            newer=True,
+        )
+    expected = TABLES[table]
+    for field in incoming:
+        if expected.get_field_index(field.name) < 0:
+            raise SchemaMismatch(f"{table}: unexpected column {field.name!r}")
+        want = expected.field(field.name)
+        if field.type != want.type:
+            raise SchemaMismatch(f"{table}.{field.name}: type {field.type}, expected {want.type}")
+    for want in expected:
+        if incoming.get_field_index(want.name) < 0 and not want.nullable:
+            raise SchemaMismatch(f"{table}: required column {want.name!r} is missing")
+    if version == SCHEMA_VERSION and len(incoming) != len(expected):
+        raise SchemaMismatch(f"{table}: columns differ from schema version {version}")
+    return expected
