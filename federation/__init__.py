@@ -1,1 +1,1 @@
-"""fedcrm federation (built by later issues)."""
+"""Federation: change capture, Arrow batches, transports, apply, checkpoints, verify."""

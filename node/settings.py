@@ -73,6 +73,19 @@ class AuthSection(BaseModel):
     max_failed_logins_per_address_per_hour: int = Field(default=300, ge=1)
 
 
+class FederationSection(BaseModel):
+    """Replication to the parent (sending) and from children (receiving)."""
+
+    credential_file: str | None = None  # relative to the node directory
+    transport: str = "http"
+    interval_seconds: float = Field(default=10.0, gt=0)
+    batch_max_rows: int = Field(default=50_000, ge=1)
+    batch_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    receive_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    tag_max_age_seconds: int = Field(default=300, ge=1)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+
+
 class NodeSettings(BaseSettings):
     """Everything a node needs to start. `data_dir` is where node.toml lives."""
 
@@ -85,6 +98,7 @@ class NodeSettings(BaseSettings):
     database: DatabaseSection = DatabaseSection()
     server: ServerSection = ServerSection()
     auth: AuthSection = AuthSection()
+    federation: FederationSection = FederationSection()
 
     @classmethod
     def settings_customise_sources(

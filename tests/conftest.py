@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, text
 from node.app import create_app
 from node.cli.node_commands import ensure_postgres_database
 from node.db.migrate import upgrade
-from node.db.models import Base
 from node.db.unit_of_work import Database
 from node.dictionaries.resource import seed_dictionaries
+from node.migrations.metadata import metadata
 from node.settings import AuthSection, DatabaseSection, NodeSection, NodeSettings
 from node.users.models import Role
 from node.users.resource import add_user
@@ -67,7 +67,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _truncate_postgres(db: Database) -> None:
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    tables = ", ".join(t.name for t in metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY"))
         conn.execute(text("INSERT INTO counters (name, value) VALUES ('seq', 0)"))

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from node.db.models import Base
+from node.migrations.metadata import metadata
 
 
 def test_head_matches_the_models(database):
@@ -16,7 +16,7 @@ def test_head_matches_the_models(database):
             "include_object": lambda obj, name, type_, *_: not (
                 type_ == "table" and name and name.startswith("customer_fts")),
         })
-        diff = compare_metadata(ctx, Base.metadata)
+        diff = compare_metadata(ctx, metadata)
     assert diff == []
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from node.db.models import Base
+from node.migrations.metadata import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 # Look-up structures managed by hand in migrations (FTS5 tables and their shadows).
 HAND_MANAGED = ("customer_fts",)

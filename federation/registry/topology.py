@@ -1,0 +1,29 @@
+"""Who may be whose child, and which origins lie inside a sender's subtree."""
+
+from __future__ import annotations
+
+from node.settings import HQ_CODE, Level
+
+CHILD_LEVEL = {Level.hq: Level.province, Level.province: Level.city}
+
+
+def check_child(parent_code: str, parent_level: Level, child_code: str, child_level: Level) -> None:
+    """Refuse a child that does not nest under this parent (ValueError with the reason)."""
+    expected = CHILD_LEVEL.get(parent_level)
+    if expected is None:
+        raise ValueError("a city node has no children")
+    if child_level is not expected:
+        raise ValueError(f"a {parent_level.value} node's children are {expected.value} nodes")
+    if parent_level is Level.province and child_code[:2] != parent_code[:2]:
+        raise ValueError(f"city {child_code} does not lie in province {parent_code}")
+    if child_code == parent_code or child_code == HQ_CODE:
+        raise ValueError(f"{child_code} cannot be a child of {parent_code}")
+
+
+def in_subtree(sender_code: str, sender_level: Level, origin: str) -> bool:
+    """A city may send only its own rows; a province its own and its cities'."""
+    if sender_level is Level.city:
+        return origin == sender_code
+    if sender_level is Level.province:
+        return origin[:2] == sender_code[:2] and origin != HQ_CODE
+    return False
