@@ -105,8 +105,9 @@ def settings(tmp_path: Path, db_url: str) -> NodeSettings:
         data_dir=tmp_path,
         node=NodeSection(level="city", code=NODE_CODE, name="长沙市"),
         database=DatabaseSection(url=db_url),
-        auth=AuthSection(max_failed_logins_per_account_per_hour=5,
-                         max_failed_logins_per_address_per_hour=20),
+        auth=AuthSection(
+            max_failed_logins_per_account_per_hour=5, max_failed_logins_per_address_per_hour=20
+        ),
     )
 
 
@@ -121,12 +122,15 @@ def make_user(database: Database) -> Callable[..., dict]:
     """Create a user; returns {'id', 'username', 'role'}."""
     counter = {"n": 0}
 
-    def _make(role: Role | str = Role.admin, service_area: str | None = None,
-              username: str | None = None) -> dict:
+    def _make(
+        role: Role | str = Role.admin, service_area: str | None = None, username: str | None = None
+    ) -> dict:
         counter["n"] += 1
         name = username or f"{Role(role).value}{counter['n']}"
         with database.unit_of_work() as session:
-            user = add_user(session, name, f"用户{counter['n']}", Role(role), PASSWORD, service_area)
+            user = add_user(
+                session, name, f"用户{counter['n']}", Role(role), PASSWORD, service_area
+            )
             return {"id": str(user.id), "username": name, "role": Role(role).value}
 
     return _make

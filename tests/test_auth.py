@@ -19,7 +19,9 @@ def _actions(database) -> list[str]:
 
 def test_login_logout_and_revoked_token(client, make_user, database):
     user = make_user("agent")
-    resp = client.post("/api/v1/auth/login", json={"username": user["username"], "password": PASSWORD})
+    resp = client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": PASSWORD}
+    )
     body = resp.json()
     assert resp.status_code == 200 and body["token_type"] == "bearer" and body["expires_in"] > 0
     headers = {"Authorization": f"Bearer {body['access_token']}"}
@@ -34,8 +36,9 @@ def test_login_logout_and_revoked_token(client, make_user, database):
 
 def test_expired_token_is_refused(client, make_user, database):
     user = make_user("agent")
-    token = client.post("/api/v1/auth/login", json={"username": user["username"],
-                        "password": PASSWORD}).json()["access_token"]
+    token = client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": PASSWORD}
+    ).json()["access_token"]
     with database.unit_of_work() as s:
         s.execute(update(AccessToken).values(expires_at=utcnow() - timedelta(seconds=1)))
     resp = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})
@@ -54,27 +57,43 @@ def test_failed_logins_are_limited_per_account(client, make_user, database):
     # The test settings allow 5 failures per account per hour.
     user = make_user("agent")
     for _ in range(5):
-        bad = client.post("/api/v1/auth/login", json={"username": user["username"], "password": "no"})
+        bad = client.post(
+            "/api/v1/auth/login", json={"username": user["username"], "password": "no"}
+        )
         assert bad.status_code == 401
-    blocked = client.post("/api/v1/auth/login",
-                          json={"username": user["username"], "password": PASSWORD})
+    blocked = client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": PASSWORD}
+    )
     assert blocked.status_code == 429 and blocked.headers["retry-after"]
     assert "auth.login.rate_limited" in _actions(database)
     other = make_user("agent")
-    ok = client.post("/api/v1/auth/login", json={"username": other["username"], "password": PASSWORD})
+    ok = client.post(
+        "/api/v1/auth/login", json={"username": other["username"], "password": PASSWORD}
+    )
     assert ok.status_code == 200
 
 
 def test_deactivated_user_cannot_log_in_or_use_a_token(client, admin, make_user):
     user = make_user("agent")
-    token = client.post("/api/v1/auth/login", json={"username": user["username"],
-                        "password": PASSWORD}).json()["access_token"]
-    assert client.patch(f"/api/v1/users/{user['id']}", json={"active": False},
-                        headers=admin).status_code == 200
-    assert client.get("/api/v1/customers",
-                      headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert client.post("/api/v1/auth/login", json={"username": user["username"],
-                       "password": PASSWORD}).status_code == 401
+    token = client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": PASSWORD}
+    ).json()["access_token"]
+    assert (
+        client.patch(
+            f"/api/v1/users/{user['id']}", json={"active": False}, headers=admin
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"username": user["username"], "password": PASSWORD}
+        ).status_code
+        == 401
+    )
 
 
 def test_logs_never_hold_a_full_id_number_phone_or_password(client, admin, caplog):

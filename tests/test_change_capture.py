@@ -14,8 +14,12 @@ from node.db.types import utcnow
 
 
 def _new_customer(n: int) -> Customer:
-    return Customer(customer_no=f"430100-{n:08d}", name=f"客户{n}", joined_at=utcnow(),
-                    search_terms=customer_search_terms(f"客户{n}"))
+    return Customer(
+        customer_no=f"430100-{n:08d}",
+        name=f"客户{n}",
+        joined_at=utcnow(),
+        search_terms=customer_search_terms(f"客户{n}"),
+    )
 
 
 def test_each_change_gets_a_new_seq_and_version(database):

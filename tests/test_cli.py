@@ -20,8 +20,19 @@ runner = CliRunner()
 
 
 def _init(tmp_path: Path, db_url: str, *extra: str):
-    args = ["init", str(tmp_path / "node"), "--level", "city", "--code", "430100",
-            "--name", "长沙市", "--db", db_url, *extra]
+    args = [
+        "init",
+        str(tmp_path / "node"),
+        "--level",
+        "city",
+        "--code",
+        "430100",
+        "--name",
+        "长沙市",
+        "--db",
+        db_url,
+        *extra,
+    ]
     return runner.invoke(app, args)
 
 
@@ -47,11 +58,26 @@ def test_init_user_and_db_commands(tmp_path, fresh_db_url):
     assert (node_dir / "node.toml").read_text(encoding="utf-8").count("430100") == 1
     again = _init(tmp_path, fresh_db_url)
     assert again.exit_code != 0 and "refusing to overwrite" in again.output
-    added = runner.invoke(app, ["user", "add", str(node_dir), "--username", "zhangsan",
-                                "--role", "agent", "--password-stdin"], input="long-password\n")
+    added = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            str(node_dir),
+            "--username",
+            "zhangsan",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        input="long-password\n",
+    )
     assert added.exit_code == 0, added.output
-    short = runner.invoke(app, ["user", "add", str(node_dir), "--username", "lisi",
-                                "--role", "agent", "--password-stdin"], input="short\n")
+    short = runner.invoke(
+        app,
+        ["user", "add", str(node_dir), "--username", "lisi", "--role", "agent", "--password-stdin"],
+        input="short\n",
+    )
     assert short.exit_code != 0 and "password" in short.output
     listed = runner.invoke(app, ["user", "list", str(node_dir)])
     assert "zhangsan" in listed.output and "lisi" not in listed.output
@@ -59,13 +85,16 @@ def test_init_user_and_db_commands(tmp_path, fresh_db_url):
     assert "up to date" in current.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--level", "city", "--code", "43010", "--name", "x"], "6 digits"),
-    (["--level", "city", "--code", "430000", "--name", "x"], "city code"),
-    (["--level", "province", "--code", "430100", "--name", "x"], "province code"),
-    (["--level", "hq", "--code", "430000", "--name", "x"], "000000"),
-    (["--level", "county", "--code", "430100", "--name", "x"], "county"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--level", "city", "--code", "43010", "--name", "x"], "6 digits"),
+        (["--level", "city", "--code", "430000", "--name", "x"], "city code"),
+        (["--level", "province", "--code", "430100", "--name", "x"], "province code"),
+        (["--level", "hq", "--code", "430000", "--name", "x"], "000000"),
+        (["--level", "county", "--code", "430100", "--name", "x"], "county"),
+    ],
+)
 def test_init_refuses_bad_codes_and_levels(tmp_path, args, message):
     result = runner.invoke(app, ["init", str(tmp_path / "n"), *args])
     assert result.exit_code != 0 and message in result.output
@@ -88,11 +117,27 @@ def test_serve_as_a_real_process(tmp_path, fresh_db_url):
     port = _free_port()
     assert _init(tmp_path, fresh_db_url, "--port", str(port)).exit_code == 0
     node_dir = tmp_path / "node"
-    runner.invoke(app, ["user", "add", str(node_dir), "--username", "admin", "--role", "admin",
-                        "--password-stdin"], input="admin-password\n")
+    runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            str(node_dir),
+            "--username",
+            "admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="admin-password\n",
+    )
     exe = [sys.executable, "-m", "node.cli", "serve", str(node_dir)]
-    proc = subprocess.Popen(exe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        exe,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -106,11 +151,15 @@ def test_serve_as_a_real_process(tmp_path, fresh_db_url):
             assert time.monotonic() < deadline, "server did not become ready"
             time.sleep(0.2)
         with httpx.Client(base_url=base, timeout=10) as http:
-            token = http.post("/api/v1/auth/login", json={"username": "admin",
-                              "password": "admin-password"}).json()["access_token"]
+            token = http.post(
+                "/api/v1/auth/login", json={"username": "admin", "password": "admin-password"}
+            ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
-            made = http.post("/api/v1/customers", json={"name": "赵建国", "phone": "13907310001"},
-                             headers=headers)
+            made = http.post(
+                "/api/v1/customers",
+                json={"name": "赵建国", "phone": "13907310001"},
+                headers=headers,
+            )
             assert made.status_code == 201, made.text
             found = http.get("/api/v1/customers", params={"q": "建国"}, headers=headers).json()
             assert [c["name"] for c in found["data"]] == ["赵建国"]

@@ -33,14 +33,29 @@ def test_lookup_by_every_kind_agents_type(client, admin):
     rid = resident_id()
     made = client.post(
         "/api/v1/customers",
-        json=customer_payload(name="张建国", phone=phone, id_number=rid,
-                              home_address="湖南省长沙市芙蓉区五一大道88号"),
+        json=customer_payload(
+            name="张建国", phone=phone, id_number=rid, home_address="湖南省长沙市芙蓉区五一大道88号"
+        ),
         headers=admin,
     ).json()
-    client.post("/api/v1/customers", json=customer_payload(name="李翔", home_address="株洲市天元区"),
-                headers=admin)
-    queries = [phone, phone[-4:], phone[-6:], rid, made["customer_no"], "建国", "张建国", "zjg",
-               "zhangjianguo", "五一大道", "芙蓉区"]
+    client.post(
+        "/api/v1/customers",
+        json=customer_payload(name="李翔", home_address="株洲市天元区"),
+        headers=admin,
+    )
+    queries = [
+        phone,
+        phone[-4:],
+        phone[-6:],
+        rid,
+        made["customer_no"],
+        "建国",
+        "张建国",
+        "zjg",
+        "zhangjianguo",
+        "五一大道",
+        "芙蓉区",
+    ]
     for q in queries:
         found = client.get("/api/v1/customers", params={"q": q}, headers=admin).json()["data"]
         assert [c["name"] for c in found] == ["张建国"], q
@@ -50,12 +65,16 @@ def test_lookup_by_every_kind_agents_type(client, admin):
 
 def test_lookup_of_a_single_character_and_paging(client, admin):
     for i in range(5):
-        client.post("/api/v1/customers", json=customer_payload(name=f"王{'一二三四五'[i]}"),
-                    headers=admin)
+        client.post(
+            "/api/v1/customers", json=customer_payload(name=f"王{'一二三四五'[i]}"), headers=admin
+        )
     first = client.get("/api/v1/customers", params={"q": "王", "limit": 3}, headers=admin).json()
     assert len(first["data"]) == 3 and first["next_cursor"]
-    rest = client.get("/api/v1/customers", params={"q": "王", "limit": 3,
-                      "cursor": first["next_cursor"]}, headers=admin).json()
+    rest = client.get(
+        "/api/v1/customers",
+        params={"q": "王", "limit": 3, "cursor": first["next_cursor"]},
+        headers=admin,
+    ).json()
     names = {c["name"] for c in first["data"] + rest["data"]}
     assert names == {"王一", "王二", "王三", "王四", "王五"} and rest["next_cursor"] is None
 
@@ -76,8 +95,9 @@ def test_list_pagination_is_complete_and_ordered(client, admin):
 
 def test_lists_mask_personal_data_and_detail_audits_unmasked_reads(client, admin, database):
     phone, rid = mobile(), resident_id()
-    made = client.post("/api/v1/customers", json=customer_payload(phone=phone, id_number=rid),
-                       headers=admin).json()
+    made = client.post(
+        "/api/v1/customers", json=customer_payload(phone=phone, id_number=rid), headers=admin
+    ).json()
     listed = client.get("/api/v1/customers", headers=admin).json()["data"][0]
     assert listed["phone"] == phone[:3] + "****" + phone[-4:]
     assert listed["id_number"] == rid[:3] + "*" * 11 + rid[-4:]
@@ -91,8 +111,9 @@ def test_lists_mask_personal_data_and_detail_audits_unmasked_reads(client, admin
 
 def test_roles_without_pii_never_see_full_numbers(client, admin, login):
     rid = resident_id()
-    made = client.post("/api/v1/customers", json=customer_payload(id_number=rid),
-                       headers=admin).json()
+    made = client.post(
+        "/api/v1/customers", json=customer_payload(id_number=rid), headers=admin
+    ).json()
     for role in (Role.agent, Role.analyst, Role.dispatcher):
         headers = login(role)
         detail = client.get(f"/api/v1/customers/{made['id']}", headers=headers)
@@ -102,14 +123,32 @@ def test_roles_without_pii_never_see_full_numbers(client, admin, login):
 
 def test_customer_360_view(client, admin):
     cust = client.post("/api/v1/customers", json=customer_payload(), headers=admin).json()
-    product = client.post("/api/v1/products", json={"code": "BB100", "name": "百兆宽带",
-                          "type": "broadband", "monthly_price": "99.00"}, headers=admin).json()
-    client.post("/api/v1/subscriptions", json={"customer_id": cust["id"], "product_id": product["id"]},
-                headers=admin)
-    client.post("/api/v1/contacts", json={"customer_id": cust["id"], "name": "王经理"}, headers=admin)
-    client.post("/api/v1/tickets", json={"customer_id": cust["id"], "kind": "repair"}, headers=admin)
-    client.post("/api/v1/interactions", json={"customer_id": cust["id"], "channel": "phone",
-                "direction": "inbound", "talk_seconds": 60}, headers=admin)
+    product = client.post(
+        "/api/v1/products",
+        json={"code": "BB100", "name": "百兆宽带", "type": "broadband", "monthly_price": "99.00"},
+        headers=admin,
+    ).json()
+    client.post(
+        "/api/v1/subscriptions",
+        json={"customer_id": cust["id"], "product_id": product["id"]},
+        headers=admin,
+    )
+    client.post(
+        "/api/v1/contacts", json={"customer_id": cust["id"], "name": "王经理"}, headers=admin
+    )
+    client.post(
+        "/api/v1/tickets", json={"customer_id": cust["id"], "kind": "repair"}, headers=admin
+    )
+    client.post(
+        "/api/v1/interactions",
+        json={
+            "customer_id": cust["id"],
+            "channel": "phone",
+            "direction": "inbound",
+            "talk_seconds": 60,
+        },
+        headers=admin,
+    )
     detail = client.get(f"/api/v1/customers/{cust['id']}", headers=admin).json()
     assert [s["monthly_fee"] for s in detail["active_subscriptions"]] == ["99.00"]
     assert [c["name"] for c in detail["contacts"]] == ["王经理"]
@@ -140,14 +179,19 @@ def test_update_bumps_version_and_seq_and_delete_tombstones(client, admin, datab
     made = client.post("/api/v1/customers", json=customer_payload(), headers=admin).json()
     with database.unit_of_work(write=False) as s:
         seq_before = s.get(Customer, uuid.UUID(made["id"])).seq
-    patched = client.patch(f"/api/v1/customers/{made['id']}", json={"grade": "diamond"},
-                           headers=admin)
+    patched = client.patch(
+        f"/api/v1/customers/{made['id']}", json={"grade": "diamond"}, headers=admin
+    )
     assert patched.status_code == 200 and patched.json()["origin_version"] == 2
     with database.unit_of_work(write=False) as s:
         row = s.get(Customer, uuid.UUID(made["id"]))
         assert row.seq > seq_before and row.grade == "diamond"
-    assert client.patch(f"/api/v1/customers/{made['id']}", json={"phone": "1"},
-                        headers=admin).status_code == 422
+    assert (
+        client.patch(
+            f"/api/v1/customers/{made['id']}", json={"phone": "1"}, headers=admin
+        ).status_code
+        == 422
+    )
     assert client.delete(f"/api/v1/customers/{made['id']}", headers=admin).status_code == 204
     assert client.get(f"/api/v1/customers/{made['id']}", headers=admin).status_code == 404
     with database.unit_of_work(write=False) as s:
@@ -156,14 +200,20 @@ def test_update_bumps_version_and_seq_and_delete_tombstones(client, admin, datab
 
 def test_duplicate_id_number_is_a_conflict(client, admin):
     rid = resident_id()
-    assert client.post("/api/v1/customers", json=customer_payload(id_number=rid),
-                       headers=admin).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/customers", json=customer_payload(id_number=rid), headers=admin
+        ).status_code
+        == 201
+    )
     again = client.post("/api/v1/customers", json=customer_payload(id_number=rid), headers=admin)
     assert again.status_code == 409 and "ID number" in again.json()["error"]["message"]
 
 
 def test_unknown_filter_and_bad_cursor_are_422(client, admin):
-    assert client.get("/api/v1/customers", params={"colour": "red"}, headers=admin).status_code == 422
+    assert (
+        client.get("/api/v1/customers", params={"colour": "red"}, headers=admin).status_code == 422
+    )
     resp = client.get("/api/v1/customers", params={"cursor": "garbage"}, headers=admin)
     assert resp.status_code == 422 and "cursor" in resp.json()["error"]["fields"]
     resp = client.get("/api/v1/customers", params={"order_by": "password"}, headers=admin)

@@ -11,11 +11,15 @@ from node.migrations.metadata import metadata
 
 def test_head_matches_the_models(database):
     with database.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={
-            "compare_type": True,
-            "include_object": lambda obj, name, type_, *_: not (
-                type_ == "table" and name and name.startswith("customer_fts")),
-        })
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_object": lambda obj, name, type_, *_: (
+                    not (type_ == "table" and name and name.startswith("customer_fts"))
+                ),
+            },
+        )
         diff = compare_metadata(ctx, metadata)
     assert diff == []
 
@@ -25,8 +29,13 @@ def test_lookup_indexes_exist(database):
     assert "ix_customers_phone" in names and "ix_customers_id_number" in names
     if database.dialect == "postgresql":
         with database.engine.connect() as conn:
-            defs = conn.exec_driver_sql(
-                "SELECT indexdef FROM pg_indexes WHERE tablename = 'customers'").scalars().all()
+            defs = (
+                conn.exec_driver_sql(
+                    "SELECT indexdef FROM pg_indexes WHERE tablename = 'customers'"
+                )
+                .scalars()
+                .all()
+            )
         assert any("gin" in d and "string_to_array" in d for d in defs)
     else:
         assert "customer_fts" in inspect(database.engine).get_table_names()

@@ -16,7 +16,7 @@ def check_child(parent_code: str, parent_level: Level, child_code: str, child_le
         raise ValueError(f"a {parent_level.value} node's children are {expected.value} nodes")
     if parent_level is Level.province and child_code[:2] != parent_code[:2]:
         raise ValueError(f"city {child_code} does not lie in province {parent_code}")
-    if child_code == parent_code or child_code == HQ_CODE:
+    if child_code in (parent_code, HQ_CODE):
         raise ValueError(f"{child_code} cannot be a child of {parent_code}")
 
 
