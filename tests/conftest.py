@@ -154,3 +154,33 @@ def login(client: TestClient, make_user: Callable[..., dict]) -> Callable[..., d
 @pytest.fixture
 def admin(login: Callable[..., dict]) -> dict:
     return login(Role.admin)
+
+
+@pytest.fixture(scope="session")
+def pg_parent_url(pg_url: str) -> str:
+    """A second migrated PostgreSQL database, for a parent node beside `database`."""
+    url = pg_url.rsplit("/", 1)[0] + "/fedcrm_test_parent"
+    ensure_postgres_database(url)
+    _reset_postgres_schema(url)
+    db = Database(url, "430000")
+    upgrade(db.engine)
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def parent_database(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Database]:
+    """A province node's database (code 430000) on the same backend as `database`."""
+    if backend == "sqlite":
+        path = tmp_path / "parent.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        db = Database(f"sqlite:///{path}", "430000")
+    else:
+        db = Database(request.getfixturevalue("pg_parent_url"), "430000")
+        _truncate_postgres(db)
+    with db.unit_of_work() as session:
+        seed_dictionaries(session)
+    yield db
+    db.dispose()

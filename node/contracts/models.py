@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, String, Uuid
+from sqlalchemy import Date, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
@@ -23,9 +23,11 @@ class ContractStatus(StrEnum):
 
 class Contract(Base, Replicated):
     __tablename__ = "contracts"
+    # Per origin: numbers people type may repeat across cities, and a parent holds all.
+    __table_args__ = (UniqueConstraint("origin", "contract_no"),)
 
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    contract_no: Mapped[str] = mapped_column(String(40), unique=True)
+    contract_no: Mapped[str] = mapped_column(String(40))
     amount: Mapped[Decimal] = mapped_column(Money)
     signed_at: Mapped[date | None] = mapped_column(Date, default=None)
     starts_at: Mapped[date] = mapped_column(Date)

@@ -70,7 +70,9 @@ class ContractResource(Resource[Contract]):
             raise invalid("ends_at", "is before starts_at")
         if not values["contract_no"]:
             values["contract_no"] = f"{viewer.node_code}-C{allocate(session, 'contract_no'):08d}"
-        stmt = select(Contract.id).where(Contract.contract_no == values["contract_no"])
+        stmt = select(Contract.id).where(
+            Contract.contract_no == values["contract_no"], Contract.origin == viewer.node_code
+        )
         if existing is not None:
             stmt = stmt.where(Contract.id != existing.id)
         if session.execute(stmt).first():

@@ -166,7 +166,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contracts")),
-        sa.UniqueConstraint("contract_no", name=op.f("uq_contracts_contract_no")),
+        sa.UniqueConstraint("origin", "contract_no", name=op.f("uq_contracts_origin_contract_no")),
         sa.UniqueConstraint("seq", name=op.f("uq_contracts_seq")),
     )
     with op.batch_alter_table("contracts", schema=None) as batch_op:

@@ -1,0 +1,122 @@
+"""apply_batch: upsert a validated batch and record the checkpoint, in one transaction.
+
+Rows are written only where the incoming origin_version is newer than the held one and
+the origin matches (a sender can never take over a row it does not own), so applying
+any batch any number of times, in any order, converges (DESIGN.md rule 5). Applied rows
+get this node's own seq, so a province relays them upward with the same sender.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from federation.registry.models import Checkpoint
+from federation.storage import to_sqlite_columns
+from node.db.counters import SEQ, allocate
+from node.db.types import utcnow
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: int
+    skipped_older: int
+    checkpoint: int
+
+
+def _upsert_sql(table: str, columns: list[str], source: str) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) {source} "
+        f"ON CONFLICT (id) DO UPDATE SET {updates} "
+        f"WHERE excluded.origin_version > {table}.origin_version "
+        f"AND excluded.origin = {table}.origin"
+    )
+
+
+def _apply_sqlite(session: Session, table: str, batch: pa.Table) -> None:
+    columns = batch.column_names
+    values = f"VALUES ({', '.join('?' for _ in columns)})"
+    # Arrow -> driver tuples column-wise: far faster than Table.to_pylist (PERF_NOTES).
+    pylists = [col.to_pylist() for col in to_sqlite_columns(batch)]
+    rows = list(zip(*pylists, strict=True))
+    session.connection().exec_driver_sql(_upsert_sql(table, columns, values), rows)
+
+
+def _apply_postgres(session: Session, table: str, batch: pa.Table) -> None:
+    columns = batch.column_names
+    stage = f"stage_{table}"
+    conn = session.connection()
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS) "
+        "ON COMMIT DELETE ROWS"
+    )
+    conn.exec_driver_sql(f"TRUNCATE {stage}")
+    buffer = io.BytesIO()
+    pacsv.write_csv(
+        batch,
+        buffer,
+        write_options=pacsv.WriteOptions(include_header=False, quoting_style="all_valid"),
+    )
+    raw = conn.connection.driver_connection
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
+        copy.write(buffer.getvalue())
+    select = f"SELECT {', '.join(columns)} FROM {stage}"
+    conn.exec_driver_sql(_upsert_sql(table, columns, select))
+
+
+def apply_batch(
+    session: Session, sender: str, table: str, batch: pa.Table, seq_end: int
+) -> ApplyResult:
+    """Upsert `batch` (already validated and conformed) into `table` and checkpoint it."""
+    n = batch.num_rows
+    applied = 0
+    if n:
+        first = allocate(session, SEQ, n)
+        seqs = pa.array(range(first, first + n), pa.int64())
+        staged = batch.append_column("seq", seqs)
+        if session.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
+            _apply_sqlite(session, table, staged)
+        else:
+            _apply_postgres(session, table, staged)
+        applied = (
+            session.connection()
+            .execute(
+                text(f"SELECT count(*) FROM {table} WHERE seq BETWEEN :a AND :b"),
+                {"a": first, "b": first + n - 1},
+            )
+            .scalar_one()
+        )
+    checkpoint = _record_checkpoint(session, sender, table, batch, seq_end, applied)
+    return ApplyResult(applied=applied, skipped_older=n - applied, checkpoint=checkpoint)
+
+
+def _record_checkpoint(
+    session: Session, sender: str, table: str, batch: pa.Table, seq_end: int, applied: int
+) -> int:
+    row = session.get(Checkpoint, (sender, table))
+    if row is None:
+        row = Checkpoint(
+            sender=sender, table_name=table, last_seq=0, rows_applied=0, batches_applied=0
+        )
+        session.add(row)
+    # max(): an old batch replayed after a newer one never moves the checkpoint back.
+    row.last_seq = max(row.last_seq, seq_end)
+    row.rows_applied += applied
+    row.batches_applied += 1
+    row.last_batch_at = utcnow()
+    if batch.num_rows:
+        newest = pc.max(batch.column("updated_at")).as_py()
+        if row.newest_change_at is None or newest > row.newest_change_at:
+            row.newest_change_at = newest
+    session.flush()
+    return row.last_seq

@@ -1,0 +1,67 @@
+"""Full validation of an untrusted batch before anything touches the database."""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from federation.batches.manifest import Manifest
+from federation.registry.topology import in_subtree
+from node.settings import Level
+from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLES, SchemaMismatch, check_compatible
+
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
+class BatchRejected(Exception):
+    """A batch that must not be applied; status is the HTTP answer, reason the message."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def conform(manifest: Manifest, table: pa.Table) -> pa.Table:
+    """Check the schema (rule 8) and return the batch in the current wire schema."""
+    if manifest.schema_version == SCHEMA_VERSION and manifest.fingerprint != FINGERPRINTS.get(
+        manifest.table
+    ):
+        raise BatchRejected(400, f"{manifest.table}: schema fingerprint does not match")
+    try:
+        expected = check_compatible(manifest.table, manifest.schema_version, table.schema)
+    except SchemaMismatch as exc:
+        raise BatchRejected(409 if exc.newer else 400, str(exc)) from None
+    columns = []
+    for field in expected:
+        idx = table.schema.get_field_index(field.name)
+        columns.append(table.column(idx) if idx >= 0 else pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=expected)
+
+
+def check_rows(manifest: Manifest, table: pa.Table, sender_level: Level) -> None:
+    """Counts, required values, identifiers and origins: every row, not a sample."""
+    if table.num_rows != manifest.row_count:
+        raise BatchRejected(
+            400, f"manifest says {manifest.row_count} rows, body has {table.num_rows}"
+        )
+    if manifest.seq_start > manifest.seq_end or manifest.seq_start < 1:
+        raise BatchRejected(400, "manifest sequence range is invalid")
+    schema = TABLES[manifest.table]
+    for field in schema:
+        if not field.nullable and table.column(field.name).null_count:
+            raise BatchRejected(400, f"{manifest.table}.{field.name}: required value is null")
+    ids = table.column("id")
+    if not pc.all(pc.match_substring_regex(ids, HEX32.pattern)).as_py():
+        raise BatchRejected(400, f"{manifest.table}.id: not a 32-hex-digit UUID")
+    if len(pc.unique(ids)) != table.num_rows:
+        raise BatchRejected(400, f"{manifest.table}: a row id appears twice in one batch")
+    if pc.min(table.column("origin_version")).as_py() < 1:
+        raise BatchRejected(400, f"{manifest.table}.origin_version must be at least 1")
+    for origin in pc.unique(table.column("origin")).to_pylist():
+        if not in_subtree(manifest.sender, sender_level, origin):
+            raise BatchRejected(
+                403, f"row origin {origin} lies outside sender {manifest.sender}'s subtree"
+            )

@@ -1,0 +1,52 @@
+"""Read a node's changes after a watermark, in seq order, as wire-schema Arrow tables.
+
+Gap-free by construction (DESIGN.md rule 2): a writer holds the seq counter row from
+its first change to its commit, so every seq visible to this read is below every seq
+that is still uncommitted. Reading up to the highest visible seq never skips a change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+from sqlalchemy import Connection
+
+from federation.storage import rows_to_table, select_list
+
+
+@dataclass(frozen=True)
+class Changes:
+    table: str
+    rows: pa.Table
+    seq_start: int
+    seq_end: int
+
+
+def read_changes(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
+    """Up to `limit` rows of `table` with seq > after_seq, oldest change first."""
+    columns = ", ".join(["seq", *select_list(table, conn.dialect.name)])
+    result = conn.exec_driver_sql(
+        f"SELECT {columns} FROM {table} WHERE seq > %(after)s ORDER BY seq LIMIT %(limit)s"
+        if conn.dialect.name == "postgresql"
+        else f"SELECT {columns} FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?",
+        {"after": after_seq, "limit": limit} if conn.dialect.name == "postgresql"
+        else (after_seq, limit),
+    ).all()
+    if not result:
+        return None
+    seqs = [r[0] for r in result]
+    rows = rows_to_table(table, [tuple(r[1:]) for r in result])
+    return Changes(table=table, rows=rows, seq_start=seqs[0], seq_end=seqs[-1])
+
+
+def backlog(conn: Connection, table: str, after_seq: int) -> int:
+    """How many rows of `table` changed after the acknowledged seq."""
+    return int(
+        conn.exec_driver_sql(
+            f"SELECT count(*) FROM {table} WHERE seq > %(a)s"
+            if conn.dialect.name == "postgresql"
+            else f"SELECT count(*) FROM {table} WHERE seq > ?",
+            {"a": after_seq} if conn.dialect.name == "postgresql" else (after_seq,),
+        ).scalar_one()
+    )
