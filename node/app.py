@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from federation.metrics import FederationMetrics
+from federation.receiving.endpoints import router as federation_router
+from federation.receiving.service import Receiver
+from federation.sending.setup import NoParent, build_sender
+from federation.status_endpoints import router as federation_status_router
 from node.api.errors import install_error_handlers
 from node.auth.endpoints import router as auth_router
 from node.churn.resource import ChurnEventResource
@@ -39,22 +50,77 @@ RESOURCES = (
 )
 
 
-def create_app(settings: NodeSettings, db: Database | None = None) -> FastAPI:
-    """Build the node's FastAPI app. Nothing is created at import time."""
+log = logging.getLogger("fedcrm.node")
+
+
+def _start_replication(app: FastAPI) -> BackgroundScheduler | None:
+    """Run the sender on an interval when this node has a parent."""
+    settings = app.state.settings
+    try:
+        sender = build_sender(settings, app.state.db, app.state.federation_metrics)
+    except NoParent as exc:
+        if settings.node.parent_url:
+            log.warning("replication not started: %s", exc)
+        return None
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        sender.sync_once,
+        "interval",
+        seconds=settings.federation.interval_seconds,
+        id="replicate-to-parent",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=None,
+    )
+    scheduler.start()
+    scheduler.modify_job("replicate-to-parent", next_run_time=_now())
+    return scheduler
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: NodeSettings, db: Database | None = None, run_scheduler: bool = False
+) -> FastAPI:
+    """Build the node's FastAPI app. Nothing is created at import time.
+
+    `run_scheduler` starts the background jobs (replication to the parent); `fedcrm
+    serve` turns it on, tests drive the jobs themselves.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = _start_replication(app) if run_scheduler else None
+        yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+
     app = FastAPI(
         title=f"fedcrm {settings.node.name} ({settings.node.code})",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.node.code, settings.database.echo)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
+    app.state.federation_metrics = FederationMetrics(registry)
+    app.state.receiver = Receiver(
+        db=app.state.db,
+        data_dir=settings.data_dir,
+        metrics=app.state.federation_metrics,
+        max_tag_age=settings.federation.tag_max_age_seconds,
+    )
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
     install_error_handlers(app)
     app.include_router(ops_router)
     app.include_router(auth_router)
     app.include_router(customer_actions)
     app.include_router(ticket_actions)
+    app.include_router(federation_router)
+    app.include_router(federation_status_router)
     for resource in RESOURCES:
         app.include_router(crud_router(resource))
     return app

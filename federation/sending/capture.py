@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 from sqlalchemy import Connection
 
+from federation.batches.codec import split
 from federation.storage import rows_to_table, select_list
 
 
@@ -19,8 +20,23 @@ from federation.storage import rows_to_table, select_list
 class Changes:
     table: str
     rows: pa.Table
-    seq_start: int
-    seq_end: int
+    seqs: pa.Array
+
+    @property
+    def seq_start(self) -> int:
+        return int(self.seqs[0].as_py())
+
+    @property
+    def seq_end(self) -> int:
+        return int(self.seqs[-1].as_py())
+
+    def pieces(self, max_rows: int, max_bytes: int) -> list[Changes]:
+        """Split into batches bounded by rows and (uncompressed) bytes."""
+        out, start = [], 0
+        for piece in split(self.rows, max_rows, max_bytes):
+            out.append(Changes(self.table, piece, self.seqs.slice(start, piece.num_rows)))
+            start += piece.num_rows
+        return out
 
 
 def read_changes(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
@@ -30,14 +46,15 @@ def read_changes(conn: Connection, table: str, after_seq: int, limit: int) -> Ch
         f"SELECT {columns} FROM {table} WHERE seq > %(after)s ORDER BY seq LIMIT %(limit)s"
         if conn.dialect.name == "postgresql"
         else f"SELECT {columns} FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?",
-        {"after": after_seq, "limit": limit} if conn.dialect.name == "postgresql"
+        {"after": after_seq, "limit": limit}
+        if conn.dialect.name == "postgresql"
         else (after_seq, limit),
     ).all()
     if not result:
         return None
-    seqs = [r[0] for r in result]
+    seqs = pa.array([r[0] for r in result], pa.int64())
     rows = rows_to_table(table, [tuple(r[1:]) for r in result])
-    return Changes(table=table, rows=rows, seq_start=seqs[0], seq_end=seqs[-1])
+    return Changes(table=table, rows=rows, seqs=seqs)
 
 
 def backlog(conn: Connection, table: str, after_seq: int) -> int:

@@ -32,6 +32,7 @@ class Perm(StrEnum):
     export = "data:export"
     export_unmasked = "data:export-unmasked"
     audit_read = "audit:read"
+    federation_read = "federation:read"
 
 
 _READ_ALL = {
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.pii,
             Perm.export,
             Perm.audit_read,
+            Perm.federation_read,
         }
     ),
     Role.agent: frozenset(
@@ -104,7 +106,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.tickets_transition,
         }
     ),
-    Role.analyst: frozenset(_READ_ALL | {Perm.export}),
+    Role.analyst: frozenset(_READ_ALL | {Perm.export, Perm.federation_read}),
 }
 
 # Roles whose reads are limited to their own service area (when the user has one).

@@ -96,7 +96,7 @@ def serve(data_dir: Annotated[Path, typer.Argument(help="The node directory")]) 
 
     settings = open_settings(data_dir)
     database = open_database(settings)
-    app = create_app(settings, database)
+    app = create_app(settings, database, run_scheduler=True)
     console.print(
         f"fedcrm {settings.node.level.value} node {settings.node.code} {settings.node.name} on "
         f"http://{settings.server.host}:{settings.server.port} (API docs at /docs)"

@@ -1,0 +1,118 @@
+"""receive_batch: authenticate, validate, apply or quarantine one incoming batch.
+
+Transport-neutral: the HTTP endpoint and (later) the SFTP inbox both call it, so both
+ways in get the same checks, apply path, quarantine and metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+
+from federation.batches import codec
+from federation.batches.manifest import Manifest, ManifestError, body_digest, verify
+from federation.metrics import FederationMetrics
+from federation.receiving import quarantine
+from federation.receiving.apply import ApplyResult, apply_batch
+from federation.receiving.validate import BatchRejected, check_rows, conform
+from federation.registry.service import active_child
+from node.db.unit_of_work import Database
+from node.settings import Level
+
+log = logging.getLogger("fedcrm.federation.receive")
+
+
+@dataclass(frozen=True)
+class Receiver:
+    db: Database
+    data_dir: Path
+    metrics: FederationMetrics
+    max_tag_age: float
+
+
+def _authenticate(
+    receiver: Receiver, manifest: Manifest, raw: bytes, body: bytes, tag: str
+) -> Level:
+    with receiver.db.unit_of_work(write=False) as session:
+        child = active_child(session, manifest.sender)
+        level = Level(child.level) if child else None
+        key = bytes.fromhex(child.key_hash) if child else None
+    if key is None or level is None:
+        raise BatchRejected(403, f"sender {manifest.sender} is not a registered, active child")
+    if not verify(key, raw, body, tag):
+        raise BatchRejected(401, "authentication tag does not match the credential")
+    if abs(time.time() - manifest.created_at) > receiver.max_tag_age:
+        raise BatchRejected(401, "authentication tag is stale (older than allowed); resend")
+    return level
+
+
+def _validate_and_apply(receiver: Receiver, header: str, tag: str, body: bytes) -> ApplyResult:
+    try:
+        manifest, raw = Manifest.from_header(header)
+    except ManifestError as exc:
+        raise BatchRejected(400, str(exc)) from None
+    level = _authenticate(receiver, manifest, raw, body, tag)
+    if body_digest(body) != manifest.body_sha256:
+        raise BatchRejected(400, "body SHA-256 does not match the manifest (corrupt or truncated)")
+    try:
+        table = conform(manifest, codec.decode(body))
+    except codec.BodyError as exc:
+        raise BatchRejected(400, str(exc)) from None
+    check_rows(manifest, table, level)
+    try:
+        with receiver.db.unit_of_work() as session:
+            return apply_batch(session, manifest.sender, manifest.table, table, manifest.seq_end)
+    except IntegrityError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        raise BatchRejected(409, f"batch conflicts with rows held here: {reason}") from None
+
+
+def receive_batch(receiver: Receiver, header: str, tag: str, body: bytes) -> ApplyResult:
+    """Apply a batch or raise BatchRejected after quarantining it and counting it."""
+    started = time.perf_counter()
+    sender = table = None
+    try:
+        manifest, _ = Manifest.from_header(header)
+        sender, table = manifest.sender, manifest.table
+    except ManifestError:
+        pass
+    child_label = sender if sender and len(sender) == 6 and sender.isdigit() else "unknown"
+    receiver.metrics.batch_bytes.labels("received").observe(len(body))
+    try:
+        result = _validate_and_apply(receiver, header, tag, body)
+    except BatchRejected as exc:
+        keep(receiver, exc, sender, table, header, body)
+        receiver.metrics.batches_received.labels(child_label, "rejected").inc()
+        raise
+    receiver.metrics.batches_received.labels(child_label, "applied").inc()
+    receiver.metrics.rows_applied.labels(child_label, table or "unknown").inc(result.applied)
+    receiver.metrics.apply_seconds.observe(time.perf_counter() - started)
+    return result
+
+
+def keep(
+    receiver: Receiver,
+    exc: BatchRejected,
+    sender: str | None,
+    table: str | None,
+    header: str | None,
+    body: bytes | None,
+) -> None:
+    """Quarantine a refused batch and log why (never silently dropped)."""
+    log.warning("batch rejected (%s) from %s table %s: %s", exc.status, sender, table, exc.reason)
+    with receiver.db.unit_of_work() as session:
+        quarantine.quarantine(
+            session,
+            receiver.data_dir,
+            status=exc.status,
+            reason=exc.reason,
+            sender=sender,
+            table=table,
+            manifest=header.encode() if header else None,
+            body=body,
+        )
+        receiver.metrics.quarantined.set(quarantine.count(session))

@@ -1,0 +1,203 @@
+"""The sender: push every change upward in seq order, advancing only on acknowledgement.
+
+One cycle walks every replicated table. A table's watermark (OutboxState.acked_seq)
+moves only after the parent answered that it durably applied the batch (rule 6), so
+a parent that is down for hours just leaves a backlog to catch up on. After any error,
+and on start, the sender asks the parent what it holds and resumes from there, so a
+parent restored from an older backup still converges.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from federation.batches import codec
+from federation.batches.manifest import Manifest, body_digest, now, sign
+from federation.metrics import FederationMetrics
+from federation.registry.models import OutboxState
+from federation.sending.capture import Changes, backlog, read_changes
+from federation.sending.transport import PermanentRejection, TransientError, Transport
+from node.db.counters import SEQ
+from node.db.types import utcnow
+from node.db.unit_of_work import Database
+from node.settings import FederationSection
+from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLE_ORDER
+
+log = logging.getLogger("fedcrm.federation.send")
+
+
+@dataclass
+class TableReport:
+    table: str
+    rows_sent: int = 0
+    batches: int = 0
+    error: str | None = None
+
+
+@dataclass
+class SyncReport:
+    tables: list[TableReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(t.error is None for t in self.tables)
+
+    @property
+    def rows_sent(self) -> int:
+        return sum(t.rows_sent for t in self.tables)
+
+
+Progress = Callable[[str, int], None]
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        key: bytes,
+        limits: FederationSection,
+        metrics: FederationMetrics | None = None,
+        attempts: int = 4,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.key = key
+        self.limits = limits
+        self.metrics = metrics
+        self.needs_resume = True
+        self._retry = Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential_jitter(initial=0.5, max=8),
+            retry=retry_if_exception_type(TransientError),
+            reraise=True,
+        )
+
+    # ---- resume -------------------------------------------------------------------
+    def resume(self) -> None:
+        """Set every table's watermark to what the parent says it holds."""
+        held = self._retry(self.transport.checkpoint)
+        with self.db.unit_of_work() as session:
+            for table in TABLE_ORDER:
+                state = session.get(OutboxState, table) or OutboxState(table_name=table)
+                state.acked_seq = held.get(table, 0)
+                session.add(state)
+            # A child restored from an old backup must not reuse seqs the parent has seen.
+            highest = max(held.values(), default=0)
+            session.execute(
+                text(
+                    "UPDATE counters SET value = CASE WHEN value < :h THEN :h ELSE value END "
+                    "WHERE name = :n"
+                ),
+                {"h": highest, "n": SEQ},
+            )
+        self.needs_resume = False
+
+    # ---- one cycle ----------------------------------------------------------------
+    def sync_once(self, progress: Progress | None = None) -> SyncReport:
+        report = SyncReport()
+        if self.needs_resume:
+            try:
+                self.resume()
+            except (TransientError, PermanentRejection) as exc:
+                self._fail_all(report, str(exc))
+                return report
+        for table in TABLE_ORDER:
+            report.tables.append(self._sync_table(table, progress))
+        if any(t.error for t in report.tables):
+            self.needs_resume = True
+        self._observe(report)
+        return report
+
+    def _acked(self, table: str) -> int:
+        with self.db.unit_of_work(write=False) as session:
+            state = session.get(OutboxState, table)
+            return state.acked_seq if state else 0
+
+    def _sync_table(self, table: str, progress: Progress | None) -> TableReport:
+        report = TableReport(table)
+        try:
+            while True:
+                with self.db.engine.connect() as conn:
+                    changes = read_changes(
+                        conn, table, self._acked(table), self.limits.batch_max_rows
+                    )
+                if changes is None:
+                    break
+                for piece in changes.pieces(
+                    self.limits.batch_max_rows, self.limits.batch_max_bytes
+                ):
+                    self._send_piece(piece)
+                    report.rows_sent += piece.rows.num_rows
+                    report.batches += 1
+                    if progress:
+                        progress(table, piece.rows.num_rows)
+            self._record(table, error=None)
+        except (TransientError, PermanentRejection) as exc:
+            report.error = str(exc)
+            self._record(table, error=report.error)
+            log.warning("sync of %s stopped: %s", table, exc)
+        return report
+
+    def _send_piece(self, piece: Changes) -> None:
+        body = codec.encode(piece.rows)
+        manifest = Manifest(
+            sender=self.db.node_code,
+            table=piece.table,
+            seq_start=piece.seq_start,
+            seq_end=piece.seq_end,
+            schema_version=SCHEMA_VERSION,
+            fingerprint=FINGERPRINTS[piece.table],
+            row_count=piece.rows.num_rows,
+            body_sha256=body_digest(body),
+            created_at=now(),
+        )
+        tag = sign(self.key, manifest.to_bytes(), body)
+        try:
+            self._retry(self.transport.send, manifest.to_header(), tag, body)
+        except (TransientError, PermanentRejection):
+            self._count("failed")
+            raise
+        self._count("applied")
+        if self.metrics:
+            self.metrics.batch_bytes.labels("sent").observe(len(body))
+        with self.db.unit_of_work() as session:
+            state = session.get(OutboxState, piece.table) or OutboxState(table_name=piece.table)
+            state.acked_seq = max(state.acked_seq or 0, piece.seq_end)
+            session.add(state)
+
+    # ---- bookkeeping --------------------------------------------------------------
+    def _record(self, table: str, error: str | None) -> None:
+        with self.db.unit_of_work() as session:
+            state = session.get(OutboxState, table) or OutboxState(table_name=table, acked_seq=0)
+            state.last_attempt_at = utcnow()
+            state.last_error = error
+            if error is None:
+                state.last_success_at = state.last_attempt_at
+            session.add(state)
+
+    def _fail_all(self, report: SyncReport, error: str) -> None:
+        for table in TABLE_ORDER:
+            report.tables.append(TableReport(table, error=error))
+            self._record(table, error)
+        self._observe(report)
+
+    def _count(self, result: str) -> None:
+        if self.metrics:
+            self.metrics.batches_sent.labels(result).inc()
+
+    def _observe(self, report: SyncReport) -> None:
+        if not self.metrics:
+            return
+        with self.db.engine.connect() as conn:
+            for table in TABLE_ORDER:
+                self.metrics.backlog_rows.labels(table).set(
+                    backlog(conn, table, self._acked(table))
+                )
+        if report.ok:
+            self.metrics.last_success.set(now())

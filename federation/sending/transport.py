@@ -1,0 +1,32 @@
+"""What a sender needs from a way to reach its parent, and the errors it may raise."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class TransientError(Exception):
+    """Worth retrying later: the parent is down, busy or unreachable."""
+
+
+class PermanentRejection(Exception):
+    """The parent refused the batch for a reason a retry will not fix."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"{status}: {reason}")
+        self.status = status
+        self.reason = reason
+
+
+class Transport(Protocol):
+    name: str
+
+    def send(self, manifest_header: str, tag: str, body: bytes) -> dict:
+        """Deliver one batch; return the parent's answer once it is durably applied."""
+        ...
+
+    def checkpoint(self) -> dict[str, int]:
+        """What the parent holds from this node, per table."""
+        ...
+
+    def close(self) -> None: ...
