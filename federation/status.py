@@ -28,16 +28,22 @@ def parent_status(db: Database, settings: NodeSettings) -> dict[str, Any] | None
         for table in TABLE_ORDER:
             state = states.get(table)
             acked = state.acked_seq if state else 0
-            tables.append({
-                "table": table, "acked_seq": acked, "backlog_rows": backlog(conn, table, acked),
-                "last_success": _iso(state.last_success_at if state else None),
-                "last_error": state.last_error if state else None,
-            })
+            tables.append(
+                {
+                    "table": table,
+                    "acked_seq": acked,
+                    "backlog_rows": backlog(conn, table, acked),
+                    "last_success": _iso(state.last_success_at if state else None),
+                    "last_error": state.last_error if state else None,
+                }
+            )
     successes = [t["last_success"] for t in tables if t["last_success"]]
     return {
-        "url": settings.node.parent_url, "transport": settings.federation.transport,
+        "url": settings.node.parent_url,
+        "transport": settings.federation.transport,
         "last_success": min(successes) if len(successes) == len(tables) else None,
-        "backlog_rows": sum(t["backlog_rows"] for t in tables), "tables": tables,
+        "backlog_rows": sum(t["backlog_rows"] for t in tables),
+        "tables": tables,
     }
 
 
@@ -45,30 +51,42 @@ def children_status(db: Database) -> list[dict[str, Any]]:
     now = utcnow()
     out = []
     with db.unit_of_work(write=False) as session:
-        rejected = dict(session.execute(
-            select(QuarantinedBatch.sender, func.count()).group_by(QuarantinedBatch.sender)
-        ).all())
+        rejected = dict(
+            session.execute(
+                select(QuarantinedBatch.sender, func.count()).group_by(QuarantinedBatch.sender)
+            ).all()
+        )
         for child in session.execute(select(ChildNode).order_by(ChildNode.code)).scalars():
-            points = session.execute(
-                select(Checkpoint).where(Checkpoint.sender == child.code)).scalars().all()
+            points = (
+                session.execute(select(Checkpoint).where(Checkpoint.sender == child.code))
+                .scalars()
+                .all()
+            )
             newest = max((p.newest_change_at for p in points if p.newest_change_at), default=None)
             last = max((p.last_batch_at for p in points if p.last_batch_at), default=None)
-            out.append({
-                "code": child.code, "name": child.name, "level": child.level,
-                "revoked": child.revoked_at is not None,
-                "last_batch_received": _iso(last),
-                "rows_applied": sum(p.rows_applied for p in points),
-                "lag_seconds": (now - newest).total_seconds() if newest else None,
-                "rejected_batches": rejected.get(child.code, 0),
-                "tables": {p.table_name: p.last_seq for p in points},
-            })
+            out.append(
+                {
+                    "code": child.code,
+                    "name": child.name,
+                    "level": child.level,
+                    "revoked": child.revoked_at is not None,
+                    "last_batch_received": _iso(last),
+                    "rows_applied": sum(p.rows_applied for p in points),
+                    "lag_seconds": (now - newest).total_seconds() if newest else None,
+                    "rejected_batches": rejected.get(child.code, 0),
+                    "tables": {p.table_name: p.last_seq for p in points},
+                }
+            )
     return out
 
 
 def node_status(db: Database, settings: NodeSettings) -> dict[str, Any]:
     return {
-        "node": {"code": settings.node.code, "name": settings.node.name,
-                 "level": settings.node.level.value},
+        "node": {
+            "code": settings.node.code,
+            "name": settings.node.name,
+            "level": settings.node.level.value,
+        },
         "parent": parent_status(db, settings),
         "children": children_status(db),
     }

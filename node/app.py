@@ -16,6 +16,7 @@ from federation.receiving.endpoints import router as federation_router
 from federation.receiving.service import Receiver
 from federation.sending.setup import NoParent, build_sender
 from federation.status_endpoints import router as federation_status_router
+from federation.verify.endpoints import router as digest_router
 from node.api.errors import install_error_handlers
 from node.auth.endpoints import router as auth_router
 from node.churn.resource import ChurnEventResource
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(ticket_actions)
     app.include_router(federation_router)
     app.include_router(federation_status_router)
+    app.include_router(digest_router)
     for resource in RESOURCES:
         app.include_router(crud_router(resource))
     return app

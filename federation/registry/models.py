@@ -21,6 +21,8 @@ class ChildNode(Base):
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(10))
     key_hash: Mapped[str] = mapped_column(String(64))
+    # Where the child serves /federation/v1/digest, for `fedcrm verify` (optional).
+    url: Mapped[str | None] = mapped_column(String(300), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

@@ -19,7 +19,13 @@ class RegistryError(Exception):
 
 
 def add_child(
-    session: Session, parent_code: str, parent_level: Level, code: str, name: str, level: Level
+    session: Session,
+    parent_code: str,
+    parent_level: Level,
+    code: str,
+    name: str,
+    level: Level,
+    url: str | None = None,
 ) -> str:
     """Register a child and return its credential (shown once; only its hash is kept)."""
     try:
@@ -32,9 +38,10 @@ def add_child(
     credential = f"fedcrm-{code}-{secrets.token_urlsafe(32)}"
     key_hash = credential_key(credential).hex()
     if existing is None:
-        session.add(ChildNode(code=code, name=name, level=level.value, key_hash=key_hash))
+        session.add(ChildNode(code=code, name=name, level=level.value, key_hash=key_hash, url=url))
     else:
         existing.name, existing.level, existing.key_hash = name, level.value, key_hash
+        existing.url = url
         existing.revoked_at = None
     session.flush()
     return credential

@@ -24,13 +24,16 @@ def credential_path(settings: NodeSettings) -> Path:
     return path if path.is_absolute() else settings.data_dir / path
 
 
-def build_sender(settings: NodeSettings, db: Database,
-                 metrics: FederationMetrics | None = None) -> Sender:
+def build_sender(
+    settings: NodeSettings, db: Database, metrics: FederationMetrics | None = None
+) -> Sender:
     url = settings.node.parent_url
     path = credential_path(settings)
     if not url:
-        raise NoParent(f"no parent configured: run `fedcrm parent set {settings.data_dir} "
-                       "--url URL --credential-file FILE`")
+        raise NoParent(
+            f"no parent configured: run `fedcrm parent set {settings.data_dir} "
+            "--url URL --credential-file FILE`"
+        )
     if not path.is_file():
         raise NoParent(f"parent credential file {path} is missing: run `fedcrm parent set`")
     key = credential_key(path.read_text(encoding="utf-8"))

@@ -7,6 +7,14 @@ import logging
 import typer
 
 from node.cli.data_commands import export_command, import_command
+from node.cli.federation_commands import (
+    child_app,
+    parent_app,
+    quarantine_app,
+    status,
+    sync,
+    verify,
+)
 from node.cli.node_commands import db_app, init, serve
 from node.cli.user_commands import user_app
 
@@ -21,6 +29,12 @@ app.command("import")(import_command)
 app.command("export")(export_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(child_app, name="child")
+app.add_typer(parent_app, name="parent")
+app.add_typer(quarantine_app, name="quarantine")
+app.command()(sync)
+app.command()(status)
+app.command()(verify)
 
 
 @app.callback()
@@ -30,4 +44,5 @@ def _configure_logging(verbose: bool = typer.Option(False, "--verbose", "-v")) -
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        for noisy in ("alembic", "httpx", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)

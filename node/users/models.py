@@ -29,5 +29,6 @@ class User(Base, Replicated):
     role: Mapped[str] = mapped_column(String(20))
     service_area: Mapped[str | None] = mapped_column(String(40), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Never leaves the node: the federation wire schema excludes it.
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # Never leaves the node (the wire schema excludes it); null on replicated copies,
+    # so a user can only log in at the node that owns them.
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)

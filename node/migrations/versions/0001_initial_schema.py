@@ -420,7 +420,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("service_area", sa.String(length=40), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("origin", sa.String(length=6), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),

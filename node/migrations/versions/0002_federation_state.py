@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("level", sa.String(length=10), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("url", sa.String(length=300), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_federation_children")),
