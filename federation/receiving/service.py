@@ -55,9 +55,10 @@ def _validate_and_apply(receiver: Receiver, header: str, tag: str, body: bytes) 
         manifest, raw = Manifest.from_header(header)
     except ManifestError as exc:
         raise BatchRejected(400, str(exc)) from None
-    level = _authenticate(receiver, manifest, raw, body, tag)
+    # Digest first: a body cut short in transit is reported as such, not as a bad tag.
     if body_digest(body) != manifest.body_sha256:
         raise BatchRejected(400, "body SHA-256 does not match the manifest (corrupt or truncated)")
+    level = _authenticate(receiver, manifest, raw, body, tag)
     try:
         table = conform(manifest, codec.decode(body))
     except codec.BodyError as exc:

@@ -32,6 +32,7 @@ def add_child(
         check_child(parent_code, parent_level, code, level)
     except ValueError as exc:
         raise RegistryError(str(exc)) from None
+    level = Level(level)
     existing = session.get(ChildNode, code)
     if existing is not None and existing.revoked_at is None:
         raise RegistryError(f"child {code} is already registered; revoke it first to re-issue")

@@ -9,6 +9,7 @@ CHILD_LEVEL = {Level.hq: Level.province, Level.province: Level.city}
 
 def check_child(parent_code: str, parent_level: Level, child_code: str, child_level: Level) -> None:
     """Refuse a child that does not nest under this parent (ValueError with the reason)."""
+    parent_level, child_level = Level(parent_level), Level(child_level)
     expected = CHILD_LEVEL.get(parent_level)
     if expected is None:
         raise ValueError("a city node has no children")
