@@ -108,12 +108,10 @@ def test_bad_batches_each_get_their_status_and_change_nothing(client, admin, dat
         ("newer schema", dict(schema_version=SCHEMA_VERSION + 1), 409),
         ("row count lies", dict(row_count=5), 400),
     ]
-    expected_quarantine = 0
-    for label, overrides, status in cases:
+    for expected_quarantine, (label, overrides, status) in enumerate(cases, start=1):
         resp = _post(http, key, "customers", rows, **overrides)
         assert resp.status_code == status, (label, resp.text)
         assert resp.json()["error"]["message"], label
-        expected_quarantine += 1
         assert _counts(parent) == (0, expected_quarantine), label
     assert (
         "upgrade the parent"
