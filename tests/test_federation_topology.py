@@ -1,0 +1,96 @@
+"""HQ, a province and two cities as real processes: replicate, verify, survive a parent
+that is down while the cities keep writing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from node.cli.node_commands import ensure_postgres_database
+from tests.conftest import _reset_postgres_schema
+from tests.factories import customer_payload
+from tests.topology import Topology, build, fedcrm
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def topology(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    if backend == "sqlite":
+
+        def url_for(code: str) -> str:
+            return f"sqlite:///{tmp_path / f'{code}.db'}"
+    else:
+        base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
+
+        def url_for(code: str) -> str:
+            url = f"{base}/fedcrm_it_{code}"
+            ensure_postgres_database(url)
+            _reset_postgres_schema(url)
+            return url
+
+    topo = build(tmp_path, url_for)
+    topo.start_all()
+    yield topo
+    topo.stop_all()
+
+
+def _rows(node, table: str = "customers") -> set[tuple]:
+    engine = create_engine(node.db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id, origin, origin_version, "
+                f"CASE WHEN deleted_at IS NULL THEN 0 ELSE 1 END FROM {table}"
+            )
+        ).all()
+    engine.dispose()
+    return {tuple(str(v) for v in r) for r in rows}
+
+
+def _work_at(city, names: list[str]) -> None:
+    with city.api() as api:
+        made = [api.post("/api/v1/customers", json=customer_payload(name=n)).json() for n in names]
+        api.patch(f"/api/v1/customers/{made[0]['id']}", json={"grade": "diamond"})
+        api.delete(f"/api/v1/customers/{made[-1]['id']}")
+        ticket = api.post("/api/v1/tickets", json={"customer_id": made[1]["id"], "kind": "repair"})
+        assert ticket.status_code == 201, ticket.text
+
+
+def _sync_all(topo: Topology) -> None:
+    for code in ("430100", "430200", "430000"):
+        fedcrm("sync", str(topo[code].dir))
+
+
+def test_union_reaches_hq_with_origins_intact_and_verifies(topology):
+    _work_at(topology["430100"], ["张建国", "李翔", "王芳"])
+    _work_at(topology["430200"], ["赵敏", "钱伟", "孙丽", "周杰"])
+    _sync_all(topology)
+    cities = _rows(topology["430100"]) | _rows(topology["430200"])
+    assert _rows(topology["000000"]) == cities == _rows(topology["430000"])
+    assert {r[1] for r in cities} == {"430100", "430200"}
+    assert any(r[3] == "1" for r in cities)  # tombstones replicate
+    for table in ("tickets", "ticket_events", "users", "dictionary_entries"):
+        held = _rows(topology["000000"], table)
+        below = _rows(topology["430100"], table) | _rows(topology["430200"], table)
+        assert below <= held, table
+    assert "all children match" in fedcrm("verify", str(topology["430000"].dir)).stdout
+    assert "all children match" in fedcrm("verify", str(topology["000000"].dir)).stdout
+
+
+def test_parent_down_then_full_catch_up(topology):
+    province = topology["430000"]
+    province.stop()
+    _work_at(topology["430100"], ["吴刚", "郑爽", "冯程"])
+    failed = fedcrm("sync", str(topology["430100"].dir), check=False)
+    assert failed.returncode == 1
+    status = fedcrm("status", str(topology["430100"].dir), "--json").stdout
+    assert '"backlog_rows": 0' not in status.split('"tables"')[0]
+    province.start()
+    province.wait_ready()
+    _sync_all(topology)
+    assert _rows(topology["000000"]) == _rows(topology["430100"]) | _rows(topology["430200"])
+    assert fedcrm("verify", str(topology["000000"].dir)).returncode == 0
