@@ -118,7 +118,7 @@ def export_customers(
                     "data.export.unmasked" if unmasked else "data.export",
                     actor=actor,
                     entity="customer",
-                    detail={"file": str(out), "format": fmt, "rows": written},
+                    detail={"file": str(out.resolve()), "format": fmt, "rows": written},
                 )
     return ExportResult(path=out, format=fmt, rows=written, masked=not unmasked)
 

@@ -151,14 +151,18 @@ def import_customers(
             for chunk in _chunks(sheet.rows, CHUNK):
                 checker.check_chunk(chunk)
                 tracker.advance(len(chunk))
+            if checker.rows == 0:
+                raise DataFileError(f"{path} has a header row but no data rows")
             result = ImportResult(
                 rows=checker.rows,
+                unchanged=checker.unchanged,
                 problems=checker.problems,
                 ignored_columns=[sheet.headers[i] for i in columns.read_only],
             )
-            if checker.problems and (not skip_invalid or not checker.planned):
+            good = len(checker.planned) + checker.unchanged
+            if checker.problems and (not skip_invalid or not good):
                 return result
-            _write(session, checker.planned, result, tracker)
+            result.inserted, result.updated = _write(session, checker.planned, tracker)
             result.applied = True
             record(
                 session,
@@ -166,7 +170,7 @@ def import_customers(
                 actor=actor,
                 entity="customer",
                 detail={
-                    "file": str(path),
+                    "file": str(path.resolve()),
                     "rows": result.rows,
                     "inserted": result.inserted,
                     "updated": result.updated,
@@ -269,6 +273,10 @@ def _convert(name: str, cell: Any) -> Any:
         return _parse_datetime(cell).date()
     if name == "is_key_account":
         return _parse_bool(cell)
+    if name == "id_number" and isinstance(cell, float) and cell >= 1e15:
+        # Excel keeps 15 significant digits: an 18-digit number typed into a number
+        # cell has already lost its last digits.
+        raise ValueError("stored as a number in Excel, which drops digits; format as text")
     text = _as_text(cell)
     if text is None:
         return None
@@ -300,12 +308,15 @@ def _plain(value: Any) -> Any:
 # ---- checking --------------------------------------------------------------------------
 
 
-@dataclass
-class _Planned:
-    """A good row: the columns to write, and the customer it updates (None = new)."""
+# What is kept of a good row until writing: a tuple, not a dict, as 100,000s are held.
+_PLANNED_FIELDS: tuple[str, ...] = (*INPUT_FIELDS, "customer_no")
 
-    row: int
-    values: dict[str, Any]
+
+@dataclass(slots=True)
+class _Planned:
+    """A good row: its values in _PLANNED_FIELDS order, and the customer it updates."""
+
+    values: tuple[Any, ...]
     existing: dict[str, Any] | None
 
 
@@ -369,6 +380,7 @@ class _Checker:
         self.rows = 0
         self.problems: list[RowProblem] = []
         self.planned: list[_Planned] = []
+        self.unchanged = 0
         self.seen_ids: dict[str, int] = {}
         self.seen_numbers: dict[str, int] = {}
         self.seen_targets: dict[uuid.UUID, int] = {}
@@ -503,7 +515,11 @@ class _Checker:
             return
         clean = {name: _plain(value) for name, value in clean.items()}
         clean["customer_no"] = existing["customer_no"] if existing else customer_no
-        self.planned.append(_Planned(number, clean, existing))
+        if existing is not None and all(clean[k] == existing[k] for k in _PLANNED_FIELDS):
+            # Writing it anyway would replicate a no-op change to every parent.
+            self.unchanged += 1
+            return
+        self.planned.append(_Planned(tuple(clean[k] for k in _PLANNED_FIELDS), existing))
 
     def _check_duplicates(
         self,
@@ -548,64 +564,54 @@ def _batched(values: Iterable[str]) -> Iterator[list[str]]:
 # ---- writing ---------------------------------------------------------------------------
 
 
-def _write(
-    session: Session, planned: list[_Planned], result: ImportResult, tracker: Tracker
-) -> None:
+def _write(session: Session, planned: list[_Planned], tracker: Tracker) -> tuple[int, int]:
+    """Insert and update the planned rows, stamped as the ORM hook would; return the
+    numbers inserted and updated."""
+    if not planned:
+        return 0, 0
     local: str = session.info["node_code"]
-    changes: list[_Planned] = []
-    for item in planned:
-        values = item.values
-        values["search_terms"] = customer_search_terms(
-            values["name"], values["home_address"], values["company_address"]
-        )
-        if item.existing is not None:
-            if values["joined_at"] is None:
-                values["joined_at"] = item.existing["joined_at"]
-            if all(values[k] == item.existing[k] for k in values):
-                result.unchanged += 1
-                continue
-        changes.append(item)
-    if not changes:
-        return
-    _reserve_given_numbers(session, [c.values["customer_no"] for c in changes], local)
-    unnumbered = [c for c in changes if c.values["customer_no"] is None]
-    numbers = iter(next_customer_no(session, len(unnumbered)) if unnumbered else [])
+    number_at = _PLANNED_FIELDS.index("customer_no")
+    _reserve_given_numbers(session, [p.values[number_at] for p in planned], local)
+    unnumbered = sum(1 for p in planned if p.existing is None and p.values[number_at] is None)
+    numbers = iter(next_customer_no(session, unnumbered) if unnumbered else [])
     # One allocation for the whole import: consecutive seqs in file order, taken in this
     # transaction like the stamping hook takes them in a flush.
-    seq = allocate(session, SEQ, len(changes))
+    seq = allocate(session, SEQ, len(planned))
     now = utcnow()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for item in changes:
-        values = item.values
-        values["seq"] = seq
-        values["updated_at"] = now
-        seq += 1
-        if item.existing is None:
-            if values["customer_no"] is None:
-                values["customer_no"] = next(numbers)
-            values["joined_at"] = values["joined_at"] or now
-            values.update(
-                id=new_id(), origin=local, origin_version=1, created_at=now, deleted_at=None
+    tracker.start("writing customers", len(planned))
+    inserted = updated = 0
+    add = insert(_TABLE)
+    change = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
+    for start in range(0, len(planned), CHUNK):
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for item in planned[start : start + CHUNK]:
+            values = dict(zip(_PLANNED_FIELDS, item.values, strict=True))
+            values["search_terms"] = customer_search_terms(
+                values["name"], values["home_address"], values["company_address"]
             )
-            inserts.append(values)
-        else:
-            values["b_id"] = item.existing["id"]
-            values["origin_version"] = item.existing["origin_version"] + 1
-            updates.append(values)
-    tracker.start("writing customers", len(changes))
-    statement = insert(_TABLE)
-    for start in range(0, len(inserts), CHUNK):
-        part = inserts[start : start + CHUNK]
-        session.execute(statement, part)
-        tracker.advance(len(part))
-    by_id = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
-    for start in range(0, len(updates), CHUNK):
-        part = updates[start : start + CHUNK]
-        session.execute(by_id, part)
-        tracker.advance(len(part))
-    result.inserted = len(inserts)
-    result.updated = len(updates)
+            values["seq"] = seq
+            values["updated_at"] = now
+            seq += 1
+            if item.existing is None:
+                values["customer_no"] = values["customer_no"] or next(numbers)
+                values["joined_at"] = values["joined_at"] or now
+                values.update(
+                    id=new_id(), origin=local, origin_version=1, created_at=now, deleted_at=None
+                )
+                inserts.append(values)
+            else:
+                values["b_id"] = item.existing["id"]
+                values["origin_version"] = item.existing["origin_version"] + 1
+                updates.append(values)
+        if inserts:
+            session.execute(add, inserts)
+        if updates:
+            session.execute(change, updates)
+        inserted += len(inserts)
+        updated += len(updates)
+        tracker.advance(len(inserts) + len(updates))
+    return inserted, updated
 
 
 def _reserve_given_numbers(session: Session, numbers: list[str | None], local: str) -> None:

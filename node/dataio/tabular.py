@@ -123,11 +123,16 @@ def _unprotect(cell: str) -> str:
 def _open_csv(path: Path) -> Iterator[Sheet]:
     encoding, lines = _csv_encoding(path)
     with path.open(encoding=encoding, newline="") as f:
-        reader = csv.reader(f)
+        # strict: an unclosed quote is an error, not one cell swallowing the rest.
+        reader = csv.reader(f, strict=True)
         try:
             header = next(reader, None)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise DataFileError(f"{path}: cannot read the header row: {exc}") from None
+        except UnicodeDecodeError:
+            raise DataFileError(
+                f"{path} is neither UTF-8 nor GB18030 text; save it as CSV UTF-8"
+            ) from None
+        except csv.Error as exc:
+            raise DataFileError(f"{path}: the header row is not valid CSV: {exc}") from None
         if header is None or all(_blank(h) for h in header):
             raise DataFileError(f"{path} is empty: expected a header row and data rows")
 
