@@ -64,7 +64,9 @@ def classify(q: str) -> Lookup:
 
 
 def _phone_tail(digits: str):  # type: ignore[no-untyped-def]
-    tail = func.substr(Customer.phone, func.length(Customer.phone) - 3)
+    # The 3 must be a literal, as in the index expression: a bound parameter makes
+    # SQLite miss ix_customers_phone_tail and scan every customer.
+    tail = func.substr(Customer.phone, func.length(Customer.phone) - literal_column("3"))
     cond = tail == digits[-4:]
     if len(digits) > 4:
         cond = and_(cond, Customer.phone.like("%" + digits))
