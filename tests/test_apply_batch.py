@@ -29,6 +29,7 @@ def _batch(database, table="customers", after=0):
     manifest = Manifest(
         sender=NODE_CODE,
         table=table,
+        prev_seq=after,
         seq_start=changes.seq_start,
         seq_end=changes.seq_end,
         schema_version=SCHEMA_VERSION,
@@ -44,7 +45,9 @@ def _apply(parent, manifest, body):
     table = conform(manifest, codec.decode(body))
     check_rows(manifest, table, Level.city)
     with parent.unit_of_work() as s:
-        return apply_batch(s, manifest.sender, manifest.table, table, manifest.seq_end)
+        return apply_batch(
+            s, manifest.sender, manifest.table, table, manifest.prev_seq, manifest.seq_end
+        )
 
 
 def test_round_trip_is_exact_and_idempotent(client, admin, database, parent):

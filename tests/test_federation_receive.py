@@ -50,6 +50,7 @@ def _post(http, key, table, rows, seq_start=1, seq_end=None, sender="430100", **
     fields = dict(
         sender=sender,
         table=table,
+        prev_seq=overrides.pop("prev_seq", 0),
         seq_start=seq_start,
         seq_end=seq_end or rows.num_rows,
         schema_version=SCHEMA_VERSION,
@@ -162,3 +163,21 @@ def test_manifest_header_garbage(province):
     )
     assert resp.status_code == 400
     assert _counts(parent) == (0, 1)
+
+
+def test_a_batch_past_a_hole_is_refused_with_the_checkpoint(client, admin, database, province):
+    http, key, parent = province
+    client.post("/api/v1/customers", json=customer_payload(), headers=admin)
+    changes = _changes(database)
+    resp = _post(
+        http,
+        key,
+        "customers",
+        changes.rows,
+        changes.seq_start,
+        changes.seq_end,
+        prev_seq=changes.seq_start - 1,
+    )
+    assert resp.status_code == 409 and resp.json()["checkpoint"] == 0
+    assert "resend from 0" in resp.json()["error"]["message"]
+    assert _counts(parent) == (0, 0)  # not applied, and not bad data: not quarantined

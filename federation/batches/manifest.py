@@ -19,6 +19,9 @@ class ManifestError(Exception):
 class Manifest:
     sender: str
     table: str
+    # The sender's watermark this batch continues from: it holds every change of the
+    # table in (prev_seq, seq_end]. A parent applies it only if it holds up to prev_seq.
+    prev_seq: int
     seq_start: int
     seq_end: int
     schema_version: int
@@ -42,7 +45,7 @@ class Manifest:
             manifest = cls(**data)
         except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
             raise ManifestError(f"manifest is not valid: {exc}") from None
-        for name in ("seq_start", "seq_end", "schema_version", "row_count"):
+        for name in ("prev_seq", "seq_start", "seq_end", "schema_version", "row_count"):
             if not isinstance(getattr(manifest, name), int):
                 raise ManifestError(f"manifest field {name} must be an integer")
         return manifest, raw

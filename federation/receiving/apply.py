@@ -14,13 +14,24 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from federation.registry.models import Checkpoint
 from federation.storage import to_sqlite_columns
 from node.db.counters import SEQ, allocate
 from node.db.types import utcnow
+
+
+class OutOfOrder(Exception):
+    """The batch continues from a point this node has not reached: resend from checkpoint."""
+
+    def __init__(self, sender: str, table: str, prev_seq: int, checkpoint: int) -> None:
+        super().__init__(
+            f"{table} batch from {sender} continues from seq {prev_seq}, but this node holds "
+            f"only up to {checkpoint}: resend from {checkpoint}"
+        )
+        self.checkpoint = checkpoint
 
 
 @dataclass(frozen=True)
@@ -74,10 +85,27 @@ def _apply_postgres(session: Session, table: str, batch: pa.Table) -> None:
     conn.exec_driver_sql(_upsert_sql(table, columns, select))
 
 
+def _held(session: Session, sender: str, table: str) -> int:
+    # FOR UPDATE: two deliveries of the same stream serialise here (SQLite has one writer).
+    row = session.execute(
+        select(Checkpoint)
+        .where(Checkpoint.sender == sender, Checkpoint.table_name == table)
+        .with_for_update()
+    ).scalar_one_or_none()
+    return row.last_seq if row else 0
+
+
 def apply_batch(
-    session: Session, sender: str, table: str, batch: pa.Table, seq_end: int
+    session: Session, sender: str, table: str, batch: pa.Table, prev_seq: int, seq_end: int
 ) -> ApplyResult:
-    """Upsert `batch` (already validated and conformed) into `table` and checkpoint it."""
+    """Upsert `batch` (already validated and conformed) into `table` and checkpoint it.
+
+    Refuses (OutOfOrder) a batch that would leave a hole: one that continues from a seq
+    beyond what this node holds from the sender, e.g. after a lost batch.
+    """
+    held = _held(session, sender, table)
+    if prev_seq > held:
+        raise OutOfOrder(sender, table, prev_seq, held)
     n = batch.num_rows
     applied = 0
     if n:

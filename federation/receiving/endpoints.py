@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from federation.batches.manifest import sign
-from federation.receiving.service import Receiver, keep, receive_batch
+from federation.receiving.service import Receiver, StreamGap, keep, receive_batch
 from federation.receiving.validate import BatchRejected
 from federation.registry.models import Checkpoint
 from federation.registry.service import active_child
@@ -54,6 +54,12 @@ async def post_batch(request: Request):
         return _error(exc.status, exc.reason)
     try:
         result = await run_in_threadpool(receive_batch, receiver, header, tag, body)
+    except StreamGap as exc:
+        body_out = {
+            "error": {"code": "out_of_order", "message": exc.reason},
+            "checkpoint": exc.checkpoint,
+        }
+        return JSONResponse(body_out, status_code=409)
     except BatchRejected as exc:
         return _error(exc.status, exc.reason)
     return {

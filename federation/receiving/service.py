@@ -17,13 +17,21 @@ from federation.batches import codec
 from federation.batches.manifest import Manifest, ManifestError, body_digest, verify
 from federation.metrics import FederationMetrics
 from federation.receiving import quarantine
-from federation.receiving.apply import ApplyResult, apply_batch
+from federation.receiving.apply import ApplyResult, OutOfOrder, apply_batch
 from federation.receiving.validate import BatchRejected, check_rows, conform
 from federation.registry.service import active_child
 from node.db.unit_of_work import Database
 from node.settings import Level
 
 log = logging.getLogger("fedcrm.federation.receive")
+
+
+class StreamGap(BatchRejected):
+    """A batch that continues past what this node holds; the answer carries the checkpoint."""
+
+    def __init__(self, reason: str, checkpoint: int) -> None:
+        super().__init__(409, reason)
+        self.checkpoint = checkpoint
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,16 @@ def _validate_and_apply(receiver: Receiver, header: str, tag: str, body: bytes) 
     check_rows(manifest, table, level)
     try:
         with receiver.db.unit_of_work() as session:
-            return apply_batch(session, manifest.sender, manifest.table, table, manifest.seq_end)
+            return apply_batch(
+                session,
+                manifest.sender,
+                manifest.table,
+                table,
+                manifest.prev_seq,
+                manifest.seq_end,
+            )
+    except OutOfOrder as exc:
+        raise StreamGap(str(exc), exc.checkpoint) from None
     except IntegrityError as exc:
         reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         raise BatchRejected(409, f"batch conflicts with rows held here: {reason}") from None
@@ -85,6 +102,11 @@ def receive_batch(receiver: Receiver, header: str, tag: str, body: bytes) -> App
     receiver.metrics.batch_bytes.labels("received").observe(len(body))
     try:
         result = _validate_and_apply(receiver, header, tag, body)
+    except StreamGap:
+        # Not bad data: the sender skipped ahead (a lost batch). It resumes from the
+        # checkpoint in the answer; nothing to quarantine.
+        receiver.metrics.batches_received.labels(child_label, "out_of_order").inc()
+        raise
     except BatchRejected as exc:
         keep(receiver, exc, sender, table, header, body)
         receiver.metrics.batches_received.labels(child_label, "rejected").inc()

@@ -47,7 +47,7 @@ def check_rows(manifest: Manifest, table: pa.Table, sender_level: Level) -> None
         raise BatchRejected(
             400, f"manifest says {manifest.row_count} rows, body has {table.num_rows}"
         )
-    if manifest.seq_start > manifest.seq_end or manifest.seq_start < 1:
+    if not 0 <= manifest.prev_seq < manifest.seq_start <= manifest.seq_end:
         raise BatchRejected(400, "manifest sequence range is invalid")
     schema = TABLES[manifest.table]
     for field in schema:

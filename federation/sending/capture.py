@@ -21,6 +21,7 @@ class Changes:
     table: str
     rows: pa.Table
     seqs: pa.Array
+    after: int  # the watermark these changes were read after
 
     @property
     def seq_start(self) -> int:
@@ -32,10 +33,12 @@ class Changes:
 
     def pieces(self, max_rows: int, max_bytes: int) -> list[Changes]:
         """Split into batches bounded by rows and (uncompressed) bytes."""
-        out, start = [], 0
+        out, start, after = [], 0, self.after
         for piece in split(self.rows, max_rows, max_bytes):
-            out.append(Changes(self.table, piece, self.seqs.slice(start, piece.num_rows)))
+            seqs = self.seqs.slice(start, piece.num_rows)
+            out.append(Changes(self.table, piece, seqs, after))
             start += piece.num_rows
+            after = int(seqs[-1].as_py())
         return out
 
 
@@ -54,7 +57,7 @@ def read_changes(conn: Connection, table: str, after_seq: int, limit: int) -> Ch
         return None
     seqs = pa.array([r[0] for r in result], pa.int64())
     rows = rows_to_table(table, [tuple(r[1:]) for r in result])
-    return Changes(table=table, rows=rows, seqs=seqs)
+    return Changes(table=table, rows=rows, seqs=seqs, after=after_seq)
 
 
 def backlog(conn: Connection, table: str, after_seq: int) -> int:

@@ -149,6 +149,7 @@ class Sender:
         manifest = Manifest(
             sender=self.db.node_code,
             table=piece.table,
+            prev_seq=piece.after,
             seq_start=piece.seq_start,
             seq_end=piece.seq_end,
             schema_version=SCHEMA_VERSION,
