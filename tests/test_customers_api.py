@@ -222,3 +222,23 @@ def test_unknown_filter_and_bad_cursor_are_422(client, admin):
     assert client.get("/api/v1/customers/not-a-uuid", headers=admin).status_code == 422
     missing = "01900000-0000-7000-8000-000000000000"
     assert client.get(f"/api/v1/customers/{missing}", headers=admin).status_code == 404
+
+
+def test_dense_term_path_pages_the_same(client, admin, monkeypatch):
+    """With a tiny candidate cap every term is 'dense' on PostgreSQL: same answers."""
+    import node.customers.lookup as lookup
+
+    for i in range(5):
+        client.post(
+            "/api/v1/customers", json=customer_payload(name=f"王{'一二三四五'[i]}"), headers=admin
+        )
+    expected = client.get("/api/v1/customers", params={"q": "王", "limit": 3}, headers=admin)
+    monkeypatch.setattr(lookup, "PG_CANDIDATE_CAP", 2)
+    first = client.get("/api/v1/customers", params={"q": "王", "limit": 3}, headers=admin).json()
+    assert first == expected.json()
+    rest = client.get(
+        "/api/v1/customers",
+        params={"q": "王", "limit": 3, "cursor": first["next_cursor"]},
+        headers=admin,
+    ).json()
+    assert len(first["data"]) + len(rest["data"]) == 5 and rest["next_cursor"] is None

@@ -13,7 +13,7 @@ from node.auth.permissions import Perm
 from node.crud.references import dictionary_entry, live_row
 from node.crud.resource import Page, Resource
 from node.crud.schemas import partial
-from node.customers.lookup import apply_lookup, classify, narrow_to_candidates, uses_terms
+from node.customers.lookup import classify, lookup_rows
 from node.customers.models import Customer
 from node.customers.schemas import CustomerDetail, CustomerIn, CustomerOut
 from node.customers.search_terms import customer_search_terms
@@ -98,12 +98,7 @@ class CustomerResource(Resource[Customer]):
         for name, value in filters.items():
             if value is not None:
                 stmt = stmt.where(getattr(Customer, name) == value)
-        lookup = classify(q)
-        dialect = session.bind.dialect.name  # type: ignore[union-attr]
-        stmt = apply_lookup(stmt, lookup, dialect, after)
-        if dialect == "postgresql" and uses_terms(lookup):
-            stmt = narrow_to_candidates(session, stmt, limit + 1)
-        rows = list(session.execute(stmt.limit(limit + 1)).scalars())
+        rows = lookup_rows(session, stmt, classify(q), after, limit + 1)
         next_cursor = str(rows[limit - 1].seq) if len(rows) > limit else None
         return Page([self.present(r, viewer, detail=False) for r in rows[:limit]], next_cursor)
 
