@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from federation.registry.models import Checkpoint, QuarantinedBatch
+from node.db.types import utcnow
+from node.db.unit_of_work import Database
 
 SIZE_BUCKETS = (1e3, 1e4, 1e5, 1e6, 4e6, 16e6, 64e6)
 APPLY_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -49,12 +58,34 @@ class FederationMetrics:
             buckets=SIZE_BUCKETS,
             registry=registry,
         )
-        self.lag_seconds = Gauge(
+
+
+class FederationStateCollector(Collector):
+    """Gauges read from the database at scrape time, so they are right after a restart
+    and keep growing while a child is silent (lag is now minus its newest change)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        lag = GaugeMetricFamily(
             "fedcrm_replication_lag_seconds",
             "Now minus the origin time of the newest change applied from the child",
-            ["child"],
-            registry=registry,
+            labels=["child"],
         )
-        self.quarantined = Gauge(
-            "fedcrm_quarantined_batches", "Batches kept in quarantine", registry=registry
-        )
+        kept = GaugeMetricFamily("fedcrm_quarantined_batches", "Batches kept in quarantine")
+        now = utcnow()
+        with self.db.unit_of_work(write=False) as session:
+            newest = session.execute(
+                select(Checkpoint.sender, func.max(Checkpoint.newest_change_at)).group_by(
+                    Checkpoint.sender
+                )
+            ).all()
+            count = session.execute(select(func.count()).select_from(QuarantinedBatch)).scalar()
+        for child, at in newest:
+            if at is not None:
+                at = at if at.tzinfo else at.replace(tzinfo=now.tzinfo)
+                lag.add_metric([child], max(0.0, (now - at).total_seconds()))
+        kept.add_metric([], float(count or 0))
+        yield lag
+        yield kept

@@ -3,6 +3,9 @@ that is down while the cities keep writing."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +97,44 @@ def test_parent_down_then_full_catch_up(topology):
     _sync_all(topology)
     assert _rows(topology["000000"]) == _rows(topology["430100"]) | _rows(topology["430200"])
     assert fedcrm("verify", str(topology["000000"].dir)).returncode == 0
+
+
+def test_resync_makes_a_child_resend_everything_with_progress(topology):
+    _work_at(topology["430100"], ["陈晨", "林琳", "黄河"])
+    _sync_all(topology)
+    hq, province = topology["000000"], topology["430000"]
+    waiting = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "node.cli",
+            "resync",
+            str(hq.dir),
+            "--child",
+            "430000",
+            "--timeout",
+            "120",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        time.sleep(3)  # the checkpoint is reset before the province's next cycle
+        assert "resent" not in fedcrm("sync", str(province.dir)).stdout
+        out, _ = waiting.communicate(timeout=120)
+    finally:
+        waiting.kill()
+    assert waiting.returncode == 0, out
+    assert "complete" in out
+    engine = create_engine(hq.db_url)
+    with engine.connect() as conn:
+        received = conn.execute(
+            text("SELECT sum(rows_received) FROM federation_checkpoints WHERE sender = '430000'")
+        ).scalar_one()
+    engine.dispose()
+    assert received == sum(
+        len(_rows(province, t))
+        for t in ("customers", "users", "dictionary_entries", "tickets", "ticket_events")
+    )
+    assert fedcrm("verify", str(hq.dir)).returncode == 0

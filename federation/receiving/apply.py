@@ -134,12 +134,18 @@ def _record_checkpoint(
     row = session.get(Checkpoint, (sender, table))
     if row is None:
         row = Checkpoint(
-            sender=sender, table_name=table, last_seq=0, rows_applied=0, batches_applied=0
+            sender=sender,
+            table_name=table,
+            last_seq=0,
+            rows_applied=0,
+            rows_received=0,
+            batches_applied=0,
         )
         session.add(row)
     # max(): an old batch replayed after a newer one never moves the checkpoint back.
     row.last_seq = max(row.last_seq, seq_end)
     row.rows_applied += applied
+    row.rows_received += batch.num_rows
     row.batches_applied += 1
     row.last_batch_at = utcnow()
     if batch.num_rows:

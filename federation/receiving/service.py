@@ -138,4 +138,3 @@ def keep(
             manifest=header.encode() if header else None,
             body=body,
         )
-        receiver.metrics.quarantined.set(quarantine.count(session))

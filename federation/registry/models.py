@@ -36,6 +36,8 @@ class Checkpoint(Base):
     table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_applied: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Applied or skipped as not newer: what a resync's progress counts.
+    rows_received: Mapped[int] = mapped_column(BigInteger, default=0)
     batches_applied: Mapped[int] = mapped_column(BigInteger, default=0)
     last_batch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     newest_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

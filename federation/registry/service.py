@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from federation.batches.manifest import credential_key
-from federation.registry.models import ChildNode
+from federation.registry.models import Checkpoint, ChildNode
 from federation.registry.topology import check_child
 from node.db.types import utcnow
 from node.settings import Level
@@ -63,3 +63,20 @@ def list_children(session: Session) -> list[ChildNode]:
 def active_child(session: Session, code: str) -> ChildNode | None:
     child = session.get(ChildNode, code)
     return child if child is not None and child.revoked_at is None else None
+
+
+def reset_checkpoints(session: Session, code: str) -> int:
+    """Forget what was received from child `code` so it resends everything (resync).
+
+    Rows already held stay; the resent ones are skipped or applied as their versions
+    say, and each applied batch moves the checkpoint again, so an interrupted resync
+    resumes where it stopped. Returns how many table checkpoints were reset.
+    """
+    if session.get(ChildNode, code) is None:
+        raise RegistryError(f"no child {code} is registered")
+    rows = session.execute(select(Checkpoint).where(Checkpoint.sender == code)).scalars().all()
+    for row in rows:
+        row.last_seq = 0
+        row.rows_received = 0
+    session.flush()
+    return len(rows)

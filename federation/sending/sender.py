@@ -2,9 +2,9 @@
 
 One cycle walks every replicated table. A table's watermark (OutboxState.acked_seq)
 moves only after the parent answered that it durably applied the batch (rule 6), so
-a parent that is down for hours just leaves a backlog to catch up on. After any error,
-and on start, the sender asks the parent what it holds and resumes from there, so a
-parent restored from an older backup still converges.
+a parent that is down for hours just leaves a backlog to catch up on. Every cycle starts
+by asking the parent what it holds and resuming from there, so a parent restored from
+an older backup, or told to resync this node, still converges.
 """
 
 from __future__ import annotations
@@ -70,7 +70,6 @@ class Sender:
         self.key = key
         self.limits = limits
         self.metrics = metrics
-        self.needs_resume = True
         self._retry = Retrying(
             stop=stop_after_attempt(attempts),
             wait=wait_exponential_jitter(initial=0.5, max=8),
@@ -96,21 +95,22 @@ class Sender:
                 ),
                 {"h": highest, "n": SEQ},
             )
-        self.needs_resume = False
 
     # ---- one cycle ----------------------------------------------------------------
     def sync_once(self, progress: Progress | None = None) -> SyncReport:
+        """One cycle: resume from the parent's checkpoint, then push every table.
+
+        Asking first (one small request) means a parent restored from a backup, or one
+        that was told to resync a child, is caught up even when nothing changed here.
+        """
         report = SyncReport()
-        if self.needs_resume:
-            try:
-                self.resume()
-            except (TransientError, PermanentRejection) as exc:
-                self._fail_all(report, str(exc))
-                return report
+        try:
+            self.resume()
+        except (TransientError, PermanentRejection) as exc:
+            self._fail_all(report, str(exc))
+            return report
         for table in TABLE_ORDER:
             report.tables.append(self._sync_table(table, progress))
-        if any(t.error for t in report.tables):
-            self.needs_resume = True
         self._observe(report)
         return report
 

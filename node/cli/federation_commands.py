@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -247,3 +248,46 @@ def verify(data_dir: DirArg) -> None:
     if bad or problems:
         raise typer.Exit(1)
     console.print("all children match")
+
+
+def resync(
+    data_dir: DirArg,
+    child: Annotated[str, typer.Option("--child", help="The child's code")],
+    wait: Annotated[bool, typer.Option(help="Show progress until the child has resent all")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait at most")] = 3600,
+) -> None:
+    """Make a child resend everything (a new or rebuilt parent). Resumable, with progress."""
+    from federation.registry.service import reset_checkpoints
+    from federation.resync import expected_rows, received_rows
+
+    settings = open_settings(data_dir)
+    db = open_database(settings)
+    try:
+        with db.unit_of_work() as session:
+            reset_checkpoints(session, child)
+    except RegistryError as exc:
+        fail(str(exc))
+    console.print(f"child {child} will resend everything on its next cycle")
+    if not wait:
+        return
+    total = expected_rows(db, child)
+    if total is None:
+        console.print(
+            "the child has no URL here, so progress cannot be shown: follow it with `fedcrm status`"
+        )
+        return
+    deadline = time.monotonic() + timeout
+    with Progress(
+        TextColumn("resync {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} rows"),
+        console=console,
+    ) as bar:
+        task = bar.add_task(child, total=total)
+        while (done := received_rows(db, child)) < total:
+            bar.update(task, completed=done)
+            if time.monotonic() > deadline:
+                fail(f"resync of {child} not finished after {timeout:.0f} s ({done}/{total})")
+            time.sleep(1)
+        bar.update(task, completed=total)
+    console.print(f"resync of {child} complete: {total} rows received")

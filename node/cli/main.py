@@ -11,6 +11,7 @@ from node.cli.federation_commands import (
     child_app,
     parent_app,
     quarantine_app,
+    resync,
     status,
     sync,
     verify,
@@ -35,6 +36,7 @@ app.add_typer(quarantine_app, name="quarantine")
 app.command()(sync)
 app.command()(status)
 app.command()(verify)
+app.command()(resync)
 
 
 @app.callback()

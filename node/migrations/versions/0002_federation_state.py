@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("table_name", sa.String(length=40), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
         sa.Column("rows_applied", sa.BigInteger(), nullable=False),
+        sa.Column("rows_received", sa.BigInteger(), nullable=False),
         sa.Column("batches_applied", sa.BigInteger(), nullable=False),
         sa.Column("last_batch_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("newest_change_at", sa.DateTime(timezone=True), nullable=True),
