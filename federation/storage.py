@@ -8,6 +8,8 @@ except the final driver bind.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,30 +31,29 @@ def _is_uuid(table: str, name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
-def column_from_storage(values: list, field: pa.Field) -> pa.Array:
-    """Build the wire column `field` from values as the driver returned them."""
+def _sqlite_column(values: Sequence, field: pa.Field) -> pa.Array:
+    # Explicit storage types: no per-value type inference (it dominated the read).
     if field.type == TS:
-        raw = pa.array(values)
-        if pa.types.is_string(raw.type) or pa.types.is_null(raw.type):
-            return pc.cast(pc.cast(raw, pa.timestamp("us")), TS)
-        return pc.cast(raw, TS)
+        return pc.cast(pc.cast(pa.array(values, pa.string()), pa.timestamp("us")), TS)
     if field.type == MONEY:
-        raw = pa.array(values)
-        if pa.types.is_floating(raw.type) or pa.types.is_integer(raw.type):
-            raw = pc.round(pc.cast(raw, pa.float64()), 2)
-        return pc.cast(raw, MONEY, safe=False)
+        doubles = pc.round(pa.array(values, pa.float64()), 2)
+        return pc.cast(doubles, MONEY, safe=False)
     if field.type == pa.date32():
-        raw = pa.array(values)
-        return pc.cast(raw, pa.date32()) if not pa.types.is_date32(raw.type) else raw
+        return pc.cast(pa.array(values, pa.string()), pa.date32())
     if field.type == pa.bool_():
-        return pc.cast(pa.array(values), pa.bool_())
+        return pc.cast(pa.array(values, pa.int64()), pa.bool_())
     return pa.array(values, type=field.type)
 
 
-def rows_to_table(table: str, rows: list[tuple]) -> pa.Table:
+def _postgres_column(values: Sequence, field: pa.Field) -> pa.Array:
+    return pa.array(values, type=field.type)  # psycopg returns native types
+
+
+def rows_to_table(table: str, columns: Sequence[Sequence], dialect: str) -> pa.Table:
+    """Build the wire table of `table` from driver values, given column by column."""
     schema = TABLES[table]
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-    arrays = [column_from_storage(list(col), f) for col, f in zip(columns, schema, strict=True)]
+    build = _sqlite_column if dialect == "sqlite" else _postgres_column
+    arrays = [build(col, f) for col, f in zip(columns, schema, strict=True)]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -97,3 +97,25 @@ def test_search_works_on_replicated_rows(client, admin, database, parent):
     with parent.unit_of_work(write=False) as p:
         stmt = apply_lookup(select(Customer), classify("阳建"), parent.dialect, None)
         assert [c.name for c in p.execute(stmt).scalars()] == ["欧阳建国"]
+
+
+def test_search_follows_renames_applied_in_bulk(client, admin, database, parent):
+    from node.customers.lookup import apply_lookup, classify
+
+    made = client.post("/api/v1/customers", json=customer_payload(name="欧阳建国"), headers=admin)
+    _apply(parent, *_batch(database))
+    client.patch(f"/api/v1/customers/{made.json()['id']}", json={"name": "司马光明"}, headers=admin)
+    _apply(parent, *_batch(database))
+
+    def names(q: str) -> list[str]:
+        with parent.unit_of_work(write=False) as p:
+            stmt = apply_lookup(select(Customer), classify(q), parent.dialect, None)
+            return [c.name for c in p.execute(stmt).scalars()]
+
+    assert names("光明") == ["司马光明"]
+    assert names("建国") == []
+    if parent.dialect == "sqlite":
+        with parent.engine.connect() as conn:
+            fts_rows = conn.exec_driver_sql("SELECT count(*) FROM customer_fts").scalar_one()
+            customers = conn.exec_driver_sql("SELECT count(*) FROM customers").scalar_one()
+        assert fts_rows == customers == 1

@@ -34,6 +34,9 @@ class OutOfOrder(Exception):
         self.checkpoint = checkpoint
 
 
+_SQLITE_IN_CHUNK = 5000
+
+
 @dataclass(frozen=True)
 class ApplyResult:
     applied: int
@@ -57,7 +60,51 @@ def _apply_sqlite(session: Session, table: str, batch: pa.Table) -> None:
     # Arrow -> driver tuples column-wise: far faster than Table.to_pylist (PERF_NOTES).
     pylists = [col.to_pylist() for col in to_sqlite_columns(batch)]
     rows = list(zip(*pylists, strict=True))
-    session.connection().exec_driver_sql(_upsert_sql(table, columns, values), rows)
+    conn = session.connection()
+    if table != "customers":
+        conn.exec_driver_sql(_upsert_sql(table, columns, values), rows)
+        return
+    _apply_customers_sqlite(conn, batch, columns, values, rows)
+
+
+def _apply_customers_sqlite(
+    conn,
+    batch: pa.Table,
+    columns: list[str],
+    values: str,  # type: ignore[no-untyped-def]
+    rows: list[tuple],
+) -> None:
+    """Upsert customers with the FTS triggers suspended, then index the batch at once.
+
+    See migration 0003: five times faster than letting the triggers run per row.
+    """
+    seqs = batch.column("seq")
+    first, last = pc.min(seqs).as_py(), pc.max(seqs).as_py()
+    ids = batch.column("id").to_pylist()
+    old_seq: dict[str, int] = {}
+    for start in range(0, len(ids), _SQLITE_IN_CHUNK):
+        chunk = ids[start : start + _SQLITE_IN_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        found = conn.exec_driver_sql(
+            f"SELECT id, seq FROM customers WHERE id IN ({marks})", tuple(chunk)
+        ).all()
+        old_seq.update({row_id: seq for row_id, seq in found})
+    conn.exec_driver_sql("INSERT INTO customer_fts_suspended (flag) VALUES (1)")
+    conn.exec_driver_sql(_upsert_sql("customers", columns, values), rows)
+    written = (
+        conn.exec_driver_sql("SELECT id FROM customers WHERE seq BETWEEN ? AND ?", (first, last))
+        .scalars()
+        .all()
+    )
+    stale = [(old_seq[row_id],) for row_id in written if row_id in old_seq]
+    if stale:
+        conn.exec_driver_sql("DELETE FROM customer_fts WHERE rowid = ?", stale)
+    conn.exec_driver_sql(
+        "INSERT INTO customer_fts (rowid, terms) "
+        "SELECT seq, search_terms FROM customers WHERE seq BETWEEN ? AND ?",
+        (first, last),
+    )
+    conn.exec_driver_sql("DELETE FROM customer_fts_suspended")
 
 
 def _apply_postgres(session: Session, table: str, batch: pa.Table) -> None:

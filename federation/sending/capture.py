@@ -44,20 +44,27 @@ class Changes:
 
 def read_changes(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
     """Up to `limit` rows of `table` with seq > after_seq, oldest change first."""
-    columns = ", ".join(["seq", *select_list(table, conn.dialect.name)])
-    result = conn.exec_driver_sql(
-        f"SELECT {columns} FROM {table} WHERE seq > %(after)s ORDER BY seq LIMIT %(limit)s"
-        if conn.dialect.name == "postgresql"
-        else f"SELECT {columns} FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?",
-        {"after": after_seq, "limit": limit}
-        if conn.dialect.name == "postgresql"
-        else (after_seq, limit),
-    ).all()
-    if not result:
+    dialect = conn.dialect.name
+    columns = ", ".join(["seq", *select_list(table, dialect)])
+    # Both values are integers we hold, so they are written into the SQL; the raw driver
+    # cursor skips SQLAlchemy's per-row processing, which doubled the read time.
+    sql = (
+        f"SELECT {columns} FROM {table} WHERE seq > {int(after_seq)} "
+        f"ORDER BY seq LIMIT {int(limit)}"
+    )
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
         return None
-    seqs = pa.array([r[0] for r in result], pa.int64())
-    rows = rows_to_table(table, [tuple(r[1:]) for r in result])
-    return Changes(table=table, rows=rows, seqs=seqs, after=after_seq)
+    by_column = list(zip(*rows, strict=True))
+    seqs = pa.array(by_column[0], pa.int64())
+    return Changes(
+        table=table, rows=rows_to_table(table, by_column[1:], dialect), seqs=seqs, after=after_seq
+    )
 
 
 def backlog(conn: Connection, table: str, after_seq: int) -> int:
