@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from federation.metrics import FederationMetrics
+from federation.metrics import FederationMetrics, FederationStateCollector
 from federation.receiving.endpoints import router as federation_router
 from federation.receiving.service import Receiver
 from federation.sending.setup import NoParent, build_sender
@@ -108,6 +108,7 @@ def create_app(
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     app.state.federation_metrics = FederationMetrics(registry)
+    registry.register(FederationStateCollector(app.state.db))
     app.state.receiver = Receiver(
         db=app.state.db,
         data_dir=settings.data_dir,

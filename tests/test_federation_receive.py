@@ -181,3 +181,23 @@ def test_a_batch_past_a_hole_is_refused_with_the_checkpoint(client, admin, datab
     assert resp.status_code == 409 and resp.json()["checkpoint"] == 0
     assert "resend from 0" in resp.json()["error"]["message"]
     assert _counts(parent) == (0, 0)  # not applied, and not bad data: not quarantined
+
+
+def test_replication_metrics_at_the_parent(client, admin, database, province):
+    http, key, _parent = province
+    client.post("/api/v1/customers", json=customer_payload(), headers=admin)
+    changes = _changes(database)
+    _post(http, key, "customers", changes.rows, changes.seq_start, changes.seq_end)
+    _post(http, key, "customers", changes.rows, tag="00" * 32)
+    text = http.get("/metrics").text
+    assert 'fedcrm_rows_applied_total{child="430100",table="customers"} 1.0' in text
+    assert 'fedcrm_batches_received_total{child="430100",result="applied"} 1.0' in text
+    assert 'fedcrm_batches_received_total{child="430100",result="rejected"} 1.0' in text
+    assert "fedcrm_quarantined_batches 1.0" in text
+    lag = [
+        line
+        for line in text.splitlines()
+        if line.startswith('fedcrm_replication_lag_seconds{child="430100"}')
+    ]
+    assert lag and 0 <= float(lag[0].split()[-1]) < 600
+    assert "fedcrm_batch_apply_seconds_bucket" in text
