@@ -170,3 +170,24 @@ def test_serve_as_a_real_process(tmp_path, fresh_db_url):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_serve_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(tmp_path, fresh_db_url):
+    from alembic import command
+
+    from node.db.engine import make_engine
+    from node.db.migrate import alembic_config
+
+    assert _init(tmp_path, fresh_db_url).exit_code == 0
+    node_dir = str(tmp_path / "node")
+    engine = make_engine(fresh_db_url)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    engine.dispose()
+    refused = runner.invoke(app, ["serve", node_dir])
+    assert refused.exit_code == 2 and f"fedcrm db upgrade {node_dir}" in refused.output
+    assert "needs `fedcrm db upgrade`" in runner.invoke(app, ["db", "current", node_dir]).output
+    upgraded = runner.invoke(app, ["db", "upgrade", node_dir])
+    assert upgraded.exit_code == 0 and "to 0003" in upgraded.output

@@ -12,8 +12,8 @@ from node.db.migrate import current_revision, head_revision
 from node.db.unit_of_work import Database
 from node.settings import ConfigError, NodeSettings, load_settings
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
