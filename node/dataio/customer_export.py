@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from node.audit.service import record
 from node.customers.models import Customer
 from node.customers.resource import mask_customer
+from node.dataio.cell_values import CHINA_TZ
 from node.dataio.customer_columns import (
     BOOL_LABELS,
     DICTIONARY_FIELDS,
@@ -29,7 +30,7 @@ from node.dataio.customer_columns import (
     TYPE_WORDS,
     export_header,
 )
-from node.dataio.customer_import import CHINA_TZ, NullTracker, Tracker
+from node.dataio.import_plan import NullTracker, Tracker
 from node.dataio.tabular import (
     XLSX_MAX_DATA_ROWS,
     DataFileError,

@@ -9,90 +9,49 @@ origin_version and times itself, exactly as that hook would.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from enum import Enum
 from itertools import islice
 from pathlib import Path
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
-from openpyxl.utils.datetime import from_excel
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from node.audit.service import record
 from node.crud.resource import validate_model
-from node.customers.models import Customer
-from node.customers.resource import next_customer_no
 from node.customers.schemas import CustomerIn
-from node.customers.search_terms import customer_search_terms
+from node.dataio.cell_values import cell_value, id_key
 from node.dataio.customer_columns import (
     DICTIONARY_FIELDS,
-    FALSE_WORDS,
     FIELD_HEADERS,
-    GENDER_WORDS,
-    ID_TYPE_WORDS,
-    TRUE_WORDS,
-    TYPE_WORDS,
     HeaderMap,
     export_header,
     map_headers,
-    word_map,
+)
+from node.dataio.customer_writer import write_customers
+from node.dataio.import_plan import (
+    CHUNK,
+    INPUT_FIELDS,
+    PLANNED_FIELDS,
+    TABLE,
+    NullTracker,
+    Planned,
+    Tracker,
 )
 from node.dataio.tabular import DataFileError, Sheet, open_sheet
-from node.db.base import new_id
-from node.db.counters import SEQ, allocate
-from node.db.types import utcnow
 from node.db.unit_of_work import Database
 from node.dictionaries.models import DictionaryEntry
 from node.errors import InvalidFields
 from node.users.models import User
 
-try:
-    CHINA_TZ: tzinfo = ZoneInfo("Asia/Shanghai")
-except ZoneInfoNotFoundError:  # no tz database: China has had no DST since 1991
-    CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-CHUNK = 2000  # rows checked per database look-up, and written per statement
 _IN_CHUNK = 500  # values per IN (...) list
-INPUT_FIELDS: tuple[str, ...] = tuple(CustomerIn.model_fields)
-_TABLE = Customer.__table__
 _EXISTING_COLUMNS = [
-    _TABLE.c[name]
+    TABLE.c[name]
     for name in ("id", "origin", "deleted_at", "customer_no", "origin_version", "search_terms")
-] + [_TABLE.c[name] for name in INPUT_FIELDS]
-
-_TYPES = word_map(TYPE_WORDS)
-_GENDERS = word_map(GENDER_WORDS)
-_ID_TYPES = word_map(ID_TYPE_WORDS)
-_DATE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[ T]+(\d{1,2})[:：](\d{1,2})(?:[:：](\d{1,2})(?:\.(\d{1,6}))?)?)?$"
-)
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_ID_KEY_NOISE = re.compile(r"[\s\-]+")
-
-
-class Tracker(Protocol):
-    """Progress reporting, implemented by the CLI with a rich progress bar."""
-
-    def start(self, description: str, total: int | None) -> None: ...
-
-    def advance(self, amount: int) -> None: ...
-
-
-class NullTracker:
-    """Reports nothing."""
-
-    def start(self, description: str, total: int | None) -> None:
-        pass
-
-    def advance(self, amount: int) -> None:
-        pass
+] + [TABLE.c[name] for name in INPUT_FIELDS]
 
 
 @dataclass
@@ -162,7 +121,7 @@ def import_customers(
             good = len(checker.planned) + checker.unchanged
             if checker.problems and (not skip_invalid or not good):
                 return result
-            result.inserted, result.updated = _write(session, checker.planned, tracker)
+            result.inserted, result.updated = write_customers(session, checker.planned, tracker)
             result.applied = True
             record(
                 session,
@@ -202,100 +161,6 @@ def _check_headers(sheet: Sheet, update_existing: bool) -> HeaderMap:
     return columns
 
 
-# ---- turning cells into field values ---------------------------------------------------
-
-
-def _as_text(cell: Any) -> str | None:
-    if cell is None:
-        return None
-    if isinstance(cell, bool):
-        return "true" if cell else "false"
-    if isinstance(cell, float) and cell.is_integer():
-        # Excel keeps numbers typed into a cell (phones, numbers) as floats.
-        return str(int(cell))
-    if isinstance(cell, datetime):
-        return cell.isoformat(sep=" ")
-    text = str(cell).strip()
-    return text or None
-
-
-def _parse_datetime(cell: Any) -> datetime:
-    """An aware datetime from an Excel date, a serial number, or text in common forms."""
-    if isinstance(cell, datetime):
-        value = cell
-    elif isinstance(cell, date):
-        value = datetime.combine(cell, time())
-    elif isinstance(cell, int | float) and not isinstance(cell, bool):
-        try:
-            value = from_excel(cell)  # a date cell without date formatting
-        except (ValueError, OverflowError, TypeError):
-            raise ValueError(f"{cell} is not a date") from None
-    else:
-        value = _parse_date_text(str(cell).strip())
-    # Times without a zone come from people in China.
-    return value if value.tzinfo else value.replace(tzinfo=CHINA_TZ)
-
-
-def _parse_date_text(text: str) -> datetime:
-    match = _DATE.match(text) or _COMPACT_DATE.match(text)
-    try:
-        if match:
-            parts = [int(p) if p else 0 for p in match.groups()]
-            if len(parts) > 6 and parts[6]:
-                parts[6] = int(match.group(7).ljust(6, "0"))
-            return datetime(*parts)  # type: ignore[misc]
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(
-            "not a date; write it like 2019-03-05, 2019/3/5 or 2019-03-05 14:30"
-        ) from None
-
-
-def _parse_bool(cell: Any) -> bool:
-    if isinstance(cell, bool):
-        return cell
-    text = _as_text(cell)
-    word = (text or "").lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValueError("must be 是 or 否 (or true/false, 1/0)")
-
-
-def _convert(name: str, cell: Any) -> Any:
-    """The value of field `name` from a cell; None if blank; ValueError if unreadable."""
-    if cell is None or (isinstance(cell, str) and not cell.strip()):
-        return None
-    if name == "joined_at":
-        return _parse_datetime(cell)
-    if name == "birth_date":
-        return _parse_datetime(cell).date()
-    if name == "is_key_account":
-        return _parse_bool(cell)
-    if name == "id_number" and isinstance(cell, float) and cell >= 1e15:
-        # Excel keeps 15 significant digits: an 18-digit number typed into a number
-        # cell has already lost its last digits.
-        raise ValueError("stored as a number in Excel, which drops digits; format as text")
-    text = _as_text(cell)
-    if text is None:
-        return None
-    if name == "type":
-        return _TYPES.get(text.lower(), text)
-    if name == "gender":
-        return _GENDERS.get(text.lower(), text)
-    if name == "id_type":
-        return _ID_TYPES.get(text.lower(), text)
-    return text
-
-
-def _id_key(value: Any) -> str | None:
-    """An ID number as stored (CustomerIn normalises to upper case, no separators)."""
-    if value is None:
-        return None
-    return _ID_KEY_NOISE.sub("", str(value)).upper() or None
-
-
 def _clean_reason(reason: str) -> str:
     reason = reason.removeprefix("Value error, ")
     return "missing" if reason == "Field required" else reason
@@ -306,18 +171,6 @@ def _plain(value: Any) -> Any:
 
 
 # ---- checking --------------------------------------------------------------------------
-
-
-# What is kept of a good row until writing: a tuple, not a dict, as 100,000s are held.
-_PLANNED_FIELDS: tuple[str, ...] = (*INPUT_FIELDS, "customer_no")
-
-
-@dataclass(slots=True)
-class _Planned:
-    """A good row: its values in _PLANNED_FIELDS order, and the customer it updates."""
-
-    values: tuple[Any, ...]
-    existing: dict[str, Any] | None
 
 
 class _Dictionaries:
@@ -379,7 +232,7 @@ class _Checker:
         )
         self.rows = 0
         self.problems: list[RowProblem] = []
-        self.planned: list[_Planned] = []
+        self.planned: list[Planned] = []
         self.unchanged = 0
         self.seen_ids: dict[str, int] = {}
         self.seen_numbers: dict[str, int] = {}
@@ -401,7 +254,7 @@ class _Checker:
         errors: dict[str, str] = {}
         for index, name in self.columns.columns.items():
             try:
-                value = _convert(name, cells[index] if index < len(cells) else None)
+                value = cell_value(name, cells[index] if index < len(cells) else None)
             except ValueError as exc:
                 errors[name] = str(exc)
                 continue
@@ -415,18 +268,18 @@ class _Checker:
         """Customers these rows could clash with: by customer_no (any owner, even deleted,
         as the column is unique) and by ID number (live local customers, like the API)."""
         numbers = {v["customer_no"] for _, v, _ in parsed if "customer_no" in v}
-        ids = {k for _, v, _ in parsed if (k := _id_key(v.get("id_number")))}
+        ids = {k for _, v, _ in parsed if (k := id_key(v.get("id_number")))}
         by_number: dict[str, dict[str, Any]] = {}
         by_id: dict[str, list[dict[str, Any]]] = {}
         for part in _batched(numbers):
-            stmt = select(*_EXISTING_COLUMNS).where(_TABLE.c.customer_no.in_(part))
+            stmt = select(*_EXISTING_COLUMNS).where(TABLE.c.customer_no.in_(part))
             for row in self.session.execute(stmt):
                 by_number[row.customer_no] = _as_dict(row)
         for part in _batched(ids):
             stmt = select(*_EXISTING_COLUMNS).where(
-                _TABLE.c.id_number.in_(part),
-                _TABLE.c.origin == self.local,
-                _TABLE.c.deleted_at.is_(None),
+                TABLE.c.id_number.in_(part),
+                TABLE.c.origin == self.local,
+                TABLE.c.deleted_at.is_(None),
             )
             for row in self.session.execute(stmt):
                 by_id.setdefault(row.id_number, []).append(_as_dict(row))
@@ -441,7 +294,7 @@ class _Checker:
     ) -> dict[str, Any] | None:
         """The existing customer this row is about, if any; clashes go into `errors`."""
         number = values.get("customer_no")
-        same_id = by_id.get(_id_key(values.get("id_number")) or "", [])
+        same_id = by_id.get(id_key(values.get("id_number")) or "", [])
         match: dict[str, Any] | None = None
         if number is not None and number in by_number:
             found = by_number[number]
@@ -515,11 +368,11 @@ class _Checker:
             return
         clean = {name: _plain(value) for name, value in clean.items()}
         clean["customer_no"] = existing["customer_no"] if existing else customer_no
-        if existing is not None and all(clean[k] == existing[k] for k in _PLANNED_FIELDS):
+        if existing is not None and all(clean[k] == existing[k] for k in PLANNED_FIELDS):
             # Writing it anyway would replicate a no-op change to every parent.
             self.unchanged += 1
             return
-        self.planned.append(_Planned(tuple(clean[k] for k in _PLANNED_FIELDS), existing))
+        self.planned.append(Planned(tuple(clean[k] for k in PLANNED_FIELDS), existing))
 
     def _check_duplicates(
         self,
@@ -530,9 +383,9 @@ class _Checker:
         errors: dict[str, str],
     ) -> None:
         """Rows of the same file that are the same customer: the later ones are bad."""
-        id_key = _id_key(values.get("id_number"))
-        if id_key:
-            first = self.seen_ids.setdefault(id_key, number)
+        key = id_key(values.get("id_number"))
+        if key:
+            first = self.seen_ids.setdefault(key, number)
             if first != number:
                 errors.setdefault("id_number", f"same ID number as row {first}")
         if customer_no:
@@ -559,68 +412,3 @@ def _batched(values: Iterable[str]) -> Iterator[list[str]]:
     items = sorted(values)
     for start in range(0, len(items), _IN_CHUNK):
         yield items[start : start + _IN_CHUNK]
-
-
-# ---- writing ---------------------------------------------------------------------------
-
-
-def _write(session: Session, planned: list[_Planned], tracker: Tracker) -> tuple[int, int]:
-    """Insert and update the planned rows, stamped as the ORM hook would; return the
-    numbers inserted and updated."""
-    if not planned:
-        return 0, 0
-    local: str = session.info["node_code"]
-    number_at = _PLANNED_FIELDS.index("customer_no")
-    _reserve_given_numbers(session, [p.values[number_at] for p in planned], local)
-    unnumbered = sum(1 for p in planned if p.existing is None and p.values[number_at] is None)
-    numbers = iter(next_customer_no(session, unnumbered) if unnumbered else [])
-    # One allocation for the whole import: consecutive seqs in file order, taken in this
-    # transaction like the stamping hook takes them in a flush.
-    seq = allocate(session, SEQ, len(planned))
-    now = utcnow()
-    tracker.start("writing customers", len(planned))
-    inserted = updated = 0
-    add = insert(_TABLE)
-    change = update(_TABLE).where(_TABLE.c.id == bindparam("b_id"))
-    for start in range(0, len(planned), CHUNK):
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        for item in planned[start : start + CHUNK]:
-            values = dict(zip(_PLANNED_FIELDS, item.values, strict=True))
-            values["search_terms"] = customer_search_terms(
-                values["name"], values["home_address"], values["company_address"]
-            )
-            values["seq"] = seq
-            values["updated_at"] = now
-            seq += 1
-            if item.existing is None:
-                values["customer_no"] = values["customer_no"] or next(numbers)
-                values["joined_at"] = values["joined_at"] or now
-                values.update(
-                    id=new_id(), origin=local, origin_version=1, created_at=now, deleted_at=None
-                )
-                inserts.append(values)
-            else:
-                values["b_id"] = item.existing["id"]
-                values["origin_version"] = item.existing["origin_version"] + 1
-                updates.append(values)
-        if inserts:
-            session.execute(add, inserts)
-        if updates:
-            session.execute(change, updates)
-        inserted += len(inserts)
-        updated += len(updates)
-        tracker.advance(len(inserts) + len(updates))
-    return inserted, updated
-
-
-def _reserve_given_numbers(session: Session, numbers: list[str | None], local: str) -> None:
-    """Move the customer_no counter past numbers the file gives in this node's own format,
-    so numbers generated later (here or by the API) cannot collide with them."""
-    pattern = re.compile(rf"^{re.escape(local)}-(\d{{8}})$")
-    given = [int(m.group(1)) for n in numbers if n and (m := pattern.match(n))]
-    if not given:
-        return
-    last = allocate(session, "customer_no", 0) - 1
-    if max(given) > last:
-        allocate(session, "customer_no", max(given) - last)
