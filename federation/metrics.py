@@ -31,12 +31,15 @@ class FederationMetrics:
             registry=registry,
         )
         self.batches_sent = Counter(
-            "fedcrm_batches_sent_total", "Batches sent to the parent", ["result"], registry=registry
+            "fedcrm_batches_sent_total",
+            "Batches sent to the parent",
+            ["result", "transport"],
+            registry=registry,
         )
         self.batches_received = Counter(
             "fedcrm_batches_received_total",
             "Batches received from children",
-            ["child", "result"],
+            ["child", "result", "transport"],
             registry=registry,
         )
         self.rows_applied = Counter(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from federation.registry.models import Checkpoint, ChildNode, OutboxState, QuarantinedBatch
 from federation.sending.capture import backlog
+from federation.sending.setup import has_parent
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
 from node.settings import NodeSettings
@@ -19,8 +20,15 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _parent_address(settings: NodeSettings) -> str:
+    fed = settings.federation
+    if fed.transport == "sftp":
+        return f"sftp://{fed.sftp_username}@{fed.sftp_host}:{fed.sftp_port}{fed.sftp_inbox}"
+    return settings.node.parent_url or ""
+
+
 def parent_status(db: Database, settings: NodeSettings) -> dict[str, Any] | None:
-    if not settings.node.parent_url:
+    if not has_parent(settings):
         return None
     tables = []
     with db.unit_of_work(write=False) as session, db.engine.connect() as conn:
@@ -39,7 +47,7 @@ def parent_status(db: Database, settings: NodeSettings) -> dict[str, Any] | None
             )
     successes = [t["last_success"] for t in tables if t["last_success"]]
     return {
-        "url": settings.node.parent_url,
+        "url": _parent_address(settings),
         "transport": settings.federation.transport,
         "last_success": min(successes) if len(successes) == len(tables) else None,
         "backlog_rows": sum(t["backlog_rows"] for t in tables),

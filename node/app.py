@@ -14,7 +14,8 @@ from prometheus_client import CollectorRegistry
 from federation.metrics import FederationMetrics, FederationStateCollector
 from federation.receiving.endpoints import router as federation_router
 from federation.receiving.service import Receiver
-from federation.sending.setup import NoParent, build_sender
+from federation.sending.setup import NoParent, build_sender, has_parent, node_path
+from federation.sftp.inbox import ingest_inbox, prune_done
 from federation.status_endpoints import router as federation_status_router
 from federation.verify.endpoints import router as digest_router
 from node.api.errors import install_error_handlers
@@ -54,27 +55,48 @@ RESOURCES = (
 log = logging.getLogger("fedcrm.node")
 
 
-def _start_replication(app: FastAPI) -> BackgroundScheduler | None:
-    """Run the sender on an interval when this node has a parent."""
+def _start_jobs(app: FastAPI) -> BackgroundScheduler | None:
+    """Background jobs: push changes to the parent; ingest an SFTP inbox from children."""
     settings = app.state.settings
+    scheduler = BackgroundScheduler(timezone="UTC")
     try:
         sender = build_sender(settings, app.state.db, app.state.federation_metrics)
+        scheduler.add_job(
+            sender.sync_once,
+            "interval",
+            id="replicate-to-parent",
+            seconds=settings.federation.interval_seconds,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=_now(),
+        )
     except NoParent as exc:
-        if settings.node.parent_url:
+        if has_parent(settings):
             log.warning("replication not started: %s", exc)
+    inbox = settings.federation.inbox_dir
+    if inbox:
+        root = node_path(settings, inbox)
+        limit = settings.federation.receive_max_bytes
+        scheduler.add_job(
+            ingest_inbox,
+            "interval",
+            id="ingest-sftp-inbox",
+            args=(app.state.receiver, root, limit),
+            max_instances=1,
+            seconds=settings.federation.ingest_interval_seconds,
+            coalesce=True,
+            next_run_time=_now(),
+        )
+        scheduler.add_job(
+            prune_done,
+            "interval",
+            id="prune-sftp-done",
+            hours=1,
+            args=(root, settings.federation.done_retention_days),
+        )
+    if not scheduler.get_jobs():
         return None
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        sender.sync_once,
-        "interval",
-        seconds=settings.federation.interval_seconds,
-        id="replicate-to-parent",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=None,
-    )
     scheduler.start()
-    scheduler.modify_job("replicate-to-parent", next_run_time=_now())
     return scheduler
 
 
@@ -93,7 +115,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = _start_replication(app) if run_scheduler else None
+        scheduler = _start_jobs(app) if run_scheduler else None
         yield
         if scheduler is not None:
             scheduler.shutdown(wait=True)

@@ -84,6 +84,25 @@ class FederationSection(BaseModel):
     receive_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     tag_max_age_seconds: int = Field(default=300, ge=1)
     timeout_seconds: float = Field(default=60.0, gt=0)
+    # SFTP, child side: where this node uploads (its own directory in the parent's inbox).
+    sftp_host: str | None = None
+    sftp_port: int = Field(default=22, ge=1, le=65535)
+    sftp_username: str | None = None
+    sftp_key_file: str | None = None
+    sftp_known_hosts: str | None = None
+    sftp_inbox: str | None = None
+    sftp_ack_timeout_seconds: float = Field(default=30.0, gt=0)
+    # SFTP, parent side: the local inbox root with one directory per child code.
+    inbox_dir: str | None = None
+    ingest_interval_seconds: float = Field(default=5.0, gt=0)
+    done_retention_days: float = Field(default=7.0, ge=0)
+
+    @field_validator("transport")
+    @classmethod
+    def _known_transport(cls, v: str) -> str:
+        if v not in ("http", "sftp"):
+            raise ValueError("transport must be http or sftp")
+        return v
 
 
 class NodeSettings(BaseSettings):

@@ -191,8 +191,14 @@ def test_replication_metrics_at_the_parent(client, admin, database, province):
     _post(http, key, "customers", changes.rows, tag="00" * 32)
     text = http.get("/metrics").text
     assert 'fedcrm_rows_applied_total{child="430100",table="customers"} 1.0' in text
-    assert 'fedcrm_batches_received_total{child="430100",result="applied"} 1.0' in text
-    assert 'fedcrm_batches_received_total{child="430100",result="rejected"} 1.0' in text
+    assert (
+        'fedcrm_batches_received_total{child="430100",result="applied",transport="http"} 1.0'
+        in text
+    )
+    assert (
+        'fedcrm_batches_received_total{child="430100",result="rejected",transport="http"} 1.0'
+        in text
+    )
     assert "fedcrm_quarantined_batches 1.0" in text
     lag = [
         line

@@ -59,6 +59,9 @@ class Node:
             "PYTHONUNBUFFERED": "1",
             # Tests drive sync by hand; the scheduler must not race them.
             "FEDCRM_FEDERATION__INTERVAL_SECONDS": "3600",
+            # A parent ingests its SFTP inbox promptly; a served child waits briefly.
+            "FEDCRM_FEDERATION__INGEST_INTERVAL_SECONDS": "0.3",
+            "FEDCRM_FEDERATION__SFTP_ACK_TIMEOUT_SECONDS": "5",
         }
         log = open(self.dir / "serve.log", "ab")  # noqa: SIM115 (closed with the process)
         self.process = subprocess.Popen(
@@ -122,6 +125,16 @@ class Topology:
             node.stop()
 
 
+@dataclass
+class SftpLink:
+    """How a child reaches its parent's inbox over SSH (see tests/sshd.py)."""
+
+    port: int
+    username: str
+    key_file: Path
+    known_hosts: Path
+
+
 LAYOUT = [  # code, name, level, parent
     ("000000", "集团总部", "hq", None),
     ("430000", "湖南省", "province", "000000"),
@@ -141,7 +154,7 @@ def setup_cli(*args: str, stdin: str | None = None) -> str:
     return result.output
 
 
-def build(root: Path, db_url_for) -> Topology:  # type: ignore[no-untyped-def]
+def build(root: Path, db_url_for, sftp: dict[str, SftpLink] | None = None) -> Topology:  # type: ignore[no-untyped-def]
     """Create, register and link HQ, one province and two cities (not started)."""
     topo = Topology()
     for code, name, level, _parent in LAYOUT:
@@ -156,8 +169,34 @@ def build(root: Path, db_url_for) -> Topology:  # type: ignore[no-untyped-def]
             continue
         child, up = topo[code], topo[parent]
         add = ["child", "add", str(up.dir), "--code", code, "--name", name, "--level", level]
-        out = setup_cli(*add, "--url", child.url)
+        link = (sftp or {}).get(code)
+        out = setup_cli(*add, "--url", child.url, *(["--sftp"] if link else []))
         cred = root / f"{code}.credential"
         cred.write_text(out.strip().splitlines()[-1], encoding="utf-8")
-        setup_cli("parent", "set", str(child.dir), "--url", up.url, "--credential-file", str(cred))
+        if link is None:
+            setup_cli(
+                "parent", "set", str(child.dir), "--url", up.url, "--credential-file", str(cred)
+            )
+        else:
+            setup_cli(
+                "parent",
+                "set",
+                str(child.dir),
+                "--credential-file",
+                str(cred),
+                "--transport",
+                "sftp",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(link.port),
+                "--username",
+                link.username,
+                "--key-file",
+                str(link.key_file),
+                "--known-hosts",
+                str(link.known_hosts),
+                "--inbox",
+                str(up.dir / "inbox" / code),
+            )
     return topo

@@ -89,7 +89,9 @@ def _validate_and_apply(receiver: Receiver, header: str, tag: str, body: bytes) 
         raise BatchRejected(409, f"batch conflicts with rows held here: {reason}") from None
 
 
-def receive_batch(receiver: Receiver, header: str, tag: str, body: bytes) -> ApplyResult:
+def receive_batch(
+    receiver: Receiver, header: str, tag: str, body: bytes, transport: str = "http"
+) -> ApplyResult:
     """Apply a batch or raise BatchRejected after quarantining it and counting it."""
     started = time.perf_counter()
     sender = table = None
@@ -105,13 +107,13 @@ def receive_batch(receiver: Receiver, header: str, tag: str, body: bytes) -> App
     except StreamGap:
         # Not bad data: the sender skipped ahead (a lost batch). It resumes from the
         # checkpoint in the answer; nothing to quarantine.
-        receiver.metrics.batches_received.labels(child_label, "out_of_order").inc()
+        receiver.metrics.batches_received.labels(child_label, "out_of_order", transport).inc()
         raise
     except BatchRejected as exc:
         keep(receiver, exc, sender, table, header, body)
-        receiver.metrics.batches_received.labels(child_label, "rejected").inc()
+        receiver.metrics.batches_received.labels(child_label, "rejected", transport).inc()
         raise
-    receiver.metrics.batches_received.labels(child_label, "applied").inc()
+    receiver.metrics.batches_received.labels(child_label, "applied", transport).inc()
     receiver.metrics.rows_applied.labels(child_label, table or "unknown").inc(result.applied)
     receiver.metrics.apply_seconds.observe(time.perf_counter() - started)
     return result

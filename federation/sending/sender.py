@@ -12,16 +12,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import text
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from federation.batches import codec
 from federation.batches.manifest import Manifest, body_digest, now, sign
 from federation.metrics import FederationMetrics
 from federation.registry.models import OutboxState
 from federation.sending.capture import Changes, backlog, read_changes
-from federation.sending.transport import PermanentRejection, TransientError, Transport
+from federation.sending.lock import SenderBusy, sender_lock
+from federation.sending.transport import (
+    AwaitingAcknowledgement,
+    PermanentRejection,
+    TransientError,
+    Transport,
+)
 from node.db.counters import SEQ
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
@@ -37,11 +50,13 @@ class TableReport:
     rows_sent: int = 0
     batches: int = 0
     error: str | None = None
+    awaiting: bool = False  # delivered, but the parent has not answered yet
 
 
 @dataclass
 class SyncReport:
     tables: list[TableReport] = field(default_factory=list)
+    skipped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -64,8 +79,10 @@ class Sender:
         limits: FederationSection,
         metrics: FederationMetrics | None = None,
         attempts: int = 4,
+        lock_dir: Path | None = None,
     ) -> None:
         self.db = db
+        self.lock_dir = lock_dir
         self.transport = transport
         self.key = key
         self.limits = limits
@@ -73,7 +90,8 @@ class Sender:
         self._retry = Retrying(
             stop=stop_after_attempt(attempts),
             wait=wait_exponential_jitter(initial=0.5, max=8),
-            retry=retry_if_exception_type(TransientError),
+            retry=retry_if_exception_type(TransientError)
+            & retry_if_not_exception_type(AwaitingAcknowledgement),
             reraise=True,
         )
 
@@ -97,7 +115,19 @@ class Sender:
             )
 
     # ---- one cycle ----------------------------------------------------------------
-    def sync_once(self, progress: Progress | None = None) -> SyncReport:
+    def sync_once(self, progress: Progress | None = None, wait: bool = False) -> SyncReport:
+        """One cycle under the node's sender lock; if another cycle runs, wait for it
+        (`wait`, the CLI) or skip this one (the scheduler)."""
+        if self.lock_dir is None:
+            return self._cycle(progress)
+        try:
+            with sender_lock(self.lock_dir, wait):
+                return self._cycle(progress)
+        except SenderBusy:
+            log.info("replication cycle skipped: another one is running")
+            return SyncReport(skipped=True)
+
+    def _cycle(self, progress: Progress | None = None) -> SyncReport:
         """One cycle: resume from the parent's checkpoint, then push every table.
 
         Asking first (one small request) means a parent restored from a backup, or one
@@ -109,8 +139,14 @@ class Sender:
         except (TransientError, PermanentRejection) as exc:
             self._fail_all(report, str(exc))
             return report
-        for table in TABLE_ORDER:
-            report.tables.append(self._sync_table(table, progress))
+        for index, table in enumerate(TABLE_ORDER):
+            result = self._sync_table(table, progress)
+            report.tables.append(result)
+            if result.awaiting:
+                # The parent is not ingesting: every other table would wait the same.
+                for rest in TABLE_ORDER[index + 1 :]:
+                    report.tables.append(TableReport(rest, error="waiting for the parent"))
+                break
         self._observe(report)
         return report
 
@@ -140,6 +176,7 @@ class Sender:
             self._record(table, error=None)
         except (TransientError, PermanentRejection) as exc:
             report.error = str(exc)
+            report.awaiting = isinstance(exc, AwaitingAcknowledgement)
             self._record(table, error=report.error)
             log.warning("sync of %s stopped: %s", table, exc)
         return report
@@ -190,7 +227,7 @@ class Sender:
 
     def _count(self, result: str) -> None:
         if self.metrics:
-            self.metrics.batches_sent.labels(result).inc()
+            self.metrics.batches_sent.labels(result, self.transport.name).inc()
 
     def _observe(self, report: SyncReport) -> None:
         if not self.metrics:

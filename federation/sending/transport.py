@@ -9,6 +9,11 @@ class TransientError(Exception):
     """Worth retrying later: the parent is down, busy or unreachable."""
 
 
+class AwaitingAcknowledgement(TransientError):
+    """The batch was delivered but the parent has not answered yet (SFTP inbox not yet
+    ingested). Retrying at once would only upload it again: wait for the next cycle."""
+
+
 class PermanentRejection(Exception):
     """The parent refused the batch for a reason a retry will not fix."""
 

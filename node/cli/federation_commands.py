@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from federation.registry.service import RegistryError, add_child, list_children,
 from federation.sending.setup import CREDENTIAL_FILE, NoParent, build_sender
 from federation.status import node_status
 from node.cli.context import console, fail, open_database, open_settings
-from node.settings import Level, write_settings
+from node.settings import Level, NodeSettings, write_settings
 
 child_app = typer.Typer(help="Children of this node (at a parent).", no_args_is_help=True)
 parent_app = typer.Typer(help="This node's parent link (at a child).", no_args_is_help=True)
@@ -35,6 +36,9 @@ def child_add(
     url: Annotated[
         str | None, typer.Option(help="The child's base URL, for `fedcrm verify`")
     ] = None,
+    sftp: Annotated[
+        bool, typer.Option("--sftp", help="The child sends over SFTP: create its inbox folder")
+    ] = False,
 ) -> None:
     """Register a child and print its credential once (only a hash is stored)."""
     settings = open_settings(data_dir)
@@ -46,6 +50,15 @@ def child_add(
             )
     except RegistryError as exc:
         fail(str(exc))
+    if sftp:
+        from federation.sending.setup import node_path
+        from federation.sftp.inbox import prepare_child_inbox
+
+        if not settings.federation.inbox_dir:
+            settings.federation.inbox_dir = "inbox"
+            write_settings(settings)
+        folder = prepare_child_inbox(node_path(settings, settings.federation.inbox_dir), code)
+        console.print(f"SFTP inbox for {code}: {folder} (give the child's SSH user write access)")
     console.print(f"registered {level.value} {code} {name}. Its credential (shown once):")
     print(credential)
 
@@ -81,20 +94,67 @@ def child_revoke(data_dir: DirArg, code: Annotated[str, typer.Option(help="Child
     console.print(f"revoked {code}")
 
 
+class Transport(StrEnum):
+    http = "http"
+    sftp = "sftp"
+
+
 @parent_app.command("set")
 def parent_set(
     data_dir: DirArg,
-    url: Annotated[str, typer.Option(help="The parent's base URL, e.g. http://10.1.2.3:8100")],
     credential_file: Annotated[
         Path, typer.Option(help="File holding the credential the parent printed")
     ],
+    url: Annotated[
+        str | None, typer.Option(help="The parent's base URL, e.g. http://10.1.2.3:8100")
+    ] = None,
+    transport: Annotated[Transport, typer.Option(help="http (default) or sftp")] = Transport.http,
+    host: Annotated[str | None, typer.Option(help="SFTP: the parent's SSH host")] = None,
+    port: Annotated[int, typer.Option(help="SFTP: SSH port")] = 22,
+    username: Annotated[str | None, typer.Option(help="SFTP: SSH user")] = None,
+    key_file: Annotated[Path | None, typer.Option(help="SFTP: private key file")] = None,
+    known_hosts: Annotated[
+        Path | None, typer.Option(help="SFTP: known_hosts with the parent's host key")
+    ] = None,
+    inbox: Annotated[
+        str | None, typer.Option(help="SFTP: this node's folder in the parent's inbox")
+    ] = None,
 ) -> None:
-    """Point this node at its parent and store the credential (mode 0600)."""
+    """Point this node at its parent (HTTP or SFTP) and store the credential (mode 0600)."""
     settings = open_settings(data_dir)
     if settings.node.level is Level.hq:
         fail("an hq node has no parent")
-    if not url.startswith(("http://", "https://")):
-        fail("--url must start with http:// or https://")
+    fed = settings.federation
+    if transport is Transport.http:
+        if not url or not url.startswith(("http://", "https://")):
+            fail("--url must be given and start with http:// or https://")
+    else:
+        given = {
+            "--host": host,
+            "--username": username,
+            "--key-file": key_file,
+            "--known-hosts": known_hosts,
+            "--inbox": inbox,
+        }
+        missing = [flag for flag, value in given.items() if not value]
+        if missing:
+            fail(f"the SFTP transport needs {', '.join(missing)}")
+        for flag, path in (("--key-file", key_file), ("--known-hosts", known_hosts)):
+            if not path or not path.is_file():
+                fail(f"{flag} {path} not found")
+        fed.sftp_host, fed.sftp_port, fed.sftp_username = host, port, username
+        fed.sftp_key_file = str(key_file.resolve())  # type: ignore[union-attr]
+        fed.sftp_known_hosts = str(known_hosts.resolve())  # type: ignore[union-attr]
+        fed.sftp_inbox = inbox
+    _store_credential(settings, credential_file)
+    settings.node.parent_url = url
+    fed.transport = transport.value
+    write_settings(settings)
+    target = url if transport is Transport.http else f"sftp://{username}@{host}:{port}{inbox}"
+    console.print(f"parent set to {target}")
+
+
+def _store_credential(settings: NodeSettings, credential_file: Path) -> None:
     if not credential_file.is_file():
         fail(f"credential file {credential_file} not found")
     credential = credential_file.read_text(encoding="utf-8").strip()
@@ -105,10 +165,34 @@ def parent_set(
     tmp.write_text(credential + "\n", encoding="utf-8")
     os.chmod(tmp, 0o600)
     tmp.replace(target)
-    settings.node.parent_url = url
     settings.federation.credential_file = CREDENTIAL_FILE
-    write_settings(settings)
-    console.print(f"parent set to {url}")
+
+
+def ingest(data_dir: DirArg) -> None:
+    """Apply the batches waiting in this node's SFTP inbox now and write their answers."""
+    from prometheus_client import CollectorRegistry
+
+    from federation.metrics import FederationMetrics
+    from federation.receiving.service import Receiver
+    from federation.sending.setup import node_path
+    from federation.sftp.inbox import ingest_inbox
+
+    settings = open_settings(data_dir)
+    if not settings.federation.inbox_dir:
+        fail("this node has no SFTP inbox: add a child with `fedcrm child add ... --sftp`")
+    db = open_database(settings)
+    receiver = Receiver(
+        db=db,
+        data_dir=settings.data_dir,
+        metrics=FederationMetrics(CollectorRegistry()),
+        max_tag_age=settings.federation.tag_max_age_seconds,
+    )
+    root = node_path(settings, settings.federation.inbox_dir)
+    report = ingest_inbox(receiver, root, settings.federation.receive_max_bytes)
+    console.print(
+        f"{report.applied} batches applied ({report.rows} rows), {report.rejected} "
+        f"rejected, {report.out_of_order} out of order"
+    )
 
 
 def sync(data_dir: DirArg) -> None:
@@ -131,7 +215,7 @@ def sync(data_dir: DirArg) -> None:
         def progress(table: str, rows: int) -> None:
             bar.update(task, advance=rows, description=f"sending {table}")
 
-        report = sender.sync_once(progress)
+        report = sender.sync_once(progress, wait=True)
     sender.transport.close()
     table = Table("table", "rows sent", "batches", "error")
     for t in report.tables:

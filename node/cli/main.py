@@ -9,6 +9,7 @@ import typer
 from node.cli.data_commands import export_command, import_command
 from node.cli.federation_commands import (
     child_app,
+    ingest,
     parent_app,
     quarantine_app,
     resync,
@@ -37,6 +38,7 @@ app.command()(sync)
 app.command()(status)
 app.command()(verify)
 app.command()(resync)
+app.command()(ingest)
 
 
 @app.callback()

@@ -1,0 +1,162 @@
+"""Parent side: ingest the SFTP inbox exactly like HTTP batches, then answer in files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from sqlalchemy import select
+
+from federation.batches.manifest import Manifest, ManifestError
+from federation.receiving.service import Receiver, StreamGap, receive_batch
+from federation.receiving.validate import BatchRejected
+from federation.registry.models import Checkpoint
+from federation.sftp import layout
+
+log = logging.getLogger("fedcrm.federation.inbox")
+
+
+@dataclass
+class IngestReport:
+    applied: int = 0
+    rejected: int = 0
+    out_of_order: int = 0
+    rows: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    part = path.with_name(layout.PART + path.name)
+    part.write_bytes(data)
+    os.replace(part, path)
+
+
+def _child_dirs(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 6)
+
+
+def ingest_inbox(receiver: Receiver, root: Path, max_bytes: int) -> IngestReport:
+    """Apply every complete batch waiting in the inbox; answer each in acks/."""
+    report = IngestReport()
+    for child in _child_dirs(root):
+        incoming = child / layout.INCOMING
+        if not incoming.is_dir():
+            continue
+        names = sorted(
+            (
+                p.name[: -len(layout.MANIFEST_SUFFIX)]
+                for p in incoming.glob("*" + layout.MANIFEST_SUFFIX)
+                if not p.name.startswith(layout.PART)
+            ),
+            key=layout.sort_key,
+        )
+        for name in names:
+            _ingest_one(receiver, child, name, max_bytes, report)
+        write_checkpoint_file(receiver, child)
+    return report
+
+
+def _ingest_one(
+    receiver: Receiver, child: Path, name: str, max_bytes: int, report: IngestReport
+) -> None:
+    incoming = child / layout.INCOMING
+    manifest_path = incoming / (name + layout.MANIFEST_SUFFIX)
+    body_path = incoming / (name + layout.BODY_SUFFIX)
+    answer: dict
+    outcome = layout.DONE
+    try:
+        header, tag, body = _read_batch(manifest_path, body_path, max_bytes)
+        _check_sender(header, child.name)
+        result = receive_batch(receiver, header, tag, body, transport="sftp")
+        answer = {
+            "status": 200,
+            "applied": result.applied,
+            "skipped_older": result.skipped_older,
+            "checkpoint": result.checkpoint,
+        }
+        report.applied += 1
+        report.rows += result.applied
+    except StreamGap as exc:
+        answer = {
+            "status": 409,
+            "checkpoint": exc.checkpoint,
+            "error": {"code": "out_of_order", "message": exc.reason},
+        }
+        outcome = ""  # not bad data: nothing to keep
+        report.out_of_order += 1
+    except BatchRejected as exc:
+        answer = {"status": exc.status, "error": {"code": "batch_rejected", "message": exc.reason}}
+        outcome = layout.QUARANTINE
+        report.rejected += 1
+    _write_atomically(child / layout.ACKS / (name + ".json"), orjson.dumps(answer))
+    for path in (body_path, manifest_path):
+        if not path.exists():
+            continue
+        if outcome:
+            target = child / outcome
+            target.mkdir(exist_ok=True)
+            os.replace(path, target / path.name)
+        else:
+            path.unlink()
+
+
+def _read_batch(manifest_path: Path, body_path: Path, max_bytes: int) -> tuple[str, str, bytes]:
+    """The manifest header, tag and body of a batch; rejected (and kept) if malformed."""
+    try:
+        envelope = json.loads(manifest_path.read_bytes())
+        header, tag = str(envelope["manifest"]), str(envelope["tag"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BatchRejected(400, f"manifest file is not valid: {exc}") from None
+    if not body_path.exists():
+        raise BatchRejected(400, "manifest without its body file")
+    if body_path.stat().st_size > max_bytes:
+        raise BatchRejected(413, f"batch body larger than this node accepts ({max_bytes} bytes)")
+    return header, tag, body_path.read_bytes()
+
+
+def _check_sender(header: str, folder: str) -> None:
+    try:
+        manifest, _ = Manifest.from_header(header)
+    except ManifestError:
+        return  # receive_batch rejects it with the precise reason
+    if manifest.sender != folder:
+        raise BatchRejected(403, f"batch from {manifest.sender} found in {folder}'s inbox")
+
+
+def write_checkpoint_file(receiver: Receiver, child: Path) -> None:
+    """What this node holds from the child, where the child reads it (its resume point)."""
+    with receiver.db.unit_of_work(write=False) as session:
+        rows = (
+            session.execute(select(Checkpoint).where(Checkpoint.sender == child.name))
+            .scalars()
+            .all()
+        )
+        tables = {r.table_name: r.last_seq for r in rows}
+    _write_atomically(child / layout.CHECKPOINT, orjson.dumps({"tables": tables}))
+
+
+def prune_done(root: Path, older_than_days: float) -> int:
+    """Delete applied batch files older than the retention; returns how many."""
+    cutoff = time.time() - older_than_days * 86400
+    removed = 0
+    for child in _child_dirs(root):
+        for path in (child / layout.DONE).glob("*") if (child / layout.DONE).is_dir() else ():
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def prepare_child_inbox(root: Path, code: str) -> Path:
+    """Create a child's inbox folders (done by `fedcrm child add` for SFTP children)."""
+    child = root / code
+    for folder in (layout.INCOMING, layout.ACKS, layout.DONE, layout.QUARANTINE):
+        (child / folder).mkdir(parents=True, exist_ok=True)
+    return child
