@@ -1,8 +1,10 @@
 """HQ, a province and two cities as real processes: replicate, verify, survive a parent
-that is down while the cities keep writing."""
+that is down while the cities keep writing. City 430100 reaches its parent over HTTP or
+SFTP: these scenarios are the transport contract, run against both."""
 
 from __future__ import annotations
 
+import getpass
 import subprocess
 import sys
 import time
@@ -15,13 +17,26 @@ from sqlalchemy import create_engine, text
 from node.cli.node_commands import ensure_postgres_database
 from tests.conftest import _reset_postgres_schema
 from tests.factories import customer_payload
-from tests.topology import Topology, build, fedcrm
+from tests.sshd import start_sshd
+from tests.topology import SftpLink, Topology, build, fedcrm
 
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(params=["http", "sftp"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """The transport of city 430100's link: the same scenarios run over both (contract)."""
+    return request.param
+
+
 @pytest.fixture
-def topology(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Topology]:
+def topology(
+    backend: str,
+    transport: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Topology]:
     if backend == "sqlite":
 
         def url_for(code: str) -> str:
@@ -35,10 +50,21 @@ def topology(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
             _reset_postgres_schema(url)
             return url
 
-    topo = build(tmp_path, url_for)
+    sshd = None
+    links = None
+    if transport == "sftp":
+        sshd = start_sshd(tmp_path / "sshd")
+        links = {
+            "430100": SftpLink(sshd.port, getpass.getuser(), sshd.client_key, sshd.known_hosts)
+        }
+        # `fedcrm sync` in these tests should not wait long for a parent that is down.
+        monkeypatch.setenv("FEDCRM_FEDERATION__SFTP_ACK_TIMEOUT_SECONDS", "3")
+    topo = build(tmp_path, url_for, sftp=links)
     topo.start_all()
     yield topo
     topo.stop_all()
+    if sshd is not None:
+        sshd.stop()
 
 
 def _rows(node, table: str = "customers") -> set[tuple]:

@@ -135,3 +135,19 @@ def test_altered_batch_on_disk_is_rejected_and_quarantined(
     # The child resends on its next cycle and converges.
     assert fedcrm("sync", str(city.dir)).returncode == 0
     assert _rows(province) >= _rows(city)
+
+
+def test_done_files_older_than_the_retention_are_pruned(tmp_path: Path):
+    import os
+    import time
+
+    from federation.sftp.inbox import prepare_child_inbox, prune_done
+
+    child = prepare_child_inbox(tmp_path, "430100")
+    old, new = child / layout.DONE / "old.arrows", child / layout.DONE / "new.arrows"
+    old.write_bytes(b"x")
+    new.write_bytes(b"x")
+    week_ago = time.time() - 8 * 86400
+    os.utime(old, (week_ago, week_ago))
+    assert prune_done(tmp_path, older_than_days=7) == 1
+    assert not old.exists() and new.exists()
