@@ -34,15 +34,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """The request's one transaction: committed after the endpoint returns, before the
     response is sent (scope="function"), rolled back on any error."""
     db: Database = request.app.state.db
-    session = db.session(write=_wants_write(request))
-    try:
+    with db.unit_of_work(write=_wants_write(request)) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
