@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from federation.metrics import FederationMetrics, FederationStateCollector
 from federation.receiving.endpoints import router as federation_router
 from federation.receiving.service import Receiver
+from federation.sending.relay import Relay
 from federation.sending.setup import NoParent, build_sender, has_parent, node_path
 from federation.sftp.inbox import ingest_inbox, prune_done
 from federation.status_endpoints import router as federation_status_router
@@ -60,9 +61,9 @@ def _start_jobs(app: FastAPI) -> BackgroundScheduler | None:
     settings = app.state.settings
     scheduler = BackgroundScheduler(timezone="UTC")
     try:
-        sender = build_sender(settings, app.state.db, app.state.federation_metrics)
+        relay = Relay(build_sender(settings, app.state.db, app.state.federation_metrics))
         scheduler.add_job(
-            sender.sync_once,
+            relay.run,
             "interval",
             id="replicate-to-parent",
             seconds=settings.federation.interval_seconds,
@@ -70,6 +71,8 @@ def _start_jobs(app: FastAPI) -> BackgroundScheduler | None:
             coalesce=True,
             next_run_time=_now(),
         )
+        relay.trigger = lambda: scheduler.modify_job("replicate-to-parent", next_run_time=_now())
+        app.state.receiver.on_applied = relay.wake
     except NoParent as exc:
         if has_parent(settings):
             log.warning("replication not started: %s", exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +35,14 @@ class StreamGap(BatchRejected):
         self.checkpoint = checkpoint
 
 
-@dataclass(frozen=True)
+@dataclass
 class Receiver:
     db: Database
     data_dir: Path
     metrics: FederationMetrics
     max_tag_age: float
+    # Called after a batch is applied (a province wakes its own sender to relay it).
+    on_applied: Callable[[], None] | None = None
 
 
 def _authenticate(
@@ -116,6 +119,8 @@ def receive_batch(
     receiver.metrics.batches_received.labels(child_label, "applied", transport).inc()
     receiver.metrics.rows_applied.labels(child_label, table or "unknown").inc(result.applied)
     receiver.metrics.apply_seconds.observe(time.perf_counter() - started)
+    if receiver.on_applied is not None and result.applied:
+        receiver.on_applied()
     return result
 
 
