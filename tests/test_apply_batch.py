@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from federation.batches import codec
 from federation.batches.manifest import Manifest, body_digest
-from federation.receiving.apply import apply_batch
+from federation.receiving.apply import apply_incoming
 from federation.receiving.validate import BatchRejected, check_rows, conform
 from federation.sending.capture import read_changes
 from node.customers.models import Customer
@@ -44,10 +44,9 @@ def _batch(database, table="customers", after=0):
 def _apply(parent, manifest, body):
     table = conform(manifest, codec.decode(body))
     check_rows(manifest, table, Level.city)
-    with parent.unit_of_work() as s:
-        return apply_batch(
-            s, manifest.sender, manifest.table, table, manifest.prev_seq, manifest.seq_end
-        )
+    return apply_incoming(
+        parent, manifest.sender, manifest.table, table, manifest.prev_seq, manifest.seq_end
+    )
 
 
 def test_round_trip_is_exact_and_idempotent(client, admin, database, parent):

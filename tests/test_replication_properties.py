@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import text
 
 from federation.batches.manifest import Manifest
-from federation.receiving.apply import OutOfOrder, apply_batch
+from federation.receiving.apply import OutOfOrder, apply_incoming
 from federation.receiving.validate import check_rows, conform
 from federation.registry.models import Checkpoint
 from federation.sending.capture import read_changes
@@ -79,8 +79,7 @@ def _deliver(dst: Database, level: Level, batch) -> None:  # type: ignore[no-unt
     manifest, rows = batch
     table = conform(manifest, rows)
     check_rows(manifest, table, level)
-    with dst.unit_of_work() as s:
-        apply_batch(s, manifest.sender, "customers", table, manifest.prev_seq, manifest.seq_end)
+    apply_incoming(dst, manifest.sender, "customers", table, manifest.prev_seq, manifest.seq_end)
 
 
 def _checkpoint(dst: Database, sender: str) -> int:

@@ -12,13 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
 from federation.batches import codec
 from federation.batches.manifest import Manifest, ManifestError, body_digest, verify
 from federation.metrics import FederationMetrics
 from federation.receiving import quarantine
-from federation.receiving.apply import ApplyResult, OutOfOrder, apply_batch
+from federation.receiving.apply import ApplyConflict, ApplyResult, OutOfOrder, apply_incoming
 from federation.receiving.validate import BatchRejected, check_rows, conform
 from federation.registry.service import active_child
 from node.db.unit_of_work import Database
@@ -76,20 +74,13 @@ def _validate_and_apply(receiver: Receiver, header: str, tag: str, body: bytes) 
         raise BatchRejected(400, str(exc)) from None
     check_rows(manifest, table, level)
     try:
-        with receiver.db.unit_of_work() as session:
-            return apply_batch(
-                session,
-                manifest.sender,
-                manifest.table,
-                table,
-                manifest.prev_seq,
-                manifest.seq_end,
-            )
+        return apply_incoming(
+            receiver.db, manifest.sender, manifest.table, table, manifest.prev_seq, manifest.seq_end
+        )
     except OutOfOrder as exc:
         raise StreamGap(str(exc), exc.checkpoint) from None
-    except IntegrityError as exc:
-        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        raise BatchRejected(409, f"batch conflicts with rows held here: {reason}") from None
+    except ApplyConflict as exc:
+        raise BatchRejected(409, f"batch conflicts with rows held here: {exc}") from None
 
 
 def receive_batch(
