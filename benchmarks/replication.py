@@ -76,8 +76,9 @@ from rich.table import Table
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from federation.receiving.upsert import upsert_sql, with_seq
 from federation.storage import to_sqlite_columns
-from node.db.engine import make_engine
+from node.db.engine import SQLITE_CACHE_KIB, make_engine
 
 TABLES = ("customers", "subscriptions")  # the rows the figures count
 RATIO_BULK_TARGET = 0.5  # e2e >= 0.5x of (a)
@@ -386,22 +387,6 @@ class BulkResult:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def upsert_sql(table: str, columns: Sequence[str], source: str) -> str:
-    """The product's upsert shape (federation/receiving/apply.py): newer versions only."""
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) {source} "
-        f"ON CONFLICT (id) DO UPDATE SET {updates} "
-        f"WHERE excluded.origin_version > {table}.origin_version "
-        f"AND excluded.origin = {table}.origin"
-    )
-
-
-def with_seq(batch: pa.Table, first: int) -> pa.Table:
-    """Append this node's own seq, as a parent stamps every row it applies."""
-    return batch.append_column("seq", pa.array(range(first, first + batch.num_rows), pa.int64()))
-
-
 def bulk_sqlite(db_path: Path, tables: dict[str, pa.Table], suspend_fts: bool) -> BulkResult:
     """ADBC executemany(upsert, Arrow) into a migrated HQ database, one transaction.
 
@@ -419,6 +404,7 @@ def bulk_sqlite(db_path: Path, tables: dict[str, pa.Table], suspend_fts: bool) -
     try:
         cur.execute("PRAGMA busy_timeout = 30000")
         cur.execute("PRAGMA synchronous = NORMAL")  # what node.db.engine sets
+        cur.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
         started = time.perf_counter()
         cur.execute("BEGIN IMMEDIATE")
         for table, batch in tables.items():

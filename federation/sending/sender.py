@@ -10,7 +10,8 @@ an older backup, or told to resync this node, still converges.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,21 +159,12 @@ class Sender:
     def _sync_table(self, table: str, progress: Progress | None) -> TableReport:
         report = TableReport(table)
         try:
-            while True:
-                with self.db.engine.connect() as conn:
-                    changes = read_changes(
-                        conn, table, self._acked(table), self.limits.batch_max_rows
-                    )
-                if changes is None:
-                    break
-                for piece in changes.pieces(
-                    self.limits.batch_max_rows, self.limits.batch_max_bytes
-                ):
-                    self._send_piece(piece)
-                    report.rows_sent += piece.rows.num_rows
-                    report.batches += 1
-                    if progress:
-                        progress(table, piece.rows.num_rows)
+            for piece, body in self._encoded_batches(table):
+                self._send_piece(piece, body)
+                report.rows_sent += piece.rows.num_rows
+                report.batches += 1
+                if progress:
+                    progress(table, piece.rows.num_rows)
             self._record(table, error=None)
         except (TransientError, PermanentRejection) as exc:
             report.error = str(exc)
@@ -181,8 +173,30 @@ class Sender:
             log.warning("sync of %s stopped: %s", table, exc)
         return report
 
-    def _send_piece(self, piece: Changes) -> None:
-        body = codec.encode(piece.rows)
+    def _read_encoded(self, table: str, after: int) -> list[tuple[Changes, bytes]] | None:
+        with self.db.engine.connect() as conn:
+            changes = read_changes(conn, table, after, self.limits.batch_max_rows)
+        if changes is None:
+            return None
+        pieces = changes.pieces(self.limits.batch_max_rows, self.limits.batch_max_bytes)
+        return [(piece, codec.encode(piece.rows)) for piece in pieces]
+
+    def _encoded_batches(self, table: str) -> Iterator[tuple[Changes, bytes]]:
+        """The table's unacknowledged changes as encoded batches, in seq order.
+
+        The next read is one step ahead, in a thread, so reading and encoding batch k+1
+        overlaps with the parent applying batch k (the sender no longer idles while the
+        parent works). Reading ahead of the acknowledgement is safe: capture is gap-free
+        from any seq it has returned, and a failed send drops what was read ahead (the
+        next cycle starts again from the acknowledged watermark).
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{table}") as pool:
+            ahead = pool.submit(self._read_encoded, table, self._acked(table))
+            while (ready := ahead.result()) is not None:
+                ahead = pool.submit(self._read_encoded, table, ready[-1][0].seq_end)
+                yield from ready
+
+    def _send_piece(self, piece: Changes, body: bytes) -> None:
         manifest = Manifest(
             sender=self.db.node_code,
             table=piece.table,
