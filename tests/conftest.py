@@ -32,7 +32,7 @@ PG_URL = os.environ.get(
 )
 
 
-def _reset_postgres_schema(url: str) -> None:
+def reset_postgres_schema(url: str) -> None:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
@@ -45,7 +45,7 @@ def pg_url() -> str:
     """A migrated PostgreSQL test database (created if missing)."""
     try:
         ensure_postgres_database(PG_URL)
-        _reset_postgres_schema(PG_URL)
+        reset_postgres_schema(PG_URL)
     except Exception as exc:
         message = f"PostgreSQL at {PG_URL} is not usable: {exc.__class__.__name__}: {exc}"
         if os.environ.get("CI"):
@@ -161,7 +161,7 @@ def pg_parent_url(pg_url: str) -> str:
     """A second migrated PostgreSQL database, for a parent node beside `database`."""
     url = pg_url.rsplit("/", 1)[0] + "/fedcrm_test_parent"
     ensure_postgres_database(url)
-    _reset_postgres_schema(url)
+    reset_postgres_schema(url)
     db = Database(url, "430000")
     upgrade(db.engine)
     db.dispose()

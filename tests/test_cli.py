@@ -40,14 +40,14 @@ def _init(tmp_path: Path, db_url: str, *extra: str):
 def fresh_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'cli.db'}"
-    from tests.conftest import _reset_postgres_schema
+    from tests.conftest import reset_postgres_schema
 
     base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
     url = f"{base}/fedcrm_test_cli"
     from node.cli.node_commands import ensure_postgres_database
 
     ensure_postgres_database(url)
-    _reset_postgres_schema(url)
+    reset_postgres_schema(url)
     return url
 
 

@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from node.cli.node_commands import ensure_postgres_database
-from tests.conftest import _reset_postgres_schema
 from tests.factories import customer_payload
 from tests.sshd import start_sshd
-from tests.topology import SftpLink, Topology, build, fedcrm
+from tests.topology import SftpLink, Topology, build, db_url_factory, fedcrm
 
 pytestmark = pytest.mark.slow
 
@@ -37,19 +35,8 @@ def topology(
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Topology]:
-    if backend == "sqlite":
-
-        def url_for(code: str) -> str:
-            return f"sqlite:///{tmp_path / f'{code}.db'}"
-    else:
-        base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
-
-        def url_for(code: str) -> str:
-            url = f"{base}/fedcrm_it_{code}"
-            ensure_postgres_database(url)
-            _reset_postgres_schema(url)
-            return url
-
+    pg_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    url_for = db_url_factory(backend, tmp_path, pg_url)
     sshd = None
     links = None
     if transport == "sftp":

@@ -8,10 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from node.cli.node_commands import ensure_postgres_database
+from tests.conftest import reset_postgres_schema
 
 PASSWORD = "topology-admin-pw"
 
@@ -54,11 +58,12 @@ class Node:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self, interval: float = 3600) -> None:
+        """`fedcrm serve`; by default tests drive sync by hand, so the scheduler's
+        replication interval is an hour and never races them."""
         env = os.environ | {
             "PYTHONUNBUFFERED": "1",
-            # Tests drive sync by hand; the scheduler must not race them.
-            "FEDCRM_FEDERATION__INTERVAL_SECONDS": "3600",
+            "FEDCRM_FEDERATION__INTERVAL_SECONDS": str(interval),
             # A parent ingests its SFTP inbox promptly; a served child waits briefly.
             "FEDCRM_FEDERATION__INGEST_INTERVAL_SECONDS": "0.3",
             "FEDCRM_FEDERATION__SFTP_ACK_TIMEOUT_SECONDS": "5",
@@ -152,6 +157,22 @@ def setup_cli(*args: str, stdin: str | None = None) -> str:
     result = CliRunner().invoke(app, list(args), input=stdin)
     assert result.exit_code == 0, f"fedcrm {' '.join(args)}: {result.output}"
     return result.output
+
+
+def db_url_factory(backend: str, root: Path, pg_url: str | None) -> Callable[[str], str]:
+    """Each node's own database: a file under `root`, or a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        return lambda code: f"sqlite:///{root / f'{code}.db'}"
+    assert pg_url is not None
+    base = pg_url.rsplit("/", 1)[0]
+
+    def url_for(code: str) -> str:
+        url = f"{base}/fedcrm_it_{code}"
+        ensure_postgres_database(url)
+        reset_postgres_schema(url)
+        return url
+
+    return url_for
 
 
 def build(root: Path, db_url_for, sftp: dict[str, SftpLink] | None = None) -> Topology:  # type: ignore[no-untyped-def]
