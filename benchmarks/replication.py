@@ -42,6 +42,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import getpass
 import io
 import json
 import os
@@ -64,8 +65,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-# Run as a script (python benchmarks/replication.py): make the sibling modules importable.
+# Run as a script (python benchmarks/replication.py): make the sibling modules importable,
+# and the repository root (the SFTP run borrows the test suite's sshd, tests/sshd.py).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 import lookup
@@ -176,9 +179,13 @@ def node_db_url(args: argparse.Namespace, node_dir: Path, name: str) -> str:
 
 
 def build_topology(
-    args: argparse.Namespace, run_dir: Path, template: data.Template
+    args: argparse.Namespace, run_dir: Path, template: data.Template, sshd: Any = None
 ) -> dict[str, Node]:
-    """HQ, province and city with the real CLI; the city's database is the template's copy."""
+    """HQ, province and city with the real CLI; the city's database is the template's copy.
+
+    With `sshd` (tests/sshd.py's SshServer) both links go over SFTP to the parents'
+    inboxes instead of HTTP.
+    """
     layout = [
         ("000000", "集团总部", "hq", None, "hq"),
         ("430000", "湖南省", "province", "000000", "province"),
@@ -193,7 +200,7 @@ def build_topology(
             level,
             node_dir,
             lookup.free_port(),
-            node_db_url(args, node_dir, key),
+            node_db_url(args, node_dir, key + ("_sftp" if sshd else "")),
             parent,
         )
         with timed(f"init {level} {code}"):
@@ -207,17 +214,46 @@ def build_topology(
             continue
         up = by_code[node.parent]
         add = ["child", "add", str(up.dir), "--code", node.code, "--name", node.name]
-        out = cli([*add, "--level", node.level, "--url", node.url])
+        out = cli([*add, "--level", node.level, "--url", node.url, *(["--sftp"] if sshd else [])])
         cred = run_dir / f"{node.code}.credential"
         cred.write_text(out.strip().splitlines()[-1], encoding="utf-8")
-        cli(["parent", "set", str(node.dir), "--url", up.url, "--credential-file", str(cred)])
+        link = ["parent", "set", str(node.dir), "--credential-file", str(cred)]
+        if sshd is None:
+            cli([*link, "--url", up.url])
+        else:
+            cli([*link, *sftp_link(sshd, up.dir / "inbox" / node.code)])
     return nodes
+
+
+def sftp_link(sshd: Any, inbox: Path) -> list[str]:
+    """`fedcrm parent set` options for a link to `inbox` through the benchmark's sshd."""
+    return [
+        "--transport",
+        "sftp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(sshd.port),
+        "--username",
+        getpass.getuser(),
+        "--key-file",
+        str(sshd.client_key),
+        "--known-hosts",
+        str(sshd.known_hosts),
+        "--inbox",
+        str(inbox),
+    ]
 
 
 def serve(procs: Processes, node: Node, interval: float) -> subprocess.Popen[bytes]:
     """`fedcrm serve DIR` with the scheduler at `interval` seconds (environment override,
     so node.toml is never rewritten with it)."""
-    env = lookup.node_env(PYTHONUNBUFFERED="1", FEDCRM_FEDERATION__INTERVAL_SECONDS=str(interval))
+    env = lookup.node_env(
+        PYTHONUNBUFFERED="1",
+        FEDCRM_FEDERATION__INTERVAL_SECONDS=str(interval),
+        # A parent reached over SFTP looks into its inbox this often (HTTP ignores it).
+        FEDCRM_FEDERATION__INGEST_INTERVAL_SECONDS=str(interval),
+    )
     return procs.start(
         [*lookup.fedcrm_command(), "serve", str(node.dir)], node.dir / "serve.log", env
     )
@@ -373,6 +409,34 @@ def run_end_to_end(
         batches={k: int(v["fedcrm_batch_apply_seconds_count"]) for k, v in metrics.items()},
         cli_startup_seconds=cli_startup(),
     )
+
+
+def run_sftp(
+    args: argparse.Namespace,
+    procs: Processes,
+    workdir: Path,
+    template: data.Template,
+    expected: dict[str, int],
+) -> EndToEnd:
+    """The same end to end with both links over SFTP, through a real sshd on loopback."""
+    from tests.sshd import start_sshd  # the test suite's sshd: own host key, loopback port
+
+    run_dir = workdir / "run-sftp"
+    data.prepare_dir(run_dir)
+    sshd = start_sshd(run_dir / "sshd")
+    try:
+        nodes = build_topology(args, run_dir, template, sshd=sshd)
+        e2e = run_end_to_end(args, procs, nodes, expected)
+        procs.stop_all()
+    finally:
+        sshd.stop()
+    console.print(
+        f"end to end over SFTP: {e2e.rows:,} rows in {e2e.seconds:.2f} s "
+        f"({e2e.rows_per_s:,.0f} rows/s)"
+    )
+    for node in nodes.values():
+        discard(node)
+    return e2e
 
 
 # ---- (a) bulk load straight into a fresh HQ database -------------------------------------
@@ -997,6 +1061,7 @@ def report(
     template: data.Template,
     expected: dict[str, int],
     e2e: EndToEnd,
+    sftp: EndToEnd | None,
     bulk: list[BulkResult],
     json_result: JsonResult | None,
     lag: LagResult | None,
@@ -1047,6 +1112,14 @@ def report(
             f"{e2e.apply_seconds[key]:.2f}",
             "",
             "",
+        )
+    if sftp:
+        table.add_row(
+            f"end to end over SFTP (both links; ingest every {E2E_INTERVAL:g} s)",
+            f"{sftp.rows:,}",
+            f"{sftp.seconds:.2f}",
+            f"[bold]{sftp.rows_per_s:,.0f}[/]",
+            f"{e2e.rows_per_s / sftp.rows_per_s:.2f}",
         )
     for b in bulk:
         mark = " [bold](reference)[/]" if b is best else ""
@@ -1135,6 +1208,8 @@ def report(
             **(asdict(template.stats) if template.stats else {}),
         },
         "end_to_end": asdict(e2e),
+        "end_to_end_sftp": asdict(sftp) if sftp else None,
+        "ratio_sftp_over_bulk": round(sftp.rows_per_s / best.rows_per_s, 4) if sftp else None,
         "bulk": [asdict(b) for b in bulk],
         "bulk_reference": best.variant,
         "json": asdict(json_result) if json_result else None,
@@ -1189,6 +1264,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="(b) pushes at most this many rows per table (0: all)",
     )
     p.add_argument("--skip-json", action="store_true", help="skip baseline (b)")
+    p.add_argument("--skip-sftp", action="store_true", help="skip the end to end over SFTP")
     p.add_argument("--skip-lag", action="store_true", help="skip the lag test")
     p.add_argument("--seed", type=int, default=20260101, help="data seed")
     p.add_argument("--chunk", type=int, default=50_000, help="rows per generated chunk")
@@ -1249,6 +1325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(
             f"end to end: {e2e.rows:,} rows in {e2e.seconds:.2f} s ({e2e.rows_per_s:,.0f} rows/s)"
         )
+        sftp = None if args.skip_sftp else run_sftp(args, procs, args.workdir, template, expected)
         bulk = run_bulk(args, run_dir, nodes["city"], expected)
         json_result = (
             None if args.skip_json else run_json(args, procs, run_dir, nodes["city"], expected)
@@ -1256,7 +1333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lag = None if args.skip_lag else run_lag(args, procs, nodes)
     finally:
         procs.stop_all()
-    result = report(args, template, expected, e2e, bulk, json_result, lag)
+    result = report(args, template, expected, e2e, sftp, bulk, json_result, lag)
     # Last line, plain print: machine-readable regardless of the terminal's width.
     print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
     return 0 if result["pass"] else 1
