@@ -1,9 +1,11 @@
-"""The whole database schema a running node has: its own models and federation state.
+"""The whole database schema a running node has: its own models, federation state and
+rollup snapshots.
 
 Migrations assemble the node like the app factory does, so they may import federation.
 """
 
 import federation.registry.models  # noqa: F401  (registers its tables on Base.metadata)
+import rollup.models  # noqa: F401  (the same for the rollup snapshot tables)
 from node.db.models import Base
 
 metadata = Base.metadata
