@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from federation.metrics import FederationMetrics, FederationStateCollector
 from federation.receiving.endpoints import router as federation_router
 from federation.receiving.service import Receiver
+from federation.registry.service import list_children
 from federation.sending.relay import Relay
 from federation.sending.setup import NoParent, build_sender, has_parent, node_path
 from federation.sftp.inbox import ingest_inbox, prune_done
@@ -38,6 +39,7 @@ from node.subscriptions.resource import SubscriptionResource
 from node.tickets.endpoints import router as ticket_actions
 from node.tickets.resource import TicketResource
 from node.users.resource import UserResource
+from rollup.endpoints import router as rollup_router
 
 RESOURCES = (
     CustomerResource(),
@@ -149,6 +151,13 @@ def create_app(
     app.include_router(federation_router)
     app.include_router(federation_status_router)
     app.include_router(digest_router)
+    app.include_router(rollup_router)
+    # Rollup labels name this node and the children it registered (the registry is
+    # federation's; rollup/ does not import it).
+    app.state.rollup_node_names = lambda session: {
+        **{child.code: child.name for child in list_children(session)},
+        settings.node.code: settings.node.name,
+    }
     for resource in RESOURCES:
         app.include_router(crud_router(resource))
     return app

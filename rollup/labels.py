@@ -94,3 +94,64 @@ def load_labels(session: Session, node_code: str, node_names: Mapping[str, str])
         ).all()
     }
     return Labels(nodes=dict(node_names), dictionary=dictionary, managers=managers)
+
+
+FIGURE_TITLES = {
+    "key-accounts": "大客户分析",
+    "churn": "客户流失分析",
+    "service": "服务质量分析",
+    "value": "客户价值分析",
+}
+GROUP_TITLES = {
+    "total": "范围",
+    "city": "城市",
+    "province": "省份",
+    "grade": "客户等级",
+    "type": "客户类型",
+    "tenure": "在网时长",
+    "key_account": "是否大客户",
+    "reason": "流失原因",
+    "competitor": "流失去向",
+    "kind": "工单类型",
+    "severity": "紧急程度",
+    "month": "月份",
+    "account_manager": "客户经理",
+}
+COLUMN_TITLES = {
+    "key_accounts": "大客户数",
+    "key_revenue": "大客户月收入(元)",
+    "key_revenue_share": "大客户收入占比",
+    "share_of_key_revenue": "占全部大客户收入",
+    "customers": "期末在网客户",
+    "revenue": "月收入(元)",
+    "key_churned": "大客户流失数",
+    "key_churned_revenue": "大客户流失月收入(元)",
+    "key_churn_rate": "大客户流失率",
+    "top20_revenue_share": "前20%客户收入占比",
+    "customers_share_for_80": "贡献80%收入的客户占比",
+    "pareto_exact": "二八分析精确",
+    "active_at_start": "期初在网客户",
+    "churned": "流失客户",
+    "churned_from_start": "期初客户中流失",
+    "churn_rate": "流失率",
+    "churned_share": "占流失客户比例",
+    "churned_revenue": "流失月收入(元)",
+    "joined": "新入网客户",
+    "opened": "新建工单",
+    "resolved": "解决工单",
+    "sla_resolved": "时限考核工单",
+    "sla_met": "按时解决",
+    "sla_rate": "时限达标率",
+    "mean_hours_to_resolve": "平均解决时长(小时)",
+    "repairs_opened": "故障报修",
+    "repeat_repairs": "重复报修",
+    "repeat_repair_rate": "重复报修率",
+    "satisfaction_count": "满意度评价数",
+    "satisfaction_mean": "平均满意度",
+    "arpu": "户均月收入(元)",
+    "churn_rate_12m": "近12个月月均流失率",
+    "expected_lifetime_months": "预期在网月数",
+    "lifetime_value": "客户生命周期价值(元)",
+}
+# Columns that are shares or rates (shown as percentages).
+PERCENT_COLUMNS = frozenset(c for c in COLUMN_TITLES if "share" in c or "rate" in c)

@@ -63,6 +63,8 @@ class RunResult:
     phases: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
+        if not self.full and not self.origins:
+            return f"rollup up to date: no changes since the last run (seq {self.watermark})"
         what = "all origins" if self.full else f"{len(self.origins)} changed origin(s)"
         if not self.full and self.origins:
             what += (
@@ -130,7 +132,7 @@ def refresh(
             origins = None if reason else changed_origins(session, last.watermark)  # type: ignore[union-attr]
         phases: dict[str, float] = {}
         if reason:
-            log.info("rollup: full recompute (%s)", reason)
+            log.debug("rollup: full recompute (%s)", reason)
         say("reading" if reason else f"reading {len(origins or [])} changed origin(s)")
         t = time.perf_counter()
         source = read_tables(db, origins)
@@ -175,7 +177,7 @@ def refresh(
             seconds=time.perf_counter() - t0,
             phases=phases,
         )
-        log.info("rollup (%s): %s", trigger, result.describe())
+        log.debug("rollup (%s): %s", trigger, result.describe())
         return result
 
 

@@ -33,6 +33,7 @@ class Perm(StrEnum):
     export_unmasked = "data:export-unmasked"
     audit_read = "audit:read"
     federation_read = "federation:read"
+    rollups_read = "rollups:read"
 
 
 _READ_ALL = {
@@ -63,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.export,
             Perm.audit_read,
             Perm.federation_read,
+            Perm.rollups_read,
         }
     ),
     Role.agent: frozenset(
@@ -106,7 +108,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.tickets_transition,
         }
     ),
-    Role.analyst: frozenset(_READ_ALL | {Perm.export, Perm.federation_read}),
+    Role.analyst: frozenset(_READ_ALL | {Perm.export, Perm.federation_read, Perm.rollups_read}),
 }
 
 # Roles whose reads are limited to their own service area (when the user has one).

@@ -18,6 +18,7 @@ from node.cli.federation_commands import (
     verify,
 )
 from node.cli.node_commands import db_app, init, serve
+from node.cli.rollup_commands import rollup_command
 from node.cli.user_commands import user_app
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.command()(status)
 app.command()(verify)
 app.command()(resync)
 app.command()(ingest)
+app.command("rollup")(rollup_command)
 
 
 @app.callback()

@@ -1,0 +1,160 @@
+"""fedcrm rollup: bring the rollup up to date and print or export its figures."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from federation.registry.service import list_children
+from node.cli.context import console, err_console, fail, open_database, open_settings
+from node.db.unit_of_work import Database
+from node.settings import NodeSettings
+from rollup.export import NEEDS_FILE, display, write
+from rollup.figures import FIGURES, Figures
+from rollup.labels import COLUMN_TITLES, FIGURE_TITLES, GROUP_TITLES, load_labels
+from rollup.periods import PeriodError, parse_period
+from rollup.reading import PeriodOutOfRange, RollupUnavailable, read_figures
+from rollup.refresh import ConcurrentRun, RunResult, refresh
+
+ALL = "all"
+# Up to this many groups, a table shows one column per group and a row per figure.
+TRANSPOSE_UP_TO = 6
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+    parquet = "parquet"
+
+
+class Figure(StrEnum):
+    key_accounts = "key-accounts"
+    churn = "churn"
+    service = "service"
+    value = "value"
+    all = ALL
+
+
+def node_names(settings: NodeSettings, session: Session) -> dict[str, str]:
+    """Display names of this node and the children it registered."""
+    names = {child.code: child.name for child in list_children(session)}
+    names[settings.node.code] = settings.node.name
+    return names
+
+
+def rollup_command(
+    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
+    period: Annotated[
+        str | None, typer.Option(help="Month YYYY-MM (default: the last complete month)")
+    ] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Group by: total, city, province, grade, type, tenure, key_account, reason, "
+            "competitor, kind, severity, month, account_manager (each figure offers some)",
+        ),
+    ] = "total",
+    figure: Annotated[Figure, typer.Option(help="Which figures")] = Figure.all,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format")] = Format.table,
+    out: Annotated[Path | None, typer.Option(help="Write to this file")] = None,
+    refresh_first: Annotated[
+        bool,
+        typer.Option("--refresh/--no-refresh", help="Recompute what changed first (default)"),
+    ] = True,
+    full: Annotated[bool, typer.Option(help="Recompute every origin, not only changed")] = False,
+) -> None:
+    """Key accounts, churn, service and value figures over everything this node holds.
+
+    Recomputes the partials of origins that changed since the last run first (a new
+    node, a new month or --full: all of them), then shows the figures.
+    """
+    try:
+        month = parse_period(period) if period is not None else None
+    except PeriodError as exc:
+        fail(f"--period: {exc}")
+    names = list(FIGURES) if figure is Figure.all else [figure.value]
+    offered = [n for n in names if by in FIGURES[n][1]]
+    if not offered:
+        choices = sorted({g for n in names for g in FIGURES[n][1]})
+        fail(
+            f"--by {by!r} is not offered by {', '.join(names)}; choose one of {', '.join(choices)}"
+        )
+    if fmt.value in NEEDS_FILE and out is None:
+        fail(f"--format {fmt.value} writes a file: give --out FILE")
+    settings = open_settings(data_dir)
+    db = open_database(settings)
+    try:
+        if refresh_first:
+            _say(_refresh(db, full).describe())
+        figs = _read(db, settings, offered, month, by)
+    finally:
+        db.dispose()
+    skipped = [n for n in names if n not in offered]
+    if skipped:
+        _say(f"not grouped by {by}: {', '.join(skipped)} (skipped)")
+    if fmt.value == "table":
+        for fig in figs:
+            console.print(_table(fig))
+        _say(f"computed at {figs[0].computed_at}")
+        return
+    try:
+        written = write(figs, fmt.value, out, sys.stdout)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc}")
+    for path in written:
+        _say(f"wrote {path}")
+
+
+def _refresh(db: Database, full: bool) -> RunResult:
+    with err_console.status("rollup: starting", spinner="dots") as status:
+        try:
+            return refresh(db, "cli", full=full, progress=lambda s: status.update(f"rollup: {s}"))
+        except ConcurrentRun as exc:
+            fail(str(exc), code=1)
+
+
+def _read(
+    db: Database, settings: NodeSettings, names: list[str], month: int | None, by: str
+) -> list[Figures]:
+    with db.unit_of_work(write=False) as session:
+        labels = load_labels(session, settings.node.code, node_names(settings, session))
+        try:
+            return [read_figures(session, n, month, by, labels) for n in names]
+        except (RollupUnavailable, PeriodOutOfRange) as exc:
+            fail(f"--period: {exc}" if isinstance(exc, PeriodOutOfRange) else str(exc))
+
+
+def _table(fig: Figures) -> Table:
+    """The figures as a rich table; with few groups, one column per group (they fit)."""
+    group = GROUP_TITLES.get(fig.group_by, fig.group_by)
+    title = f"{FIGURE_TITLES.get(fig.name, fig.name)} {fig.period}（按{group}）"
+    rows = fig.rows if fig.group_by == "total" else [*fig.rows, fig.total]
+    table = Table(title=title, title_justify="left")
+    if len(rows) <= TRANSPOSE_UP_TO:
+        table.add_column("指标")
+        for row in rows:
+            table.add_column(escape(str(row["label"])), justify="right")
+        for column in fig.columns:
+            title = COLUMN_TITLES.get(column, column)
+            table.add_row(title, *(display(column, row.get(column)) for row in rows))
+        return table
+    table.add_column(group)
+    for column in fig.columns:
+        table.add_column(COLUMN_TITLES.get(column, column), justify="right")
+    for row in rows:
+        table.add_row(escape(str(row["label"])), *(display(c, row.get(c)) for c in fig.columns))
+    return table
+
+
+def _say(text: str) -> None:
+    err_console.print(text, markup=False, highlight=False, soft_wrap=True)
