@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -39,6 +40,7 @@ from node.subscriptions.resource import SubscriptionResource
 from node.tickets.endpoints import router as ticket_actions
 from node.tickets.resource import TicketResource
 from node.users.resource import UserResource
+from rollup import schedule as rollup_schedule
 from rollup.endpoints import router as rollup_router
 
 RESOURCES = (
@@ -99,10 +101,32 @@ def _start_jobs(app: FastAPI) -> BackgroundScheduler | None:
             hours=1,
             args=(root, settings.federation.done_retention_days),
         )
+    _add_rollup_jobs(scheduler, app.state.db)
     if not scheduler.get_jobs():
         return None
     scheduler.start()
     return scheduler
+
+
+def _add_rollup_jobs(scheduler: BackgroundScheduler, db: Database) -> None:
+    """Recompute rollups nightly and when replicated or local changes settle."""
+    jobs = rollup_schedule.RollupJobs(db)
+    hour, minute = rollup_schedule.NIGHTLY_AT
+    scheduler.add_job(
+        jobs.nightly,
+        CronTrigger(hour=hour, minute=minute, timezone=rollup_schedule.TIMEZONE),
+        id="rollup-nightly",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        jobs.after_changes,
+        "interval",
+        id="rollup-after-changes",
+        seconds=rollup_schedule.CHECK_SECONDS,
+        max_instances=1,
+        coalesce=True,
+    )
 
 
 def _now() -> datetime:
