@@ -18,7 +18,7 @@ from node.cli.federation_commands import (
     verify,
 )
 from node.cli.node_commands import db_app, init, serve
-from node.cli.rollup_commands import rollup_command
+from node.cli.rollup_commands import report_command, rollup_command
 from node.cli.user_commands import user_app
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ app.command()(verify)
 app.command()(resync)
 app.command()(ingest)
 app.command("rollup")(rollup_command)
+app.command("report")(report_command)
 
 
 @app.callback()

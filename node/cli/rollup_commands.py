@@ -1,4 +1,4 @@
-"""fedcrm rollup: bring the rollup up to date and print or export its figures."""
+"""fedcrm rollup / report: bring the rollup up to date, then print, export or report it."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from federation.registry.service import list_children
 from node.cli.context import console, err_console, fail, open_database, open_settings
 from node.db.unit_of_work import Database
-from node.settings import NodeSettings
+from node.settings import Level, NodeSettings
 from rollup.export import NEEDS_FILE, display, write
 from rollup.figures import FIGURES, Figures
 from rollup.labels import COLUMN_TITLES, FIGURE_TITLES, GROUP_TITLES, load_labels
 from rollup.periods import PeriodError, parse_period
 from rollup.reading import PeriodOutOfRange, RollupUnavailable, read_figures
 from rollup.refresh import ConcurrentRun, RunResult, refresh
+from rollup.report import build_report
 
 ALL = "all"
 # Up to this many groups, a table shows one column per group and a row per figure.
@@ -113,6 +114,45 @@ def rollup_command(
         fail(f"cannot write {out}: {exc}")
     for path in written:
         _say(f"wrote {path}")
+
+
+def report_command(
+    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
+    out: Annotated[Path, typer.Option(help="The HTML file to write")] = Path("report.html"),
+    period: Annotated[
+        str | None, typer.Option(help="Month YYYY-MM (default: the last complete month)")
+    ] = None,
+    refresh_first: Annotated[
+        bool,
+        typer.Option("--refresh/--no-refresh", help="Recompute what changed first (default)"),
+    ] = True,
+) -> None:
+    """Write the rollup report: one HTML file in Chinese with charts, that works offline."""
+    try:
+        month = parse_period(period) if period is not None else None
+    except PeriodError as exc:
+        fail(f"--period: {exc}")
+    settings = open_settings(data_dir)
+    db = open_database(settings)
+    by = "province" if settings.node.level is Level.hq else "city"
+    try:
+        if refresh_first:
+            _say(_refresh(db, False).describe())
+        with db.unit_of_work(write=False) as session:
+            labels = load_labels(session, settings.node.code, node_names(settings, session))
+            try:
+                html = build_report(
+                    session, settings.node.name, settings.node.code, labels, month, by
+                )
+            except (RollupUnavailable, PeriodOutOfRange) as exc:
+                fail(f"--period: {exc}" if isinstance(exc, PeriodOutOfRange) else str(exc))
+    finally:
+        db.dispose()
+    try:
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc}")
+    _say(f"wrote {out} ({len(html.encode('utf-8')) // 1024} KiB)")
 
 
 def _refresh(db: Database, full: bool) -> RunResult:
