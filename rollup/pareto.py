@@ -21,13 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 BUCKET_RATIO = 1.01
-_LOG_RATIO = math.log(BUCKET_RATIO)
+LOG_RATIO = math.log(BUCKET_RATIO)
 
 
 def bucket_of(cents: pa.Array) -> pa.Array:
     """The sketch bucket of each revenue in cents: 0 for zero, else 1 + floor(log)."""
     positive = pc.greater(cents, 0)
-    logs = pc.floor(pc.divide(pc.ln(pc.max_element_wise(cents, 1).cast(pa.float64())), _LOG_RATIO))
+    logs = pc.floor(pc.divide(pc.ln(pc.max_element_wise(cents, 1).cast(pa.float64())), LOG_RATIO))
     return pc.if_else(positive, pc.add(logs.cast(pa.int32()), 1), 0).cast(pa.int32())
 
 
