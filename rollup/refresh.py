@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pyarrow as pa
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,7 @@ from node.subscriptions.models import Subscription
 from node.tickets.models import Ticket
 from rollup.compute import compute_partials
 from rollup.models import RollupRun
-from rollup.partials import PARTIALS_VERSION
+from rollup.partials import KINDS, PARTIALS_VERSION, concat
 from rollup.periods import DEFAULT_TZ, Window, current_month, format_period
 from rollup.source import read_tables
 from rollup.store import last_run, save_partials
@@ -44,6 +45,9 @@ from rollup.store import last_run, save_partials
 log = logging.getLogger("fedcrm.rollup")
 
 SOURCE_MODELS = (Customer, Subscription, ChurnEvent, Ticket)
+# Customers read and computed at once (with their subscriptions, churn and tickets): a
+# few GB of Arrow at most. A bigger node (HQ) is done in batches of whole origins.
+BATCH_CUSTOMERS = 2_000_000
 _run_lock = threading.Lock()  # one run at a time in this process
 
 
@@ -107,6 +111,37 @@ def needs_full(last: RollupRun | None, window: Window) -> str | None:
     return None
 
 
+def origin_batches(
+    session: Session, origins: list[str] | None, limit: int
+) -> list[list[str] | None]:
+    """Origins to read together, each batch with at most about `limit` customers.
+
+    Partials of one origin depend on that origin's rows only, so a big node is computed
+    a batch of origins at a time and memory stays bounded. [None] means "everything in
+    one read" (no origin filter).
+    """
+    stmt = select(Customer.origin, func.count()).group_by(Customer.origin)
+    if origins is not None:
+        stmt = stmt.where(Customer.origin.in_(origins))
+    sizes = {origin: count for origin, count in session.execute(stmt).all()}
+    if sum(sizes.values()) <= limit:
+        return [None] if origins is None else [origins]
+    every = origins if origins is not None else changed_origins(session, 0)
+    batches: list[list[str] | None] = []
+    batch: list[str] = []
+    held = 0
+    for origin in every:
+        size = sizes.get(origin, 0)
+        if batch and held + size > limit:
+            batches.append(batch)
+            batch, held = [], 0
+        batch.append(origin)
+        held += size
+    if batch:
+        batches.append(batch)
+    return batches
+
+
 def refresh(
     db: Database,
     trigger: str,
@@ -115,10 +150,12 @@ def refresh(
     now: datetime | None = None,
     tz: str = DEFAULT_TZ,
     progress: Callable[[str], None] | None = None,
+    batch_customers: int = BATCH_CUSTOMERS,
 ) -> RunResult:
     """Bring the stored partials up to date; returns what was done.
 
-    `now` fixes the current month (tests); `full` forces recomputing every origin.
+    `now` fixes the current month (tests); `full` forces recomputing every origin;
+    origins are read and computed in batches of about `batch_customers` customers.
     """
     say = progress or (lambda _: None)
     with _run_lock:
@@ -130,17 +167,24 @@ def refresh(
             watermark = max_seq(session)
             reason = "forced" if full else needs_full(last, window)
             origins = None if reason else changed_origins(session, last.watermark)  # type: ignore[union-attr]
-        phases: dict[str, float] = {}
+            batches = origin_batches(session, origins, batch_customers) if origins != [] else []
         if reason:
             log.debug("rollup: full recompute (%s)", reason)
-        say("reading" if reason else f"reading {len(origins or [])} changed origin(s)")
-        t = time.perf_counter()
-        source = read_tables(db, origins)
-        phases["read"] = time.perf_counter() - t
-        say("computing")
-        t = time.perf_counter()
-        parts = compute_partials(source, window)
-        phases["compute"] = time.perf_counter() - t
+        phases = {"read": 0.0, "compute": 0.0}
+        pieces: list[dict[str, pa.Table]] = []
+        rows_read = 0
+        for i, batch in enumerate(batches, start=1):
+            what = "all origins" if batch is None else f"{len(batch)} origin(s)"
+            say(f"reading {what}" + (f" (batch {i} of {len(batches)})" if len(batches) > 1 else ""))
+            t = time.perf_counter()
+            source = read_tables(db, batch)
+            phases["read"] += time.perf_counter() - t
+            rows_read += source.rows
+            say("computing")
+            t = time.perf_counter()
+            pieces.append(compute_partials(source, window))
+            phases["compute"] += time.perf_counter() - t
+        parts = {name: concat(kind, [p[name] for p in pieces]) for name, kind in KINDS.items()}
         say("saving")
         t = time.perf_counter()
         with db.unit_of_work() as session:
@@ -162,7 +206,7 @@ def refresh(
                     full=origins is None,
                     origins=len(origins) if origins is not None else _origin_count(parts),
                     origin_codes=",".join(origins or []),
-                    rows_read=source.rows,
+                    rows_read=rows_read,
                     seconds=seconds,
                 )
             )
@@ -172,7 +216,7 @@ def refresh(
             origins=origins or [],
             watermark=watermark,
             window=window,
-            rows_read=source.rows,
+            rows_read=rows_read,
             streams=streams,
             seconds=time.perf_counter() - t0,
             phases=phases,

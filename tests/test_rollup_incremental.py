@@ -160,3 +160,14 @@ def test_the_node_schedules_both_jobs(database):
         assert nightly.next_run_time.astimezone(UTC).hour == 18  # 02:30 in Shanghai
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_big_node_is_computed_a_batch_of_origins_at_a_time(database):
+    rows = generate(ORIGINS, customers_per_origin=30, seed=12)
+    insert_rows(database, rows)
+    steps: list[str] = []
+    result = refresh(database, "test", now=NOW, batch_customers=35, progress=steps.append)
+    assert result.full and sum("batch" in s for s in steps) == 3  # one origin per batch
+    assert _canonical(_all_stored(database)) == _canonical(
+        compute_partials(source_tables(rows), WINDOW)
+    )
