@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from federation.registry.models import Checkpoint, QuarantinedBatch
+from federation.registry.models import Checkpoint, ChildNode, QuarantinedBatch
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
 
@@ -76,6 +77,13 @@ class FederationStateCollector(Collector):
             "Now minus the origin time of the newest change applied from the child",
             labels=["child"],
         )
+        # Per active child that has delivered at least once: a silent link shows as a
+        # growing `time() - value` at the parent, whatever the child's own metrics say.
+        last_batch = GaugeMetricFamily(
+            "fedcrm_child_last_batch_timestamp_seconds",
+            "When the last batch from the child was applied here (Unix time)",
+            labels=["child"],
+        )
         kept = GaugeMetricFamily("fedcrm_quarantined_batches", "Batches kept in quarantine")
         now = utcnow()
         with self.db.unit_of_work(write=False) as session:
@@ -84,11 +92,26 @@ class FederationStateCollector(Collector):
                     Checkpoint.sender
                 )
             ).all()
+            delivered = session.execute(
+                select(Checkpoint.sender, func.max(Checkpoint.last_batch_at))
+                .join(ChildNode, ChildNode.code == Checkpoint.sender)
+                .where(ChildNode.revoked_at.is_(None))
+                .group_by(Checkpoint.sender)
+            ).all()
             count = session.execute(select(func.count()).select_from(QuarantinedBatch)).scalar()
         for child, at in newest:
             if at is not None:
                 at = at if at.tzinfo else at.replace(tzinfo=now.tzinfo)
                 lag.add_metric([child], max(0.0, (now - at).total_seconds()))
+        for child, at in delivered:
+            if at is not None:
+                last_batch.add_metric([child], _aware(at).timestamp())
         kept.add_metric([], float(count or 0))
         yield lag
+        yield last_batch
         yield kept
+
+
+def _aware(at: datetime) -> datetime:
+    """Aggregates can lose the column type on SQLite and come back naive: those are UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
