@@ -7,6 +7,7 @@ import logging
 import typer
 
 from node.cli.data_commands import export_command, import_command
+from node.cli.demo_command import demo
 from node.cli.federation_commands import (
     child_app,
     ingest,
@@ -42,6 +43,7 @@ app.command()(resync)
 app.command()(ingest)
 app.command("rollup")(rollup_command)
 app.command("report")(report_command)
+app.command()(demo)
 
 
 @app.callback()

@@ -1,0 +1,1 @@
+"""`fedcrm demo`: a whole federation on one machine, with realistic data, in one command."""
