@@ -63,6 +63,7 @@ from sqlalchemy.engine import make_url
 
 # Run as a script (python benchmarks/lookup.py): make the sibling module importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `rollup` is the package
 
 import synthetic_customers as synth
 

@@ -67,8 +67,9 @@ from typing import Any
 
 # Run as a script (python benchmarks/replication.py): make the sibling modules importable,
 # and the repository root (the SFTP run borrows the test suite's sshd, tests/sshd.py).
+# The root comes first: benchmarks/rollup.py must not shadow the `rollup` package.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 import lookup

@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 # Run as a script's helper: the sibling modules (lookup, synthetic_customers) import as such.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `rollup` is the package
 
 import lookup
 import synthetic_customers as synth
