@@ -40,6 +40,7 @@ from node.subscriptions.resource import SubscriptionResource
 from node.tickets.endpoints import router as ticket_actions
 from node.tickets.resource import TicketResource
 from node.users.resource import UserResource
+from node.web import install_web_ui
 from rollup import schedule as rollup_schedule
 from rollup.endpoints import router as rollup_router
 
@@ -184,4 +185,5 @@ def create_app(
     }
     for resource in RESOURCES:
         app.include_router(crud_router(resource))
+    install_web_ui(app)  # the browser pages (node/web/) and their bundled assets
     return app

@@ -1,0 +1,68 @@
+"""Choices for select boxes and labels for codes: the node's own dictionaries and staff."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from node.dictionaries.models import DictionaryEntry
+from node.users.models import Role, User
+
+
+def dictionary_choices(session: Session, kind: str) -> list[tuple[str, str]]:
+    """(code, label) of the active local entries of `kind`, in the admin's order."""
+    rows = session.execute(
+        select(DictionaryEntry.code, DictionaryEntry.label)
+        .where(
+            DictionaryEntry.kind == kind,
+            DictionaryEntry.origin == session.info["node_code"],
+            DictionaryEntry.active.is_(True),
+            DictionaryEntry.deleted_at.is_(None),
+        )
+        .order_by(DictionaryEntry.sort_order, DictionaryEntry.code)
+    ).all()
+    return [(code, label) for code, label in rows]
+
+
+def dictionary_labels(session: Session) -> dict[tuple[str, str], str]:
+    """{(kind, code): label} over every dictionary this node holds (its own win)."""
+    out: dict[tuple[str, str], str] = {}
+    rows = session.execute(
+        select(
+            DictionaryEntry.kind,
+            DictionaryEntry.code,
+            DictionaryEntry.label,
+            DictionaryEntry.origin,
+        ).where(DictionaryEntry.deleted_at.is_(None))
+    ).all()
+    local = session.info["node_code"]
+    for kind, code, label, origin in rows:
+        if origin == local or (kind, code) not in out:
+            out[(kind, code)] = label
+    return out
+
+
+def technicians(session: Session, area: str | None = None) -> list[tuple[uuid.UUID, str]]:
+    """(id, display name) of the active local technicians, of `area` first if given."""
+    rows = session.execute(
+        select(User.id, User.display_name, User.username, User.service_area)
+        .where(
+            User.role == Role.technician,
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+            User.origin == session.info["node_code"],
+        )
+        .order_by(User.display_name)
+    ).all()
+    ordered = sorted(rows, key=lambda r: area is not None and r.service_area != area)
+    return [(r.id, f"{r.display_name}（{r.username}）") for r in ordered]
+
+
+def user_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of the given users (unknown ids are left out)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return dict(rows)

@@ -1,0 +1,46 @@
+"""Form input for the services: blank fields become None, errors go next to fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from node.crud.resource import validate_model
+from node.errors import DomainError, InvalidFields
+
+
+class FormErrors(Exception):
+    """What to show beside the fields of a form (and above it, for the rest)."""
+
+    def __init__(
+        self, fields: dict[str, str], message: str | None = None, status_code: int = 422
+    ) -> None:
+        super().__init__(message or "; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+        self.message = message
+        self.status_code = status_code  # the API's status for the same refusal
+
+
+def cleaned(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields of a submitted form, stripped, blanks as None (never the CSRF)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        value = form.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+        out[name] = value if value not in ("", None) else None
+    return out
+
+
+def parse(schema: type[BaseModel], values: dict[str, Any]) -> BaseModel:
+    """Validate with the API's schema; each bad field is named as the API names it."""
+    return validate_model(schema, {k: v for k, v in values.items() if v is not None})
+
+
+def as_form_errors(exc: DomainError) -> FormErrors:
+    """A service's refusal, shaped for a form: per-field errors, or one message."""
+    if isinstance(exc, InvalidFields):
+        return FormErrors(dict(exc.errors))
+    return FormErrors({}, exc.message, exc.status_code)

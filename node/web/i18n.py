@@ -1,0 +1,230 @@
+"""Interface texts in Simplified Chinese (the default) and English.
+
+One table, keyed by a short id; a page asks `t("key")` and gets the text in the
+viewer's language (cookie `fedcrm_lang`). A missing English text falls back to the
+Chinese one, a missing key shows itself (so a gap is visible, never a crash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+DEFAULT_LANG = "zh-CN"
+LANGS = ("zh-CN", "en")
+LANG_COOKIE = "fedcrm_lang"
+
+# key -> (zh-CN, en)
+TEXTS: dict[str, tuple[str, str]] = {
+    "app.title": ("客户关系管理", "Customer relations"),
+    "nav.search": ("客户查询", "Customers"),
+    "nav.tickets": ("工单队列", "Ticket queue"),
+    "nav.key_accounts": ("大客户", "Key accounts"),
+    "nav.dashboard": ("经营看板", "Dashboard"),
+    "nav.federation": ("同步状态", "Federation"),
+    "nav.logout": ("退出登录", "Log out"),
+    "nav.skip": ("跳到正文", "Skip to content"),
+    "lang.switch": ("English", "中文"),
+    "login.title": ("登录", "Log in"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.wrong": ("用户名或密码错误", "Wrong username or password"),
+    "login.required": ("请填写此项", "Please fill this in"),
+    "login.rate_limited": (
+        "登录失败次数过多，请一小时后再试",
+        "Too many failed logins; try again in an hour",
+    ),
+    "csrf.title": ("请求被拒绝", "Request refused"),
+    "csrf.message": (
+        "表单校验失败（CSRF 令牌缺失或无效）。请返回、刷新页面后重新提交。",
+        "The form check failed (missing or invalid CSRF token). Go back, reload the page "
+        "and submit again.",
+    ),
+    "error.title": ("出错了", "Something went wrong"),
+    "error.back": ("返回", "Back"),
+    "error.forbidden": ("您的角色无权执行此操作", "Your role may not do this"),
+    "form.fix": ("请修改标出的项目", "Please correct the marked fields"),
+    "form.saved": ("已保存", "Saved"),
+    "search.label": ("手机号、证件号或姓名", "Phone, ID number or name"),
+    "search.hint": (
+        "输入手机号（或后4位）、证件号、客户编号、姓名片段或拼音，结果即时显示；按 ↓ 选择。",
+        "Type a phone (or its last 4 digits), ID number, customer number, part of a name or "
+        "pinyin; results appear as you type; press ↓ to pick one.",
+    ),
+    "search.none": ("没有找到客户", "No customer found"),
+    "search.readonly": (
+        "本级节点的客户数据来自下级同步，只读。",
+        "Customers here are replicated from the nodes below: read-only.",
+    ),
+    "col.customer_no": ("客户编号", "Customer no."),
+    "col.name": ("姓名/名称", "Name"),
+    "col.phone": ("手机号", "Phone"),
+    "col.id_number": ("证件号", "ID number"),
+    "col.grade": ("等级", "Grade"),
+    "col.status": ("状态", "Status"),
+    "col.area": ("服务区域", "Service area"),
+    "col.origin": ("所属节点", "Node"),
+    "col.address": ("地址", "Address"),
+    "col.revenue": ("月收入(元)", "Monthly revenue (yuan)"),
+    "col.manager": ("客户经理", "Account manager"),
+    "col.open_tickets": ("未结工单", "Open tickets"),
+    "col.ticket_no": ("工单号", "Ticket no."),
+    "col.kind": ("类型", "Kind"),
+    "col.severity": ("紧急程度", "Severity"),
+    "col.customer": ("客户", "Customer"),
+    "col.due": ("时限", "Due"),
+    "col.sla": ("剩余时间", "Time left"),
+    "col.technician": ("维修人员", "Technician"),
+    "col.opened": ("创建时间", "Opened"),
+    "c360.profile": ("客户资料", "Profile"),
+    "c360.contacts": ("联系人", "Contacts"),
+    "c360.subscriptions": ("在用业务", "Subscriptions"),
+    "c360.tickets": ("未结工单", "Open tickets"),
+    "c360.timeline": ("接触记录", "Interactions"),
+    "c360.churn": ("流失记录", "Churn"),
+    "c360.none": ("无", "None"),
+    "c360.masked": (
+        "您的角色无权查看完整证件号和手机号，已做脱敏处理。",
+        "Your role may not see full ID and phone numbers: they are masked.",
+    ),
+    "c360.readonly": (
+        "该客户属于节点 {origin}，此处只读。",
+        "This customer belongs to node {origin}: read-only here.",
+    ),
+    "action.call": ("记录来电", "Log a call"),
+    "action.ticket": ("新建工单", "Open a ticket"),
+    "action.churn": ("标记流失", "Mark churned"),
+    "field.channel": ("渠道", "Channel"),
+    "field.direction": ("方向", "Direction"),
+    "field.talk_seconds": ("通话时长(秒)", "Talk time (s)"),
+    "field.outcome": ("结果", "Outcome"),
+    "field.summary": ("摘要", "Summary"),
+    "field.kind": ("工单类型", "Kind"),
+    "field.severity": ("紧急程度", "Severity"),
+    "field.description": ("问题描述", "Description"),
+    "field.churned_at": ("流失日期", "Churn date"),
+    "field.reason": ("流失原因", "Reason"),
+    "field.competitor": ("流失去向", "Competitor"),
+    "field.note": ("备注", "Note"),
+    "field.technician": ("维修人员", "Technician"),
+    "field.to": ("变更为", "Move to"),
+    "field.area": ("服务区域", "Service area"),
+    "field.status": ("状态", "Status"),
+    "field.period": ("统计月份", "Month"),
+    "choose": ("请选择", "Choose"),
+    "all": ("全部", "All"),
+    "submit.save": ("保存", "Save"),
+    "submit.filter": ("筛选", "Filter"),
+    "tickets.title": ("工单队列", "Ticket queue"),
+    "tickets.overdue": ("已超时", "Overdue"),
+    "tickets.left": ("剩余", "left"),
+    "tickets.none": ("队列中没有工单", "No tickets in this queue"),
+    "ticket.history": ("处理记录", "History"),
+    "ticket.transition": ("状态变更", "Change status"),
+    "ticket.no_moves": ("此工单当前没有可执行的状态变更", "No status change is possible now"),
+    "export.xlsx": ("导出 Excel", "Export to Excel"),
+    "dash.title": ("经营看板", "Dashboard"),
+    "dash.children": ("下级对比", "Nodes compared"),
+    "dash.churn_rate": ("流失率", "Churn rate"),
+    "dash.key_share": ("大客户收入占比", "Key-account revenue share"),
+    "dash.sla": ("时限达标率", "SLA compliance"),
+    "dash.satisfaction": ("平均满意度", "Satisfaction"),
+    "dash.trend": ("流失趋势（近12个月）", "Churn trend (12 months)"),
+    "dash.pareto": ("大客户二八分析", "Key accounts 80/20"),
+    "dash.reasons": ("流失原因", "Churn reasons"),
+    "dash.destinations": ("流失去向", "Churn destinations"),
+    "dash.refresh": ("重新计算", "Recompute"),
+    "dash.refreshing": (
+        "已开始重新计算，稍后刷新页面即可看到最新数据。",
+        "Recomputing; reload the page in a moment to see the new figures.",
+    ),
+    "dash.unavailable": ("统计数据尚未计算", "No figures computed yet"),
+    "dash.computed_at": ("数据计算于", "Computed at"),
+    "dash.scope": ("统计范围", "Scope"),
+    "dash.up": ("返回上级", "Up one level"),
+    "dash.drill": ("点击名称查看下级", "Click a name to drill down"),
+    "fed.title": ("同步状态", "Federation status"),
+    "fed.parent": ("上级链路", "Parent link"),
+    "fed.no_parent": ("本节点没有上级（总部）", "This node has no parent (HQ)"),
+    "fed.children": ("下级节点", "Children"),
+    "fed.no_children": ("没有登记下级节点", "No children registered"),
+    "fed.rejected": ("被拒批次", "Rejected batches"),
+    "fed.none_rejected": ("没有被拒批次", "No rejected batches"),
+    "fed.verify": ("最近一次一致性校验", "Last verify"),
+    "fed.verify_never": (
+        "从未运行（校验结果不在节点上保存；请运行 fedcrm verify DIR）",
+        "Never run (results are not stored on the node; run fedcrm verify DIR)",
+    ),
+    "fed.url": ("地址", "Address"),
+    "fed.transport": ("传输方式", "Transport"),
+    "fed.last_success": ("最近成功", "Last success"),
+    "fed.backlog": ("积压行数", "Backlog rows"),
+    "fed.last_error": ("最近错误", "Last error"),
+    "fed.table": ("数据表", "Table"),
+    "fed.code": ("代码", "Code"),
+    "fed.name": ("名称", "Name"),
+    "fed.level": ("级别", "Level"),
+    "fed.last_batch": ("最近收到批次", "Last batch"),
+    "fed.rows_applied": ("已应用行数", "Rows applied"),
+    "fed.lag": ("延迟(秒)", "Lag (s)"),
+    "fed.received_at": ("收到时间", "Received"),
+    "fed.sender": ("发送方", "Sender"),
+    "fed.reason": ("原因", "Reason"),
+    "fed.revoked": ("已吊销", "revoked"),
+    "ka.title": ("大客户", "Key accounts"),
+    "ka.mine": ("我负责的大客户", "My key accounts"),
+    "ka.none": ("没有大客户", "No key accounts"),
+    "never": ("从未", "never"),
+}
+
+# Codes shown to people (ticket states, severities, channels): code -> (zh-CN, en)
+CODE_LABELS: dict[str, tuple[str, str]] = {
+    "open": ("待派单", "Open"),
+    "dispatched": ("已派单", "Dispatched"),
+    "in_progress": ("处理中", "In progress"),
+    "resolved": ("已解决", "Resolved"),
+    "closed": ("已关闭", "Closed"),
+    "reopened": ("重新打开", "Reopened"),
+    "major": ("重大（24小时）", "Major (24 h)"),
+    "general": ("一般（48小时）", "General (48 h)"),
+    "phone": ("电话", "Phone"),
+    "sms": ("短信", "SMS"),
+    "visit": ("上门", "Visit"),
+    "email": ("邮件", "E-mail"),
+    "web": ("网上营业厅", "Web"),
+    "inbound": ("呼入", "Inbound"),
+    "outbound": ("呼出", "Outbound"),
+    "city": ("地市", "City"),
+    "province": ("省", "Province"),
+    "hq": ("总部", "HQ"),
+}
+
+
+def pick_lang(value: str | None) -> str:
+    """The language a cookie value asks for, or the default."""
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """t(key, **values) in `lang`; values fill {placeholders}."""
+    index = 1 if lang == "en" else 0
+
+    def t(key: str, **values: object) -> str:
+        pair = TEXTS.get(key)
+        text = key if pair is None else (pair[index] or pair[0])
+        return text.format(**values) if values else text
+
+    return t
+
+
+def code_labeller(lang: str) -> Callable[[str | None], str]:
+    """label(code): a person's word for a status or severity code (the code if unknown)."""
+    index = 1 if lang == "en" else 0
+
+    def label(code: str | None) -> str:
+        if code is None:
+            return ""
+        pair = CODE_LABELS.get(str(code))
+        return pair[index] if pair else str(code)
+
+    return label

@@ -1,0 +1,61 @@
+"""The menu a viewer sees: by role (permissions) and by the node's level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from node.api.deps import Viewer
+from node.auth.permissions import Perm
+from node.settings import Level
+from node.users.models import Role
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str  # i18n key of the label
+    href: str
+    perm: Perm
+    levels: frozenset[Level]
+    roles: frozenset[Role] | None = None  # None: any role with `perm`
+
+
+ALL_LEVELS = frozenset(Level)
+PARENT_LEVELS = frozenset({Level.province, Level.hq})
+
+MENU: tuple[MenuItem, ...] = (
+    MenuItem("nav.dashboard", "/ui/dashboard", Perm.rollups_read, PARENT_LEVELS),
+    MenuItem("nav.search", "/ui/customers", Perm.customers_read, ALL_LEVELS),
+    MenuItem("nav.tickets", "/ui/tickets", Perm.tickets_read, frozenset({Level.city})),
+    MenuItem(
+        "nav.key_accounts",
+        "/ui/key-accounts",
+        Perm.customers_read,
+        ALL_LEVELS,
+        frozenset({Role.admin, Role.team_lead, Role.account_manager, Role.analyst}),
+    ),
+    MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
+)
+
+
+def menu_for(viewer: Viewer, level: Level) -> list[MenuItem]:
+    """The items `viewer` may open on a node of `level`, in menu order."""
+    role = Role(viewer.user.role)
+    return [
+        item
+        for item in MENU
+        if level in item.levels
+        and viewer.can(item.perm)
+        and (item.roles is None or role in item.roles)
+    ]
+
+
+def home_for(viewer: Viewer, level: Level) -> str:
+    """Where a viewer lands after logging in: the first item of their menu."""
+    items = menu_for(viewer, level)
+    if not items:
+        return "/ui/customers"
+    # An agent or dispatcher at a city starts at their daily work, not a dashboard.
+    role = Role(viewer.user.role)
+    if level is Level.city and role is Role.dispatcher:
+        return "/ui/tickets"
+    return items[0].href

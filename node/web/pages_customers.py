@@ -1,0 +1,310 @@
+"""City work on customers: the instant search, the customer 360 page and its actions
+(log a call, open a ticket, mark churned). At a province or HQ the same pages show
+the replicated customers, read-only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from node.api.deps import SessionDep, Viewer, writes_on_read
+from node.auth.permissions import Perm
+from node.churn.resource import ChurnRequest
+from node.churn.service import mark_churned
+from node.customers.resource import CustomerResource
+from node.dictionaries.models import DictionaryKind
+from node.errors import DomainError
+from node.interactions.models import Channel, Direction
+from node.interactions.resource import InteractionIn, InteractionResource
+from node.privacy.masking import mask_phone
+from node.products.models import Product
+from node.tickets.models import Severity
+from node.tickets.resource import TicketIn, TicketResource
+from node.web.choices import dictionary_choices, dictionary_labels
+from node.web.errors import WebRoute
+from node.web.forms import FormErrors, as_form_errors, cleaned, parse
+from node.web.i18n import translator
+from node.web.rendering import LOCAL_TZ, lang_of, render
+from node.web.session import PostingViewer, WebViewer, need
+from node.web.tables import Table, export_url, wanted_export, xlsx_response
+
+router = APIRouter(prefix="/ui/customers", include_in_schema=False, route_class=WebRoute)
+customers = CustomerResource()
+interactions = InteractionResource()
+tickets = TicketResource()
+SEARCH_LIMIT = 20
+LIST_LIMIT = 50
+
+
+def customer_table(
+    request: Request, session: Session, rows: list[dict[str, Any]], show_origin: bool
+) -> Table:
+    """Customers as shown in a list: always masked, as the API's lists are."""
+    t = translator(lang_of(request))
+    labels = dictionary_labels(session)
+    headers = [t("col.customer_no"), t("col.name"), t("col.phone"), t("col.id_number")]
+    headers += [t("col.grade"), t("col.status"), t("col.area")]
+    if show_origin:
+        headers.append(t("col.origin"))
+    table = Table("customers", t("nav.search"), headers)
+    for c in rows:
+        values = [
+            c["customer_no"],
+            c["name"],
+            c["phone"] or "",
+            c["id_number"] or "",
+            labels.get((DictionaryKind.customer_grade, c["grade"]), c["grade"] or ""),
+            labels.get((DictionaryKind.customer_status, c["status"]), c["status"]),
+            labels.get((DictionaryKind.service_area, c["service_area"]), c["service_area"] or ""),
+        ]
+        if show_origin:
+            values.append(c["origin"])
+        table.add(values, link=f"/ui/customers/{c['id']}")
+    return table
+
+
+def _find(
+    session: Session, viewer: Viewer, q: str | None, origin: str | None
+) -> list[dict[str, Any]]:
+    filters: dict[str, Any] = {"q": q, "origin": origin}
+    limit = SEARCH_LIMIT if q else LIST_LIMIT
+    return customers.list(session, viewer, filters, limit=limit).data
+
+
+def _search_tables(
+    request: Request, session: Session, viewer: Viewer, q: str | None, origin: str | None
+) -> tuple[Table | None, str | None]:
+    """The result table (None before anything is asked), or the API's message."""
+    is_parent = request.app.state.settings.node.level != "city"
+    if not q and not is_parent:
+        return None, None
+    try:
+        rows = _find(session, viewer, q, origin)
+    except DomainError as exc:
+        return None, exc.message
+    return customer_table(request, session, rows, show_origin=is_parent), None
+
+
+@router.get("")
+def search_page(
+    request: Request,
+    viewer: WebViewer,
+    session: SessionDep,
+    q: str | None = None,
+    origin: str | None = None,
+) -> Response:
+    """One search box; results also render here, so the page works without JavaScript."""
+    need(viewer, Perm.customers_read)
+    table, problem = _search_tables(request, session, viewer, q, origin)
+    if table is not None and (wanted := wanted_export(request, {"customers": table})):
+        need(viewer, Perm.export)
+        return xlsx_response(wanted)
+    return render(
+        request,
+        "customers.html",
+        viewer,
+        {
+            "q": q or "",
+            "table": table,
+            "problem": problem,
+            "export": export_url(request, table) if table and viewer.can(Perm.export) else None,
+            "read_only": request.app.state.settings.node.level != "city",
+        },
+    )
+
+
+@router.get("/search")
+def search_results(
+    request: Request, viewer: WebViewer, session: SessionDep, q: str = ""
+) -> Response:
+    """The results partial the search box fetches as the agent types."""
+    need(viewer, Perm.customers_read)
+    table, problem = _search_tables(request, session, viewer, q.strip() or None, None)
+    return render(
+        request, "_customer_results.html", viewer, {"table": table, "problem": problem, "q": q}
+    )
+
+
+def _form_choices(session: Session) -> dict[str, Any]:
+    return {
+        "ticket_kinds": dictionary_choices(session, DictionaryKind.ticket_kind),
+        "churn_reasons": dictionary_choices(session, DictionaryKind.churn_reason),
+        "competitors": dictionary_choices(session, DictionaryKind.competitor),
+        "channels": [c.value for c in Channel],
+        "directions": [d.value for d in Direction],
+        "severities": [s.value for s in Severity],
+    }
+
+
+def _product_names(session: Session, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Product.id, Product.name).where(Product.id.in_([uuid.UUID(i) for i in ids]))
+    ).all()
+    return {str(pid): name for pid, name in rows}
+
+
+def _render_360(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    customer_id: uuid.UUID,
+    failed: str | None = None,
+    errors: FormErrors | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    row = customers.get(session, viewer, customer_id)
+    data = customers.detail(session, viewer, row)
+    if not viewer.can(Perm.pii):
+        # Service numbers are often mobile numbers: masked like phones for this viewer.
+        for sub in data["active_subscriptions"]:
+            sub["service_number"] = mask_phone(sub.get("service_number"))
+    products = _product_names(session, {s["product_id"] for s in data["active_subscriptions"]})
+    now_local = datetime.now(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    return render(
+        request,
+        "customer.html",
+        viewer,
+        {
+            "c": data,
+            "labels": dictionary_labels(session),
+            "products": products,
+            "local": row.origin == viewer.node_code,
+            "masked": not viewer.can(Perm.pii),
+            "failed": failed,
+            "errors": errors.fields if errors else {},
+            "error_message": errors.message if errors else None,
+            "values": values or {},
+            "now_local": now_local,
+            "saved": request.query_params.get("saved"),
+            "Perm": Perm,
+            **_form_choices(session),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/{customer_id}")
+@writes_on_read  # reading an unmasked customer writes an audit row, as in the API
+def customer_page(
+    request: Request, customer_id: uuid.UUID, viewer: WebViewer, session: SessionDep
+) -> Response:
+    """The customer 360: profile (masked as the viewer's role requires) and related rows."""
+    need(viewer, Perm.customers_read)
+    return _render_360(request, session, viewer, customer_id)
+
+
+def _refused(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    customer_id: uuid.UUID,
+    form: str,
+    exc: FormErrors,
+    values: dict[str, Any],
+) -> Response:
+    """Nothing the failed action did is kept; the page shows why, next to the field."""
+    session.rollback()
+    return _render_360(request, session, viewer, customer_id, form, exc, values, exc.status_code)
+
+
+@router.post("/{customer_id}/calls")
+def log_call(
+    request: Request,
+    customer_id: uuid.UUID,
+    viewer: PostingViewer,
+    session: SessionDep,
+    channel: Annotated[str, Form()] = "",
+    direction: Annotated[str, Form()] = "",
+    talk_seconds: Annotated[str, Form()] = "",
+    outcome: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+) -> Response:
+    """Log a call (an interaction) through the API's resource and validation."""
+    need(viewer, interactions.write_perm)
+    form = {
+        "channel": channel,
+        "direction": direction,
+        "talk_seconds": talk_seconds,
+        "outcome": outcome,
+        "summary": summary,
+    }
+    values = cleaned(form, tuple(form))
+    try:
+        customers.get(session, viewer, customer_id)
+        payload = parse(InteractionIn, {**values, "customer_id": str(customer_id)})
+        interactions.create(session, viewer, payload)
+    except DomainError as exc:
+        return _refused(request, session, viewer, customer_id, "call", as_form_errors(exc), form)
+    return RedirectResponse(f"/ui/customers/{customer_id}?saved=call", status_code=303)
+
+
+@router.post("/{customer_id}/tickets")
+def open_ticket(
+    request: Request,
+    customer_id: uuid.UUID,
+    viewer: PostingViewer,
+    session: SessionDep,
+    kind: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    """Open a work order; the SLA clock starts now (the API's rules)."""
+    need(viewer, tickets.write_perm)
+    form = {"kind": kind, "severity": severity, "description": description}
+    values = cleaned(form, tuple(form))
+    try:
+        customers.get(session, viewer, customer_id)
+        payload = parse(TicketIn, {**values, "customer_id": str(customer_id)})
+        ticket = tickets.create(session, viewer, payload)
+    except DomainError as exc:
+        return _refused(request, session, viewer, customer_id, "ticket", as_form_errors(exc), form)
+    return RedirectResponse(f"/ui/tickets/{ticket.id}?saved=1", status_code=303)
+
+
+def local_datetime(value: str | None) -> str | None:
+    """A datetime-local input (Beijing wall clock) as an ISO timestamp with its offset."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the schema names the field and says why
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.isoformat()
+
+
+@router.post("/{customer_id}/churn")
+def churn(
+    request: Request,
+    customer_id: uuid.UUID,
+    viewer: PostingViewer,
+    session: SessionDep,
+    churned_at: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    competitor: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Mark the customer churned with reason and destination (the API's mark_churned)."""
+    need(viewer, Perm.churn_write)
+    form = {"churned_at": churned_at, "reason": reason, "competitor": competitor, "note": note}
+    values = cleaned(form, tuple(form))
+    values["churned_at"] = local_datetime(values["churned_at"])
+    try:
+        body = parse(ChurnRequest, values)
+        assert isinstance(body, ChurnRequest)
+        customer = customers.get(session, viewer, customer_id)
+        customers.ensure_local(customer, viewer)
+        mark_churned(session, customer, body.churned_at, body.reason, body.competitor, body.note)
+    except DomainError as exc:
+        return _refused(request, session, viewer, customer_id, "churn", as_form_errors(exc), form)
+    return RedirectResponse(f"/ui/customers/{customer_id}?saved=churn", status_code=303)

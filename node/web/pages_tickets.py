@@ -1,0 +1,251 @@
+"""The ticket queue per service area (SLA countdown, overdue first), one ticket's page,
+dispatching to a technician and moving a ticket through its states."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from node.api.deps import SessionDep, Viewer
+from node.auth.permissions import Perm
+from node.customers.models import Customer
+from node.customers.summary import OPEN_TICKET_STATES
+from node.db.types import utcnow
+from node.dictionaries.models import DictionaryKind
+from node.errors import DomainError
+from node.tickets import workflow
+from node.tickets.models import Ticket, TicketStatus
+from node.tickets.resource import TicketResource, TransitionIn
+from node.users.models import Role
+from node.web.choices import dictionary_choices, dictionary_labels, technicians, user_names
+from node.web.errors import WebRoute
+from node.web.forms import FormErrors, as_form_errors, cleaned, parse
+from node.web.i18n import code_labeller, translator
+from node.web.rendering import lang_of, local_time, render
+from node.web.session import PostingViewer, WebViewer, need
+from node.web.tables import Table, export_url, wanted_export, xlsx_response
+
+router = APIRouter(prefix="/ui/tickets", include_in_schema=False, route_class=WebRoute)
+tickets = TicketResource()
+QUEUE_LIMIT = 500
+# Left of the SLA below this share of its whole window: shown as "due soon".
+DUE_SOON_SHARE = 0.25
+
+
+def sla_state(ticket: dict[str, Any], now: datetime) -> tuple[str, int]:
+    """('overdue' | 'soon' | 'ok' | 'done', seconds left, negative when overdue)."""
+    due = datetime.fromisoformat(ticket["due_at"])
+    left = int((due - now).total_seconds())
+    if ticket["status"] in (TicketStatus.resolved, TicketStatus.closed):
+        return "done", left
+    if left < 0:
+        return "overdue", left
+    window = (due - datetime.fromisoformat(ticket["created_at"])).total_seconds()
+    return ("soon" if window and left < window * DUE_SOON_SHARE else "ok"), left
+
+
+def countdown(seconds: int, lang: str) -> str:
+    """'3小时12分' / '3 h 12 min', with an overdue sign the template colours."""
+    t = translator(lang)
+    minutes = abs(seconds) // 60
+    hours, mins = divmod(minutes, 60)
+    text = f"{hours}小时{mins}分" if lang != "en" else f"{hours} h {mins} min"
+    return f"{t('tickets.overdue')} {text}" if seconds < 0 else text
+
+
+def _queue_rows(
+    session: Session, viewer: Viewer, area: str | None, status: str | None
+) -> list[dict[str, Any]]:
+    """Open tickets the viewer may see (the API's scoping), the earliest due first."""
+    stmt = tickets.base_query(viewer)
+    if status:
+        stmt = stmt.where(Ticket.status == status)
+    else:
+        stmt = stmt.where(Ticket.status.in_(OPEN_TICKET_STATES))
+    if area:
+        stmt = stmt.where(Ticket.service_area == area)
+    rows = session.execute(stmt.order_by(Ticket.due_at).limit(QUEUE_LIMIT)).scalars()
+    return [tickets.present(r, viewer, detail=False) for r in rows]
+
+
+def _customer_names(session: Session, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_([uuid.UUID(i) for i in ids]))
+    ).all()
+    return {str(cid): name for cid, name in rows}
+
+
+def queue_table(
+    request: Request, session: Session, rows: list[dict[str, Any]]
+) -> tuple[Table, list[dict[str, Any]]]:
+    lang = lang_of(request)
+    t, label = translator(lang), code_labeller(lang)
+    labels = dictionary_labels(session)
+    names = _customer_names(session, {r["customer_id"] for r in rows})
+    techs = user_names(session, {uuid.UUID(r["technician_id"]) for r in rows if r["technician_id"]})
+    table = Table(
+        "tickets",
+        t("tickets.title"),
+        [
+            t("col.ticket_no"),
+            t("col.customer"),
+            t("col.kind"),
+            t("col.severity"),
+            t("col.status"),
+            t("col.area"),
+            t("col.technician"),
+            t("col.due"),
+            t("col.sla"),
+        ],
+    )
+    now = utcnow()
+    extra = []
+    for r in rows:
+        state, left = sla_state(r, now)
+        tech = techs.get(uuid.UUID(r["technician_id"])) if r["technician_id"] else None
+        table.add(
+            [
+                r["ticket_no"],
+                names.get(r["customer_id"], ""),
+                labels.get((DictionaryKind.ticket_kind, r["kind"]), r["kind"]),
+                label(r["severity"]),
+                label(r["status"]),
+                labels.get(
+                    (DictionaryKind.service_area, r["service_area"]), r["service_area"] or ""
+                ),
+                tech or "",
+                local_time(r["due_at"]),
+                countdown(left, lang),
+            ],
+            link=f"/ui/tickets/{r['id']}",
+            css=f"sla-{state}",
+        )
+        extra.append({"due_at": r["due_at"], "state": state})
+    return table, extra
+
+
+@router.get("")
+def queue(
+    request: Request,
+    viewer: WebViewer,
+    session: SessionDep,
+    area: str | None = None,
+    status: str | None = None,
+) -> Response:
+    """The queue of a service area (an area-bound viewer only ever sees their own)."""
+    need(viewer, Perm.tickets_read)
+    area = viewer.area or area or None
+    if status not in {s.value for s in TicketStatus}:
+        status = None
+    table, extra = queue_table(request, session, _queue_rows(session, viewer, area, status))
+    if wanted := wanted_export(request, {"tickets": table}):
+        need(viewer, Perm.export)
+        return xlsx_response(wanted)
+    return render(
+        request,
+        "tickets.html",
+        viewer,
+        {
+            "table": table,
+            "sla": extra,
+            "areas": dictionary_choices(session, DictionaryKind.service_area),
+            "area": area,
+            "area_fixed": viewer.area is not None,
+            "status": status,
+            "statuses": [s.value for s in TicketStatus],
+            "export": export_url(request, table) if viewer.can(Perm.export) else None,
+        },
+    )
+
+
+def allowed_moves(viewer: Viewer, status: str) -> list[str]:
+    """The states this viewer may move a ticket to from `status` (the API's rules)."""
+    if not viewer.can(Perm.tickets_transition):
+        return []
+    moves = workflow.TRANSITIONS[TicketStatus(status)]
+    if viewer.user.role == Role.technician:
+        moves = moves & workflow.TECHNICIAN_MOVES
+    order = list(TicketStatus)
+    return sorted((m.value for m in moves), key=lambda m: order.index(TicketStatus(m)))
+
+
+def _render_ticket(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    ticket_id: uuid.UUID,
+    errors: FormErrors | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    row = tickets.get(session, viewer, ticket_id)
+    data = tickets.detail(session, viewer, row)
+    state, left = sla_state(data, utcnow())
+    actors = {uuid.UUID(e["actor_id"]) for e in data["events"] if e["actor_id"]}
+    if data["technician_id"]:
+        actors.add(uuid.UUID(data["technician_id"]))
+    return render(
+        request,
+        "ticket.html",
+        viewer,
+        {
+            "tk": data,
+            "customer": _customer_names(session, {data["customer_id"]}).get(data["customer_id"]),
+            "labels": dictionary_labels(session),
+            "names": {str(k): v for k, v in user_names(session, actors).items()},
+            "sla_state": state,
+            "sla_text": countdown(left, lang_of(request)),
+            "moves": allowed_moves(viewer, data["status"])
+            if row.origin == viewer.node_code
+            else [],
+            "technicians": technicians(session, data["service_area"]),
+            "errors": errors.fields if errors else {},
+            "error_message": errors.message if errors else None,
+            "values": values or {},
+            "saved": request.query_params.get("saved"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/{ticket_id}")
+def ticket_page(
+    request: Request, ticket_id: uuid.UUID, viewer: WebViewer, session: SessionDep
+) -> Response:
+    need(viewer, Perm.tickets_read)
+    return _render_ticket(request, session, viewer, ticket_id)
+
+
+@router.post("/{ticket_id}/transition")
+def transition(
+    request: Request,
+    ticket_id: uuid.UUID,
+    viewer: PostingViewer,
+    session: SessionDep,
+    to: Annotated[str, Form()] = "",
+    technician_id: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Dispatch or move the ticket: TicketResource.transition, the API's one path."""
+    need(viewer, Perm.tickets_transition)
+    form = {"to": to, "technician_id": technician_id, "note": note}
+    values = cleaned(form, tuple(form))
+    try:
+        body = parse(TransitionIn, values)
+        assert isinstance(body, TransitionIn)
+        tickets.transition(session, viewer, ticket_id, body)
+    except DomainError as exc:
+        session.rollback()
+        errors = as_form_errors(exc)
+        return _render_ticket(
+            request, session, viewer, ticket_id, errors, form, status_code=errors.status_code
+        )
+    return RedirectResponse(f"/ui/tickets/{ticket_id}?saved=1", status_code=303)

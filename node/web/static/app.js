@@ -1,0 +1,96 @@
+// fedcrm web UI: instant customer search and SLA countdowns, in plain JavaScript
+// (no framework, nothing fetched from outside the node).
+"use strict";
+
+(function instantSearch() {
+  const box = document.querySelector("[data-instant-search]");
+  if (!box) return;
+  const results = document.getElementById(box.getAttribute("aria-controls"));
+  const url = box.dataset.instantSearch;
+  let timer = null;
+  let pending = null;
+
+  function links() {
+    return Array.from(results.querySelectorAll("tbody a"));
+  }
+
+  async function fetchResults() {
+    const q = box.value.trim();
+    if (pending) pending.abort();
+    pending = new AbortController();
+    try {
+      const resp = await fetch(url + "?q=" + encodeURIComponent(q), {
+        signal: pending.signal,
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      if (resp.redirected && resp.url.includes("/ui/login")) {
+        window.location = resp.url;
+        return;
+      }
+      results.innerHTML = await resp.text();
+      const u = new URL(window.location);
+      if (q) u.searchParams.set("q", q); else u.searchParams.delete("q");
+      history.replaceState(null, "", u);
+    } catch (err) {
+      if (err.name !== "AbortError") throw err;
+    }
+  }
+
+  box.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(fetchResults, 250); // debounce: one request per pause in typing
+  });
+  box.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown" && links().length) {
+      ev.preventDefault();
+      links()[0].focus();
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      clearTimeout(timer);
+      const first = links()[0];
+      if (first && box.value.trim()) fetchResults();
+    }
+  });
+  results.addEventListener("keydown", (ev) => {
+    const all = links();
+    const i = all.indexOf(document.activeElement);
+    if (i < 0) return;
+    if (ev.key === "ArrowDown" && i + 1 < all.length) { ev.preventDefault(); all[i + 1].focus(); }
+    if (ev.key === "ArrowUp") { ev.preventDefault(); (i ? all[i - 1] : box).focus(); }
+    if (ev.key === "Escape") { box.focus(); }
+  });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "/" && document.activeElement.tagName !== "INPUT"
+        && document.activeElement.tagName !== "TEXTAREA") {
+      ev.preventDefault();
+      box.focus();
+    }
+  });
+})();
+
+(function slaCountdown() {
+  const cells = document.querySelectorAll("td.countdown[data-due]");
+  if (!cells.length) return;
+  const texts = document.getElementById("countdown-texts");
+  const overdue = texts ? texts.dataset.overdue : "overdue";
+  const en = texts && texts.dataset.lang === "en";
+
+  function render(seconds) {
+    const minutes = Math.floor(Math.abs(seconds) / 60);
+    const h = Math.floor(minutes / 60), m = minutes % 60;
+    const text = en ? `${h} h ${m} min` : `${h}小时${m}分`;
+    return seconds < 0 ? `${overdue} ${text}` : text;
+  }
+
+  function tick() {
+    const now = Date.now();
+    cells.forEach((cell) => {
+      if (cell.dataset.state === "done") return;
+      const left = Math.trunc((Date.parse(cell.dataset.due) - now) / 1000);
+      cell.textContent = render(left);
+      if (left < 0) cell.parentElement.className = "sla-overdue";
+    });
+  }
+  setInterval(tick, 30000);
+})();
