@@ -159,15 +159,19 @@ def setup_cli(*args: str, stdin: str | None = None) -> str:
     return result.output
 
 
-def db_url_factory(backend: str, root: Path, pg_url: str | None) -> Callable[[str], str]:
-    """Each node's own database: a file under `root`, or a fresh PostgreSQL database."""
+def db_url_factory(
+    backend: str, root: Path, pg_url: str | None, prefix: str = "fedcrm_it_"
+) -> Callable[[str], str]:
+    """Each node's own database: a file under `root`, or a fresh PostgreSQL database
+    named `prefix` + the node's code (test modules that may run at the same time use
+    different prefixes)."""
     if backend == "sqlite":
         return lambda code: f"sqlite:///{root / f'{code}.db'}"
     assert pg_url is not None
     base = pg_url.rsplit("/", 1)[0]
 
     def url_for(code: str) -> str:
-        url = f"{base}/fedcrm_it_{code}"
+        url = f"{base}/{prefix}{code}"
         ensure_postgres_database(url)
         reset_postgres_schema(url)
         return url

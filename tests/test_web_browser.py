@@ -1,0 +1,414 @@
+"""The web UI end to end in a real headless Chromium against `fedcrm serve` processes.
+
+HQ, 湖南省 and two cities run as real processes (tests/topology.py); Playwright drives
+the Debian Chromium (never a downloaded browser). Covered: logging in, searching a
+customer by a Chinese name fragment, opening a ticket and moving it through its states,
+seeing it in the queue with its SLA state, the province (and HQ) dashboard showing the
+cities' figures after replication with drill-down, the federation page, and that an
+agent (no pii:read) never sees a full ID number or phone on any page. Screenshots of
+the main pages go to $FEDCRM_ARTIFACTS (default tests/artifacts/).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.factories import resident_id
+from tests.topology import (
+    Node,
+    Topology,
+    build,
+    db_url_factory,
+    fedcrm,
+    setup_cli,
+)
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1366, "height": 768}  # the smallest screen the offices use
+USER_PASSWORD = "web-test-password-1"
+FULL_ID = re.compile(r"(?<![\dA-Za-z])\d{17}[\dX](?![\dA-Za-z])")
+FULL_MOBILE = re.compile(r"(?<![\dA-Za-z])1[3-9]\d{9}(?![\dA-Za-z])")
+# Random hex (UUIDs in links, the CSRF token) could hold a digit run by chance.
+RANDOM_HEX = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}"
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def artifacts() -> Path:
+    folder = Path(os.environ.get("FEDCRM_ARTIFACTS") or ROOT / "tests" / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    message = f"{CHROMIUM} is missing: apt-get install chromium chromium-driver"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    _require_chromium()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def add_user(node: Node, username: str, role: str, area: str | None = None, name: str = "") -> None:
+    args = ["user", "add", str(node.dir), "--username", username, "--role", role]
+    args += ["--display-name", name or username]
+    if area:
+        args += ["--service-area", area]
+    setup_cli(*args, "--password-stdin", stdin=USER_PASSWORD + "\n")
+
+
+def seed_city(node: Node, people: list[tuple[str, str, str, bool]]) -> list[dict]:
+    """Customers (name, resident ID, mobile, key account) with a subscription each;
+    the last one churned this month, so every figure has something to show."""
+    made = []
+    with node.api() as api:
+        product = api.post(
+            "/api/v1/products",
+            json={"code": "K1", "name": "融合套餐199", "type": "bundle", "monthly_price": "199.00"},
+        )
+        assert product.status_code == 201, product.text
+        for name, id_number, phone, key in people:
+            resp = api.post(
+                "/api/v1/customers",
+                json={
+                    "name": name,
+                    "id_number": id_number,
+                    "phone": phone,
+                    "home_address": "湖南省长沙市芙蓉区五一大道1号",
+                    "service_area": "urban",
+                    "grade": "gold",
+                    "is_key_account": key,
+                    "joined_at": "2024-01-15T09:00:00+08:00",
+                },
+            )
+            assert resp.status_code == 201, resp.text
+            customer = resp.json()
+            sub = api.post(
+                "/api/v1/subscriptions",
+                json={
+                    "customer_id": customer["id"],
+                    "product_id": product.json()["id"],
+                    "service_number": phone,
+                    "monthly_fee": "199.00" if key else "59.00",
+                    "started_at": "2024-01-15T09:00:00+08:00",
+                },
+            )
+            assert sub.status_code == 201, sub.text
+            made.append(customer | {"phone": phone, "id_number": id_number})
+        churned = api.post(
+            f"/api/v1/customers/{made[-1]['id']}/churn",
+            json={
+                "churned_at": datetime.now(UTC).isoformat(),
+                "reason": "price",
+                "competitor": "china_mobile",
+            },
+        )
+        assert churned.status_code == 201, churned.text
+    return made
+
+
+@pytest.fixture(scope="module")
+def topo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    root = tmp_path_factory.mktemp("web")
+    topology = build(root, db_url_factory("sqlite", root, None))
+    city = topology["430100"]
+    add_user(city, "agent1", "agent", "urban", "话务员小李")
+    add_user(city, "lead1", "team_lead", None, "班长老王")
+    add_user(city, "tech1", "technician", "urban", "装维张师傅")
+    add_user(topology["430000"], "analyst1", "analyst", None, "省公司分析员")
+    add_user(topology["000000"], "analyst1", "analyst", None, "总部分析员")
+    topology.start_all()
+    try:
+        topology.customers = seed_city(  # type: ignore[attr-defined]
+            city,
+            [
+                ("欧阳建国", resident_id("430102", "19800101"), "13900001111", True),
+                ("张建华", resident_id("430102", "19850505"), "13900002222", False),
+                ("李秀英", resident_id("430103", "19700303"), "13900003333", False),
+            ],
+        )
+        topology.zhuzhou = seed_city(  # type: ignore[attr-defined]
+            topology["430200"],
+            [
+                ("周建军", resident_id("430202", "19900101"), "13700001111", True),
+                ("吴丽", resident_id("430202", "19920202"), "13700002222", False),
+            ],
+        )
+        yield topology
+    finally:
+        topology.stop_all()
+
+
+def log_in(chromium, node: Node, username: str, lang: str = "zh-CN"):  # type: ignore[no-untyped-def]
+    """A fresh browser context logged in through the form, as a person would."""
+    context = chromium.new_context(viewport=VIEWPORT, locale=lang)
+    page = context.new_page()
+    page.goto(f"{node.url}/ui/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(USER_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/ui/(?!login)"))
+    return context, page
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=str(artifacts() / f"{name}.png"), full_page=True)
+
+
+def assert_nothing_unmasked(page, customers: list[dict], html: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """No full ID number or mobile in `html` (default: the whole page)."""
+    html = RANDOM_HEX.sub("", page.content() if html is None else html)
+    for c in customers:
+        assert c["id_number"] not in html, page.url
+        assert c["phone"] not in html, page.url
+    assert not FULL_ID.search(html), (page.url, FULL_ID.search(html))
+    assert not FULL_MOBILE.search(html), (page.url, FULL_MOBILE.search(html))
+
+
+def test_wrong_password_then_login(topo, chromium):
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(f"{topo['430100'].url}/ui/customers")
+    assert "/ui/login" in page.url  # no session: the login form, then back here
+    page.get_by_label("用户名").fill("agent1")
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#err-password")).to_have_text("用户名或密码错误")
+    shot(page, "login-error")
+    page.get_by_label("密码").fill(USER_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/ui/customers$"))
+    assert page.locator("nav").inner_text().split() == ["客户查询", "工单队列"]
+    context.close()
+
+
+def test_search_by_chinese_name_fragment_with_the_keyboard(topo, chromium):
+    context, page = log_in(chromium, topo["430100"], "agent1")
+    page.goto(f"{topo['430100'].url}/ui/customers")
+    box = page.get_by_label("手机号、证件号或姓名")
+    box.press_sequentially("建国", delay=60)
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(1)
+    assert "欧阳建国" in rows.first.inner_text()
+    assert "139****1111" in rows.first.inner_text()
+    shot(page, "search")
+    box.press("ArrowDown")  # the first result takes the focus
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/ui/customers/[0-9a-f-]{36}$"))
+    assert page.locator("h1").inner_text().startswith("欧阳建国")
+    shown = page.locator('[data-field="id_number"]').inner_text()
+    assert shown == "430" + "*" * 11 + topo.customers[0]["id_number"][-4:]
+    shot(page, "customer-360-agent")
+    context.close()
+
+
+def test_open_a_ticket_move_it_and_see_it_in_the_queue(topo, chromium):
+    city = topo["430100"]
+    context, page = log_in(chromium, city, "lead1")
+    customer = topo.customers[1]
+    page.goto(f"{city.url}/ui/customers/{customer['id']}")
+    assert page.locator('[data-field="id_number"]').inner_text() == customer["id_number"]
+    shot(page, "customer-360")
+    page.get_by_label("工单类型").select_option("repair")
+    page.get_by_label("紧急程度").select_option("major")
+    page.get_by_label("问题描述").fill("光猫红灯，宽带无法上网")
+    page.get_by_role("button", name="新建工单").click()
+    page.wait_for_url(re.compile(r"/ui/tickets/[0-9a-f-]{36}"))
+    ticket_url = page.url.split("?")[0]
+    assert page.locator('[data-field="status"]').inner_text() == "待派单"
+    assert "小时" in page.locator('[data-field="sla"]').inner_text()
+
+    # Dispatching without a technician: the reason appears next to the field.
+    page.get_by_label("变更为").select_option("dispatched")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#err-technician_id")).to_have_text("dispatching needs a technician")
+    page.get_by_label("维修人员").select_option(label="装维张师傅（tech1）")
+    page.get_by_label("变更为").select_option("dispatched")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator('[data-field="status"]')).to_have_text("已派单")
+    for target, shown in (("in_progress", "处理中"), ("resolved", "已解决")):
+        page.get_by_label("变更为").select_option(target)
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator('[data-field="status"]')).to_have_text(shown)
+    shot(page, "ticket")
+
+    # The queue: a second, open ticket with its countdown; resolved ones leave it.
+    page.goto(f"{city.url}/ui/customers/{customer['id']}")
+    page.get_by_label("工单类型").select_option("complaint")
+    page.get_by_role("button", name="新建工单").click()
+    page.wait_for_url(re.compile(r"/ui/tickets/"))
+    second = page.locator("h1").inner_text().split()[0]
+    page.goto(f"{city.url}/ui/tickets?area=urban")
+    row = page.locator("tbody tr", has_text=second)
+    assert row.get_attribute("class") == "sla-ok"
+    assert re.search(r"4[67]小时\d+分", row.locator("td.countdown").inner_text())
+    assert "张建华" in row.inner_text() and "待派单" in row.inner_text()
+    resolved_no = None
+    page.goto(ticket_url)
+    resolved_no = page.locator("h1").inner_text().split()[0]
+    page.goto(f"{city.url}/ui/tickets?status=resolved")
+    done = page.locator("tbody tr", has_text=resolved_no)
+    assert done.get_attribute("class") == "sla-done"
+    page.goto(f"{city.url}/ui/tickets")
+    shot(page, "ticket-queue")
+    context.close()
+
+
+def test_an_agent_never_sees_a_full_id_number_or_phone(topo, chromium):
+    city = topo["430100"]
+    context, page = log_in(chromium, city, "agent1")
+    customers = topo.customers
+    page.goto(f"{city.url}/ui/customers?q=建")
+    assert page.locator("#results tbody tr").count() >= 2
+    assert_nothing_unmasked(page, customers)
+    for fragment in ("1111", "13900002222", customers[0]["id_number"], "ouyang"):
+        page.goto(f"{city.url}/ui/customers?q={fragment}")
+        results = page.locator("#results")
+        assert "欧阳建国" in results.inner_text() or fragment == "13900002222"
+        # What the agent typed is in the search box; the results show it masked.
+        assert_nothing_unmasked(page, customers, results.inner_html())
+    for c in customers:
+        page.goto(f"{city.url}/ui/customers/{c['id']}")
+        assert page.locator("h1").inner_text().startswith(c["name"])
+        assert_nothing_unmasked(page, customers)
+        for link in page.locator('a[href^="/ui/tickets/"]').all():
+            href = link.get_attribute("href")
+            other = context.new_page()
+            other.goto(f"{city.url}{href}")
+            assert_nothing_unmasked(other, customers)
+            other.close()
+    for path in ("/ui/tickets", "/ui/key-accounts", "/ui/federation"):
+        page.goto(f"{city.url}{path}")
+        assert_nothing_unmasked(page, customers)
+    context.close()
+
+
+def _refresh_dashboard(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Press 重新计算 and reload until the figures are there (the rollup runs after
+    the response, as POST /api/v1/rollups/refresh does)."""
+    page.goto(url)
+    page.get_by_role("button", name="重新计算").click()
+    for _ in range(60):
+        page.goto(url)
+        if page.locator(".cards").count():
+            return
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"no figures at {url}: {page.content()[:2000]}")
+
+
+def test_province_and_hq_dashboards_after_replication(topo, chromium):
+    for code in ("430100", "430200", "430000"):
+        fedcrm("sync", str(topo[code].dir))
+    province, hq = topo["430000"], topo["000000"]
+    context, page = log_in(chromium, province, "analyst1")
+    assert page.url.endswith("/ui/dashboard")
+    _refresh_dashboard(page, f"{province.url}/ui/dashboard")
+    children = page.locator('table[data-table="children"] tbody tr')
+    labels = [children.nth(i).locator("td").first.inner_text() for i in range(children.count())]
+    assert labels == ["长沙市", "株洲市"]
+    changsha = children.nth(0).locator("td").all_inner_texts()
+    assert changsha[1] == "2"  # customers in service at the end: 3, one churned
+    assert changsha[2].endswith("%") and changsha[2] != "0.00%"  # its churn rate
+    assert page.locator("svg").count() >= 6
+    shot(page, "dashboard-province")
+    children.nth(0).get_by_role("link").click()  # drill down to 长沙市
+    page.wait_for_url(re.compile(r"scope=430100"))
+    assert page.locator('[data-field="scope"]').inner_text() == "长沙市"
+    context.close()
+
+    context, page = log_in(chromium, hq, "analyst1")
+    _refresh_dashboard(page, f"{hq.url}/ui/dashboard")
+    rows = page.locator('table[data-table="children"] tbody tr')
+    assert rows.first.locator("td").first.inner_text() == "湖南省"
+    rows.first.get_by_role("link").click()  # HQ -> province
+    page.wait_for_url(re.compile(r"scope=430000"))
+    cities = page.locator('table[data-table="children"] tbody tr td:first-child')
+    # HQ registered the province, not its cities: a city shows as province + code.
+    assert cities.all_inner_texts() == ["湖南省 430100", "湖南省 430200"]
+    page.locator('table[data-table="children"] tbody tr').first.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"scope=430100"))  # province -> city
+    shot(page, "dashboard-hq-drilldown")
+    # Replicated customers are readable here, read-only.
+    page.goto(f"{hq.url}/ui/customers")
+    assert page.locator("#results tbody tr").count() == 5
+    page.locator("#results tbody tr", has_text="欧阳建国").get_by_role("link").click()
+    assert "此处只读" in page.content()
+    assert page.locator('form[action$="/tickets"]').count() == 0
+    context.close()
+
+
+def test_federation_status_page(topo, chromium):
+    province = topo["430000"]
+    context, page = log_in(chromium, province, "analyst1")
+    page.goto(f"{province.url}/ui/federation")
+    rows = page.locator('table[data-table="children"] tbody tr')
+    assert rows.count() == 2
+    first = rows.first.locator("td").all_inner_texts()
+    assert first[0] == "430100" and int(first[4]) > 0  # rows applied from 长沙市
+    assert page.locator('[data-field="backlog"]').inner_text() == "0"
+    assert "从未运行" in page.locator('[data-field="verify"]').inner_text()
+    shot(page, "federation")
+    context.close()
+
+
+def test_english_switch(topo, chromium):
+    context, page = log_in(chromium, topo["430100"], "agent1")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.get_by_label("Phone, ID number or name").is_visible()
+    context.close()
+
+
+@pytest.mark.postgres
+def test_login_and_search_on_postgresql(chromium, pg_url, tmp_path):
+    """The same login + search against a city node on PostgreSQL."""
+    topology = build(tmp_path, db_url_factory("postgresql", tmp_path, pg_url, "fedcrm_web_"))
+    city = topology["430100"]
+    add_user(city, "agent1", "agent", "urban")
+    city.start()
+    try:
+        city.wait_ready()
+        seed_city(
+            city,
+            [
+                ("欧阳建国", resident_id("430102", "19800101"), "13900001111", True),
+                ("王芳", resident_id("430102", "19850505"), "13900002222", False),
+            ],
+        )
+        context, page = log_in(chromium, city, "agent1")
+        page.goto(f"{city.url}/ui/customers")
+        page.get_by_label("手机号、证件号或姓名").press_sequentially("建国", delay=60)
+        expect(page.locator("#results tbody tr")).to_have_count(1)
+        assert "欧阳建国" in page.locator("#results").inner_text()
+        assert not FULL_ID.search(page.content())
+        context.close()
+    finally:
+        city.stop()
