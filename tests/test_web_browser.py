@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import create_engine, update
 
+from node.tickets.models import Ticket
 from tests.factories import resident_id
 from tests.topology import (
     Node,
@@ -271,15 +273,38 @@ def test_open_a_ticket_move_it_and_see_it_in_the_queue(topo, chromium):
     assert row.get_attribute("class") == "sla-ok"
     assert re.search(r"4[67]小时\d+分", row.locator("td.countdown").inner_text())
     assert "张建华" in row.inner_text() and "待派单" in row.inner_text()
-    resolved_no = None
     page.goto(ticket_url)
     resolved_no = page.locator("h1").inner_text().split()[0]
     page.goto(f"{city.url}/ui/tickets?status=resolved")
     done = page.locator("tbody tr", has_text=resolved_no)
     assert done.get_attribute("class") == "sla-done"
+
+    # A major repair past its 24 hours: highlighted and first in the queue.
+    page.goto(f"{city.url}/ui/customers/{topo.customers[0]['id']}")
+    page.get_by_label("工单类型").select_option("repair")
+    page.get_by_label("紧急程度").select_option("major")
+    page.get_by_role("button", name="新建工单").click()
+    page.wait_for_url(re.compile(r"/ui/tickets/"))
+    late = page.locator("h1").inner_text().split()[0]
+    _make_overdue(city, late, timedelta(hours=3, minutes=5))
     page.goto(f"{city.url}/ui/tickets")
+    first = page.locator("tbody tr").first
+    assert late in first.inner_text() and first.get_attribute("class") == "sla-overdue"
+    assert "已超时 3小时" in first.locator("td.countdown").inner_text()
     shot(page, "ticket-queue")
     context.close()
+
+
+def _make_overdue(node: Node, ticket_no: str, by: timedelta) -> None:
+    """Move a ticket's SLA deadline into the past (as if it had been opened long ago)."""
+    engine = create_engine(node.db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            update(Ticket)
+            .where(Ticket.ticket_no == ticket_no)
+            .values(due_at=datetime.now(UTC) - by)
+        )
+    engine.dispose()
 
 
 def test_an_agent_never_sees_a_full_id_number_or_phone(topo, chromium):
