@@ -549,3 +549,46 @@ def test_dashboard_shows_figures_and_charts_after_a_rollup(client, admin, web, d
     assert export.status_code == 200
     bad = analyst.get("/ui/dashboard", params={"period": "1999-01"})
     assert bad.status_code == 422 and 'id="err-period"' in bad.text
+
+
+def test_a_technician_sees_only_their_tickets_and_only_their_moves(client, admin, web, make_user):
+    made = _customer(client, admin, name="周师傅的客户")
+    other = _customer(client, admin, name="别人的客户")
+    lead = web(Role.team_lead)
+    technician = web(Role.technician)
+    mine = _open_ticket(lead, made["id"])
+    _open_ticket(lead, other["id"])
+    mine_url = str(mine.url.path)
+    resp = lead.post(
+        f"{mine_url}/transition",
+        data={
+            "csrf_token": csrf_of(mine.text),
+            "to": "dispatched",
+            "technician_id": technician.user["id"],
+        },
+    )
+    assert resp.status_code == 200, resp.text
+    queue = technician.get("/ui/tickets").text
+    assert "周师傅的客户" in queue and "别人的客户" not in queue
+    page = technician.get(mine_url).text
+    offered = re.findall(
+        r'<option value="([a-z_]+)"', page.split('id="to"', 1)[1].split("</select>")[0]
+    )
+    assert offered == ["in_progress", "resolved"]
+    assert 'id="technician_id"' not in page  # no one to dispatch to
+
+
+def test_every_text_the_pages_use_exists_in_both_languages():
+    from pathlib import Path
+
+    from node.web.i18n import CODE_LABELS, TEXTS
+    from node.web.menus import MENU
+
+    web_dir = Path(__file__).resolve().parent.parent / "node" / "web"
+    used: set[str] = set()
+    for path in [*web_dir.glob("pages_*.py"), *(web_dir / "templates").glob("*.html")]:
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_.]+)["']""", path.read_text("utf-8")))
+    assert used, "no texts found: the pattern is wrong"
+    used |= {item.key for item in MENU}
+    assert sorted(used - TEXTS.keys()) == []
+    assert all(zh and en for zh, en in [*TEXTS.values(), *CODE_LABELS.values()])

@@ -148,6 +148,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dash.drill": ("点击名称查看下级", "Click a name to drill down"),
     "fed.title": ("同步状态", "Federation status"),
     "fed.parent": ("上级链路", "Parent link"),
+    "fed.per_table": ("各数据表上送情况", "Per table"),
     "fed.no_parent": ("本节点没有上级（总部）", "This node has no parent (HQ)"),
     "fed.children": ("下级节点", "Children"),
     "fed.no_children": ("没有登记下级节点", "No children registered"),

@@ -32,7 +32,7 @@ def federation_page(request: Request, viewer: WebViewer, session: SessionDep) ->
     if parent is not None:
         link = Table(
             "parent",
-            t("fed.parent"),
+            t("fed.per_table"),
             [t("fed.table"), t("fed.backlog"), t("fed.last_success"), t("fed.last_error")],
         )
         for row in parent["tables"]:
