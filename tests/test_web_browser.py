@@ -381,6 +381,9 @@ def test_province_and_hq_dashboards_after_replication(topo, chromium):
     page.locator('table[data-table="children"] tbody tr').first.get_by_role("link").click()
     page.wait_for_url(re.compile(r"scope=430100"))  # province -> city
     shot(page, "dashboard-hq-drilldown")
+    page.get_by_role("link", name="查看该市客户").click()  # the city's replicated customers
+    page.wait_for_url(re.compile(r"/ui/customers\?origin=430100"))
+    expect(page.locator("#results tbody tr")).to_have_count(3)
     # Replicated customers are readable here, read-only.
     page.goto(f"{hq.url}/ui/customers")
     assert page.locator("#results tbody tr").count() == 5

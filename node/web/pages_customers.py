@@ -111,6 +111,7 @@ def search_page(
         viewer,
         {
             "q": q or "",
+            "origin": origin,
             "table": table,
             "problem": problem,
             "export": export_url(request, table) if table and viewer.can(Perm.export) else None,
