@@ -256,6 +256,13 @@ def test_alerts_have_a_severity_and_a_runbook_section_in_the_guide() -> None:
     assert severities == {"warning", "critical"}
 
 
+def test_the_guides_own_links_lead_to_its_sections() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    assert links
+    assert set(links) - heading_anchors(text) == set()
+
+
 # ---- dashboard ------------------------------------------------------------------------
 
 
