@@ -547,6 +547,9 @@ def test_dashboard_shows_figures_and_charts_after_a_rollup(client, admin, web, d
     assert cards["期末在网客户"] == "3"
     export = analyst.get("/ui/dashboard", params={"export": "xlsx", "table": "children"})
     assert export.status_code == 200
+    analyst.get("/ui/lang/en")
+    english = analyst.get("/ui/dashboard").text
+    assert "Customers at end" in english and "Churn rate" in english
     bad = analyst.get("/ui/dashboard", params={"period": "1999-01"})
     assert bad.status_code == 422 and 'id="err-period"' in bad.text
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rollup.labels import COLUMN_TITLES, GROUP_TITLES
+
 DEFAULT_LANG = "zh-CN"
 LANGS = ("zh-CN", "en")
 LANG_COOKIE = "fedcrm_lang"
@@ -206,6 +208,38 @@ CODE_LABELS: dict[str, tuple[str, str]] = {
     "province": ("省", "Province"),
     "hq": ("总部", "HQ"),
 }
+
+
+# English for rollup's column and grouping titles (rollup.labels has the Chinese).
+FIGURE_TITLES_EN: dict[str, str] = {
+    "customers": "Customers at end",
+    "revenue": "Monthly revenue (yuan)",
+    "churn_rate": "Churn rate",
+    "key_revenue_share": "Key-account revenue share",
+    "sla_rate": "SLA compliance",
+    "satisfaction_mean": "Satisfaction",
+    "active_at_start": "Customers at start",
+    "churned": "Churned",
+    "churned_share": "Share of churned",
+    "churned_revenue": "Churned revenue (yuan)",
+    "total": "Scope",
+    "city": "City",
+    "province": "Province",
+    "month": "Month",
+    "reason": "Reason",
+    "competitor": "Competitor",
+}
+
+
+def figure_titler(lang: str) -> Callable[[str], str]:
+    """title(key): a rollup column or grouping title in `lang` (rollup's own Chinese)."""
+
+    def title(key: str) -> str:
+        if lang == "en" and key in FIGURE_TITLES_EN:
+            return FIGURE_TITLES_EN[key]
+        return COLUMN_TITLES.get(key) or GROUP_TITLES.get(key) or key
+
+    return title
 
 
 def pick_lang(value: str | None) -> str:

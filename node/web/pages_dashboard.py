@@ -4,6 +4,7 @@ and drill-down HQ -> province -> city. Charts are rollup's server-rendered SVG."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -15,13 +16,13 @@ from node.auth.permissions import Perm
 from node.settings import Level
 from node.web.dashboard_figures import HQ, scoped_figures, window
 from node.web.errors import WebRoute
-from node.web.i18n import translator
+from node.web.i18n import figure_titler, translator
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.tables import Table, export_url, wanted_export, xlsx_response
 from rollup.export import display, percent
 from rollup.figures import Figures
-from rollup.labels import COLUMN_TITLES, GROUP_TITLES, Labels, load_labels
+from rollup.labels import Labels, load_labels
 from rollup.periods import PeriodError, parse_period
 from rollup.reading import PeriodOutOfRange, RollupUnavailable
 from rollup.refresh import refresh
@@ -54,10 +55,16 @@ def _labels(request: Request, session: Session) -> Labels:
 
 
 def compare_table(
-    t: Any, by: str, keys: Figures, churn: Figures, service: Figures, drill: bool
+    t: Any,
+    title: Callable[[str], str],
+    by: str,
+    keys: Figures,
+    churn: Figures,
+    service: Figures,
+    drill: bool,
 ) -> Table:
     """One row per child: the four compared figures (and customers), merged by key."""
-    headers = [GROUP_TITLES.get(by, by), *(COLUMN_TITLES[c] for c in COMPARED)]
+    headers = [title(by), *(title(c) for c in COMPARED)]
     table = Table("children", t("dash.children"), headers)
     churn_by = {r["key"]: r for r in churn.rows}
     service_by = {r["key"]: r for r in service.rows}
@@ -69,9 +76,11 @@ def compare_table(
     return table
 
 
-def figure_table(name: str, title: str, fig: Figures, columns: list[str]) -> Table:
-    headers = [GROUP_TITLES.get(fig.group_by, fig.group_by), *(COLUMN_TITLES[c] for c in columns)]
-    table = Table(name, title, headers)
+def figure_table(
+    name: str, heading: str, title: Callable[[str], str], fig: Figures, columns: list[str]
+) -> Table:
+    headers = [title(fig.group_by), *(title(c) for c in columns)]
+    table = Table(name, heading, headers)
     for row in fig.rows:
         table.add([row["label"], *(display(c, row.get(c)) for c in columns)])
     return table
@@ -117,6 +126,7 @@ def _figures(
     request: Request, session: Session, t: Any, level: Level, month: int, scope: str | None
 ) -> dict[str, Any]:
     labels = _labels(request, session)
+    title = figure_titler(lang_of(request))
     by = child_grouping(level, scope)
 
     def fig(name: str, group_by: str) -> Figures:
@@ -136,10 +146,10 @@ def _figures(
             t("dash.satisfaction"),
             display("satisfaction_mean", service_total.total["satisfaction_mean"]),
         ),
-        (COLUMN_TITLES["customers"], display("customers", kt["customers"])),
-        (COLUMN_TITLES["revenue"], display("revenue", kt["revenue"])),
+        (title("customers"), display("customers", kt["customers"])),
+        (title("revenue"), display("revenue", kt["revenue"])),
     ]
-    children = compare_table(t, by, keys, churn, service, drill=by != "total")
+    children = compare_table(t, title, by, keys, churn, service, drill=by != "total")
     charts = {
         "churn_by_child": svg.bar_chart(
             [(r["label"], r["churn_rate"] or 0.0, percent(r["churn_rate"])) for r in churn.rows],
@@ -172,9 +182,11 @@ def _figures(
     ranked = ["churned", "churned_share", "churned_revenue"]
     tables = [
         children,
-        figure_table("trend", t("dash.trend"), trend, ["active_at_start", "churned", "churn_rate"]),
-        figure_table("reasons", t("dash.reasons"), reasons, ranked),
-        figure_table("destinations", t("dash.destinations"), destinations, ranked),
+        figure_table(
+            "trend", t("dash.trend"), title, trend, ["active_at_start", "churned", "churn_rate"]
+        ),
+        figure_table("reasons", t("dash.reasons"), title, reasons, ranked),
+        figure_table("destinations", t("dash.destinations"), title, destinations, ranked),
     ]
     return {
         "cards": cards,
