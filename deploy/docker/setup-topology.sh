@@ -7,8 +7,9 @@
 #
 # Each node gets DIR=$FEDCRM_ROOT/CODE (node.toml, SQLite node.db, an `admin` user);
 # each parent registers its children (with their URL, for `fedcrm verify`) and each
-# child stores the credential its parent printed (`fedcrm parent set`). The compose
-# file runs this in a one-shot `setup` service before the nodes start.
+# child stores the credential its parent printed (`fedcrm parent set`). On later runs
+# existing nodes are only migrated, parents first. The compose file runs this in a
+# one-shot `setup` service before the nodes start.
 #
 # Environment:
 #   FEDCRM_ADMIN_PASSWORD  password of the `admin` user on every node (required)
@@ -42,7 +43,10 @@ url_of() {
 create_node() {
   local code=$1 name=$2 level=$3 dir="$ROOT/$1" fresh=no
   if [ -f "$dir/node.toml" ]; then
+    # A rebuilt image may bring migrations; `fedcrm serve` refuses an unmigrated
+    # database. The loop visits parents before their children (DESIGN.md rule 8).
     echo "node $code $name exists in $dir"
+    fedcrm db upgrade "$dir"
   else
     fedcrm init "$dir" --level "$level" --code "$code" --name "$name" --host 0.0.0.0 --port 8100
     fresh=yes
