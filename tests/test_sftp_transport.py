@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import getpass
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from federation.sftp import layout
+from node.db.unit_of_work import Database
+from node.demo.city_data import generate_city
+from node.demo.plan import city_of
+from tests.cutting_proxy import CuttingProxy
 from tests.sshd import SshServer, start_sshd
 from tests.test_federation_topology import _rows, _sync_all, _work_at
 from tests.topology import SftpLink, Topology, build, fedcrm
 
 pytestmark = pytest.mark.slow
+CUT_AFTER_BYTES = 150_000  # past the SSH handshake, inside the first batch body
 
 
 @pytest.fixture
@@ -68,6 +74,40 @@ def test_connection_cut_mid_upload_loses_and_doubles_nothing(mixed: Topology, ss
     assert _rows(province) >= _rows(city)
     assert _rows(mixed["000000"]) == _rows(city) | _rows(mixed["430200"])
     assert fedcrm("verify", str(province.dir)).returncode == 0
+
+
+def test_a_live_upload_cut_half_way_is_never_ingested_and_is_sent_again(
+    mixed: Topology, sshd: SshServer, monkeypatch: pytest.MonkeyPatch
+):
+    city, province = mixed["430100"], mixed["430000"]
+    city.stop()  # its own scheduler would send the new rows before the cut link does
+    db = Database(city.db_url, city.code)
+    generate_city(db, city_of(city.code), 1500, seed=5)  # batches of a few hundred KB
+    db.dispose()
+    proxy = CuttingProxy(sshd.port, cut_after=CUT_AFTER_BYTES)
+    scanned = sshd.known_hosts.read_text()
+    sshd.known_hosts.write_text(scanned + scanned.replace(f"]:{sshd.port} ", f"]:{proxy.port} "))
+    monkeypatch.setenv("FEDCRM_FEDERATION__SFTP_PORT", str(proxy.port))
+    try:
+        cut = fedcrm("sync", str(city.dir), check=False)
+    finally:
+        proxy.close()
+        monkeypatch.delenv("FEDCRM_FEDERATION__SFTP_PORT")
+    assert proxy.cut.is_set() and cut.returncode == 1, cut.stdout + cut.stderr
+    inbox = province.dir / "inbox" / "430100"
+    partial = list((inbox / layout.INCOMING).glob(layout.PART + "*"))
+    assert partial, "the cut should leave a half-written file under its temporary name"
+    time.sleep(2)  # the province ingests its inbox every 0.3 s: give it every chance
+    assert all(p.exists() for p in partial)  # never picked up, never moved
+    assert not any((inbox / layout.QUARANTINE).iterdir())  # nothing was taken for a batch
+    assert _rows(province) <= _rows(city)
+    city.start()  # straight to sshd again; `verify` asks it for its digests
+    city.wait_ready()
+    assert fedcrm("sync", str(city.dir)).returncode == 0  # the batch is sent again
+    fedcrm("sync", str(province.dir))
+    assert {r for r in _rows(province) if r[1] == "430100"} == _rows(city)
+    assert fedcrm("verify", str(province.dir)).returncode == 0
+    assert fedcrm("verify", str(mixed["000000"].dir)).returncode == 0
 
 
 def test_unknown_host_key_and_wrong_client_key_are_refused(
