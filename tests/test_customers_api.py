@@ -242,3 +242,43 @@ def test_dense_term_path_pages_the_same(client, admin, monkeypatch):
         headers=admin,
     ).json()
     assert len(first["data"]) + len(rest["data"]) == 5 and rest["next_cursor"] is None
+
+
+def test_service_numbers_are_masked_like_phones_without_pii(client, admin, login):
+    phone = mobile()
+    cust = client.post("/api/v1/customers", json=customer_payload(phone=phone), headers=admin)
+    cid = cust.json()["id"]
+    product = client.post(
+        "/api/v1/products",
+        json={"code": "5G99", "name": "5G套餐99元", "type": "mobile", "monthly_price": "99.00"},
+        headers=admin,
+    ).json()
+    sub = client.post(
+        "/api/v1/subscriptions",
+        json={"customer_id": cid, "product_id": product["id"], "service_number": phone},
+        headers=admin,
+    ).json()
+    masked = phone[:3] + "****" + phone[-4:]
+    agent = login(Role.agent, service_area="urban")
+    listed = client.get("/api/v1/subscriptions", headers=agent).json()["data"]
+    assert [s["service_number"] for s in listed] == [masked]
+    one = client.get(f"/api/v1/subscriptions/{sub['id']}", headers=agent).json()
+    assert one["service_number"] == masked
+    in_360 = client.get(f"/api/v1/customers/{cid}", headers=agent).json()
+    assert [s["service_number"] for s in in_360["active_subscriptions"]] == [masked]
+    assert phone not in client.get(f"/api/v1/customers/{cid}", headers=agent).text
+    # With pii:read the one-row reads show it; lists stay masked, as for customers.
+    assert (
+        client.get(f"/api/v1/subscriptions/{sub['id']}", headers=admin).json()["service_number"]
+        == phone
+    )
+    assert [
+        s["service_number"]
+        for s in client.get("/api/v1/customers/" + cid, headers=admin).json()[
+            "active_subscriptions"
+        ]
+    ] == [phone]
+    assert (
+        client.get("/api/v1/subscriptions", headers=admin).json()["data"][0]["service_number"]
+        == masked
+    )

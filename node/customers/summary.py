@@ -16,7 +16,7 @@ from node.customers.models import Customer
 from node.interactions.models import Interaction
 from node.interactions.resource import InteractionOut
 from node.subscriptions.models import Subscription, SubscriptionStatus
-from node.subscriptions.resource import SubscriptionOut
+from node.subscriptions.resource import SubscriptionResource
 from node.tickets.models import Ticket, TicketStatus
 from node.tickets.resource import TicketOut
 
@@ -59,7 +59,7 @@ def customer_360(session: Session, viewer: Viewer, customer: Customer) -> dict[s
     return {
         "contacts": [contact_view.present(c, viewer, detail=True) for c in contacts],
         "active_subscriptions": [
-            SubscriptionOut.model_validate(s).model_dump(mode="json") for s in subs
+            SubscriptionResource().present(s, viewer, detail=True) for s in subs
         ],
         "open_tickets": [TicketOut.model_validate(t).model_dump(mode="json") for t in tickets],
         "recent_interactions": [

@@ -20,6 +20,7 @@ from node.customers.models import Customer
 from node.customers.scoping import scope_to_customer_area
 from node.db.types import utcnow
 from node.errors import invalid
+from node.privacy.masking import mask_phone
 from node.products.models import Product
 from node.subscriptions.models import Subscription, SubscriptionStatus
 
@@ -65,6 +66,13 @@ class SubscriptionResource(Resource[Subscription]):
 
     def scope(self, stmt: Select, viewer: Viewer) -> Select:
         return scope_to_customer_area(stmt, Subscription.customer_id, viewer)
+
+    def present(self, row: Subscription, viewer: Viewer, detail: bool) -> dict[str, Any]:
+        """A service number is usually the customer's mobile: masked like a phone."""
+        data = SubscriptionOut.model_validate(row).model_dump(mode="json")
+        if not (detail and viewer.can(Perm.pii)):
+            data["service_number"] = mask_phone(data["service_number"])
+        return data
 
     def check_values(
         self,

@@ -22,7 +22,6 @@ from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError
 from node.interactions.models import Channel, Direction
 from node.interactions.resource import InteractionIn, InteractionResource
-from node.privacy.masking import mask_phone
 from node.products.models import Product
 from node.tickets.models import Severity
 from node.tickets.resource import TicketIn, TicketResource
@@ -164,10 +163,6 @@ def _render_360(
 ) -> Response:
     row = customers.get(session, viewer, customer_id)
     data = customers.detail(session, viewer, row)
-    if not viewer.can(Perm.pii):
-        # Service numbers are often mobile numbers: masked like phones for this viewer.
-        for sub in data["active_subscriptions"]:
-            sub["service_number"] = mask_phone(sub.get("service_number"))
     products = _product_names(session, {s["product_id"] for s in data["active_subscriptions"]})
     now_local = datetime.now(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
     return render(
