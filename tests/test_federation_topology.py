@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from federation.verify.record import load_result
 from tests.factories import customer_payload
 from tests.sshd import start_sshd
 from tests.topology import SftpLink, Topology, build, db_url_factory, fedcrm
@@ -95,6 +96,8 @@ def test_union_reaches_hq_with_origins_intact_and_verifies(topology):
         assert below <= held, table
     assert "all children match" in fedcrm("verify", str(topology["430000"].dir)).stdout
     assert "all children match" in fedcrm("verify", str(topology["000000"].dir)).stdout
+    kept = load_result(topology["000000"].dir)  # what the web UI's federation page shows
+    assert kept["ok"] and kept["compared"] > 0 and not kept["divergences"]
 
 
 def test_parent_down_then_full_catch_up(topology):

@@ -529,6 +529,23 @@ def test_federation_page_shows_rejected_batches_and_verify_never_run(web, databa
     assert 'data-field="verify">从未运行' in page
 
 
+def test_federation_page_shows_the_last_verify_result(web, settings):
+    from federation.verify.compare import Row
+    from federation.verify.record import save_result
+
+    rows = [
+        Row("430100", "customers", "430100", 10, 10, True),
+        Row("430100", "tickets", "430100", 3, 4, False),
+    ]
+    save_result(settings.data_dir, rows, ["child 430200 at http://x is unreachable"])
+    page = web(Role.admin).get("/ui/federation").text
+    assert "发现不一致" in page and "430100 tickets 来源 430100: 3 / 4" in page
+    assert "child 430200 at http://x is unreachable" in page
+    save_result(settings.data_dir, rows[:1], [])
+    page = web(Role.admin).get("/ui/federation").text
+    assert "全部一致，共比对 1 项" in page and "发现不一致" not in page
+
+
 def test_dashboard_before_any_rollup_says_so(web):
     page = web(Role.analyst).get("/ui/dashboard")
     assert page.status_code == 200 and "统计数据尚未计算" in page.text

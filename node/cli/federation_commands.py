@@ -305,10 +305,12 @@ def verify(data_dir: DirArg) -> None:
     """Prove this node holds exactly what each child holds (count and digest per origin
     and table). Exit 0 when all match, 1 naming each divergence."""
     from federation.verify.client import verify_children
+    from federation.verify.record import save_result
 
     settings = open_settings(data_dir)
     db = open_database(settings)
     rows, problems = verify_children(db)
+    save_result(settings.data_dir, rows, problems)  # for the web UI's federation page
     table = Table("child", "table", "origin", "here", "child", "result")
     for r in rows:
         if r.parent_rows or r.child_rows:

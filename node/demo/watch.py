@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import column, func, select, table
 
 from federation.verify.client import verify_children
+from federation.verify.record import save_result
 from node.db.unit_of_work import Database
 from node.demo.plan import DemoNode, Plan
 from node.settings import load_settings
@@ -87,6 +88,7 @@ def verify_parents(root: Path, plan: Plan) -> list[Verification]:
             rows, problems = verify_children(db)
         finally:
             db.dispose()
+        save_result(root / node.dir, rows, problems)
         bad = [
             f"{r.child} {r.table} origin {r.origin}: {r.parent_rows} here, {r.child_rows} there"
             for r in rows

@@ -159,9 +159,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fed.none_rejected": ("没有被拒批次", "No rejected batches"),
     "fed.verify": ("最近一次一致性校验", "Last verify"),
     "fed.verify_never": (
-        "从未运行（校验结果不在节点上保存；请运行 fedcrm verify DIR）",
-        "Never run (results are not stored on the node; run fedcrm verify DIR)",
+        "从未运行（请运行 fedcrm verify DIR）",
+        "Never run (run fedcrm verify DIR)",
     ),
+    "fed.verify_ok": (
+        "全部一致，共比对 {n} 项（下级、表、来源）",
+        "all {n} (child, table, origin) digests match",
+    ),
+    "fed.verify_bad": (
+        "发现不一致（本节点行数 / 下级行数）：",
+        "divergences (rows here / at the child):",
+    ),
+    "fed.origin": ("来源", "origin"),
     "fed.url": ("地址", "Address"),
     "fed.transport": ("传输方式", "Transport"),
     "fed.last_success": ("最近成功", "Last success"),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from federation.registry.models import QuarantinedBatch
 from federation.status import node_status
+from federation.verify.record import load_result
 from node.api.deps import SessionDep
 from node.auth.permissions import Perm
 from node.web.errors import WebRoute
@@ -107,5 +108,10 @@ def federation_page(request: Request, viewer: WebViewer, session: SessionDep) ->
         request,
         "federation.html",
         viewer,
-        {"status": status, "tables": tables, "exports": exports},
+        {
+            "status": status,
+            "tables": tables,
+            "exports": exports,
+            "verify": load_result(request.app.state.settings.data_dir),
+        },
     )
