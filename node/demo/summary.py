@@ -98,7 +98,7 @@ def figures_table(keys: dict, churn: dict, service: dict, by_province: dict) -> 
 def url_lines(plan: Plan, passwords: dict[str, str], web: bool) -> list[str]:
     lines = []
     for node in plan.nodes:
-        extra = f"  web {node.url}/" if web else ""
+        extra = f"  web {node.url}/ui/" if web else ""
         lines.append(
             f"{node.code} {node.name}: API docs {node.url}/docs  metrics {node.url}/metrics{extra}"
             f"  (admin / {passwords[node.code]})"
