@@ -22,9 +22,9 @@ from rich.progress import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from node.cli.context import console, err_console, fail, open_database, open_settings
-from node.dataio.customer_export import export_customers
-from node.dataio.customer_import import import_customers
-from node.dataio.tabular import DataFileError
+
+# node.dataio (openpyxl, pinyin, the customer resource) is imported inside the two
+# commands: it is about half of the CLI's start-up, and every other command pays it.
 
 
 class Entity(StrEnum):
@@ -96,6 +96,9 @@ def import_command(
     Every row is checked first; if any is bad, nothing is imported (unless
     --skip-invalid) and each bad row is listed with its row number.
     """
+    from node.dataio.customer_import import import_customers
+    from node.dataio.tabular import DataFileError
+
     settings = open_settings(data_dir)
     database = open_database(settings)
     try:
@@ -147,6 +150,9 @@ def export_command(
     ] = False,
 ) -> None:
     """Export customers, with personal data masked unless --unmasked."""
+    from node.dataio.customer_export import export_customers
+    from node.dataio.tabular import DataFileError
+
     settings = open_settings(data_dir)
     database = open_database(settings)
     try:
