@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import phonenumbers
 import pytest
@@ -210,3 +211,24 @@ def test_without_once_changes_keep_flowing_until_ctrl_c(tmp_path):
     assert proc.returncode == 0, "".join(lines) + rest
     assert "all nodes stopped" in rest
     assert not any(_port_open(n.port) for n in plan.nodes)
+
+
+@pytest.mark.slow
+def test_one_city_over_sftp_through_the_demo_s_own_sshd(tmp_path):
+    if not Path("/usr/sbin/sshd").exists():
+        message = "OpenSSH server (sshd) is not installed; .ci/run installs openssh-server"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    root = tmp_path / "demo"
+    args = ["--dir", str(root), "--provinces", "1", "--customers-per-city", "40", "--once"]
+    done = _demo(*args, "--sftp")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "430100 长沙市 replicates over SFTP" in done.stdout
+    assert re.search(r"✔ verify at 000000 ", done.stdout), done.stdout
+    applied = list((root / "430000" / "inbox" / "430100" / "done").glob("customers.*.arrows"))
+    assert applied  # the batches came through the inbox, not over HTTP
+    plan = load(root)
+    hq = plan.node("000000").db_url
+    assert _count(hq, "SELECT count(*) FROM customers WHERE origin = '430100'") == 40
+    assert not any(_port_open(p) for p in (plan.sshd_port, *(n.port for n in plan.nodes)))

@@ -32,6 +32,12 @@ def demo(
         float, typer.Option(help="Seconds between replication cycles at each node")
     ] = 2.0,
     seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 2026,
+    sftp: Annotated[
+        bool,
+        typer.Option(
+            "--sftp", help="The first city replicates over SFTP through a demo sshd (OpenSSH)"
+        ),
+    ] = False,
     port_base: Annotated[
         int, typer.Option(help="A new demo's nodes listen on free ports from here up")
     ] = 8100,
@@ -45,7 +51,7 @@ def demo(
         fail(f"--interval must be positive; got {interval}")
     if not 1024 <= port_base <= 65000:
         fail(f"--port-base must be between 1024 and 65000; got {port_base}")
-    params = Params(provinces, cities_per_province, customers_per_city, db, seed)
+    params = Params(provinces, cities_per_province, customers_per_city, db, seed, sftp)
     try:
         options = DemoOptions(data_dir.resolve(), params, once, interval, port_base)
         status = run_demo(options, console)

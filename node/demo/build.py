@@ -16,12 +16,12 @@ from pathlib import Path
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from federation.registry.service import add_child
-from node.cli.federation_commands import Transport, parent_set
+from node.cli.federation_commands import Transport, child_add, parent_set
 from node.cli.node_commands import init
 from node.db.unit_of_work import Database
 from node.demo.city_data import generate_city
 from node.demo.plan import DemoNode, Plan, PlanError, city_of, save
+from node.demo.sshd import DemoSshd
 from node.settings import Level, load_settings
 from node.users.models import Role
 from node.users.resource import add_user
@@ -29,8 +29,8 @@ from node.users.resource import add_user
 PASSWORDS = "admin-passwords.txt"
 
 
-def _quietly(step: str, call: Callable[[], object]) -> None:
-    """Run a CLI step in-process; its output goes to the demo's set-up log, not the screen."""
+def _quietly(step: str, call: Callable[[], object]) -> str:
+    """Run a CLI step in-process and return what it printed (not shown on the screen)."""
     out = io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -38,13 +38,14 @@ def _quietly(step: str, call: Callable[[], object]) -> None:
     except typer.Exit as exc:
         if exc.exit_code:
             raise PlanError(f"{step} failed: {out.getvalue().strip()}") from None
+    return out.getvalue()
 
 
 def _database(root: Path, node: DemoNode) -> Database:
     return Database(load_settings(root / node.dir).database_url, node.code)
 
 
-def create_nodes(root: Path, plan: Plan, passwords: dict[str, str]) -> None:
+def create_nodes(root: Path, plan: Plan, passwords: dict[str, str], sshd: DemoSshd | None) -> None:
     """`fedcrm init` and an admin for every node, then register and link each child."""
     for node in plan.nodes:
         _quietly(
@@ -68,41 +69,52 @@ def create_nodes(root: Path, plan: Plan, passwords: dict[str, str]) -> None:
             db.dispose()
     for node in plan.nodes:
         if node.parent is not None:
-            _link(root, plan.node(node.parent), node)
+            over_sftp = plan.sftp_city is not None and node.code == plan.sftp_city.code
+            _link(root, plan.node(node.parent), node, sshd if over_sftp else None)
 
 
-def _link(root: Path, parent: DemoNode, child: DemoNode) -> None:
-    db = _database(root, parent)
-    try:
-        with db.unit_of_work() as session:
-            credential = add_child(
-                session,
-                parent.code,
-                Level(parent.level),
-                child.code,
-                child.name,
-                Level(child.level),
-                child.url,
-            )
-    finally:
-        db.dispose()
+def _link(root: Path, parent: DemoNode, child: DemoNode, sshd: DemoSshd | None) -> None:
+    """`fedcrm child add` at the parent, `fedcrm parent set` at the child (HTTP or SFTP)."""
+    said = _quietly(
+        f"fedcrm child add {child.code}",
+        lambda: child_add(
+            data_dir=root / parent.dir,
+            code=child.code,
+            name=child.name,
+            level=Level(child.level),
+            url=child.url,
+            sftp=sshd is not None,
+        ),
+    )
     secret = root / child.dir / "issued.credential"
-    secret.write_text(credential + "\n", encoding="utf-8")
+    secret.write_text(said.strip().splitlines()[-1] + "\n", encoding="utf-8")
     os.chmod(secret, 0o600)
+    over = (
+        {
+            "url": parent.url,
+            "transport": Transport.http,
+            "host": None,
+            "port": 22,
+            "username": None,
+            "key_file": None,
+            "known_hosts": None,
+            "inbox": None,
+        }
+        if sshd is None
+        else {
+            "url": None,
+            "transport": Transport.sftp,
+            "host": "127.0.0.1",
+            "port": sshd.port,
+            "username": sshd.username,
+            "key_file": sshd.client_key,
+            "known_hosts": sshd.known_hosts,
+            "inbox": str((root / parent.dir / "inbox" / child.code).resolve()),
+        }
+    )
     _quietly(
         f"fedcrm parent set {child.code}",
-        lambda: parent_set(
-            data_dir=root / child.dir,
-            credential_file=secret,
-            url=parent.url,
-            transport=Transport.http,
-            host=None,
-            port=22,
-            username=None,
-            key_file=None,
-            known_hosts=None,
-            inbox=None,
-        ),
+        lambda: parent_set(data_dir=root / child.dir, credential_file=secret, **over),
     )
     secret.unlink()  # parent set keeps its own 0600 copy
 
@@ -126,7 +138,9 @@ def load_passwords(root: Path) -> dict[str, str]:
     return {code: pw for code, _user, pw in (line.split(" ") for line in lines if line)}
 
 
-def ensure_built(root: Path, plan: Plan, progress: Callable[[str, int], None]) -> dict[str, str]:
+def ensure_built(
+    root: Path, plan: Plan, progress: Callable[[str, int], None], sshd: DemoSshd | None = None
+) -> dict[str, str]:
     """Build what is missing (everything for a new demo); the admins' passwords.
 
     `progress(city, customers)` is told as each city's customers are written.
@@ -139,7 +153,7 @@ def ensure_built(root: Path, plan: Plan, progress: Callable[[str, int], None]) -
             )
         passwords = new_passwords(plan)
         try:
-            create_nodes(root, plan, passwords)
+            create_nodes(root, plan, passwords, sshd)
         except SQLAlchemyError as exc:
             raise PlanError(
                 f"cannot create a node's database: {str(exc).splitlines()[0]}"

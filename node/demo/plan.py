@@ -30,6 +30,7 @@ class Params:
     customers_per_city: int
     db_template: str | None
     seed: int
+    sftp: bool = False  # the first city replicates over SFTP through the demo's sshd
 
 
 @dataclass
@@ -53,6 +54,11 @@ class Plan:
     nodes: list[DemoNode]
     generated: list[str] = field(default_factory=list)  # cities whose data is in
     ready: bool = False  # every node created, registered and linked
+    sshd_port: int | None = None  # with Params.sftp
+
+    @property
+    def sftp_city(self) -> DemoNode | None:
+        return self.of_level("city")[0] if self.params.sftp else None
 
     def node(self, code: str) -> DemoNode:
         return next(n for n in self.nodes if n.code == code)
@@ -108,12 +114,12 @@ def make_plan(root: Path, params: Params, first_port: int = FIRST_PORT) -> Plan:
     for province, cities in layout:
         entries.append((province.code, province.name, "province", HQ_CODE))
         entries += [(c.code, c.name, "city", province.code) for c in cities]
-    ports = _free_ports(len(entries), first_port)
+    ports = _free_ports(len(entries) + 1, first_port)
     nodes = [
         DemoNode(code, name, level, parent, port, _db_url(root, params.db_template, code), code)
-        for (code, name, level, parent), port in zip(entries, ports, strict=True)
+        for (code, name, level, parent), port in zip(entries, ports[: len(entries)], strict=True)
     ]
-    return Plan(params, nodes)
+    return Plan(params, nodes, sshd_port=ports[-1] if params.sftp else None)
 
 
 def city_of(code: str) -> City:
@@ -126,6 +132,7 @@ def save(root: Path, plan: Plan) -> None:
         "nodes": [asdict(n) for n in plan.nodes],
         "generated": plan.generated,
         "ready": plan.ready,
+        "sshd_port": plan.sshd_port,
     }
     tmp = root / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -142,6 +149,7 @@ def load(root: Path) -> Plan | None:
         [DemoNode(**n) for n in body["nodes"]],
         body["generated"],
         body["ready"],
+        body.get("sshd_port"),
     )
 
 

@@ -33,6 +33,7 @@ class NodeProcesses:
         env = os.environ | {
             "PYTHONUNBUFFERED": "1",
             "FEDCRM_FEDERATION__INTERVAL_SECONDS": str(self.interval_seconds),
+            "FEDCRM_FEDERATION__INGEST_INTERVAL_SECONDS": str(self.interval_seconds),
         }
         for node in nodes:
             log = open(self.root / node.dir / "serve.log", "ab")  # noqa: SIM115 (the child owns it)

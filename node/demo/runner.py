@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from node.demo import summary
 from node.demo.build import ensure_built
 from node.demo.plan import Params, Plan, PlanError, open_or_plan
 from node.demo.processes import NodeProcesses
+from node.demo.sshd import DemoSshd, SshdUnavailable
 from node.demo.trickle import Trickle
 from node.demo.watch import figures, login, refresh_rollups, verify_parents, wait_for_hq
 
@@ -39,7 +42,9 @@ def _bar(console: Console) -> Progress:
     )
 
 
-def _build(console: Console, options: DemoOptions, plan: Plan) -> dict[str, str]:
+def _build(
+    console: Console, options: DemoOptions, plan: Plan, sshd: DemoSshd | None
+) -> dict[str, str]:
     with _bar(console) as bar:
         tasks = {
             n.code: bar.add_task(
@@ -49,7 +54,7 @@ def _build(console: Console, options: DemoOptions, plan: Plan) -> dict[str, str]
             )
             for n in plan.of_level("city")
         }
-        return ensure_built(options.root, plan, lambda code, n: bar.advance(tasks[code], n))
+        return ensure_built(options.root, plan, lambda code, n: bar.advance(tasks[code], n), sshd)
 
 
 def _replicate(console: Console, options: DemoOptions, plan: Plan) -> None:
@@ -130,6 +135,24 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+@contextmanager
+def _sshd_for(options: DemoOptions, plan: Plan) -> Iterator[DemoSshd | None]:
+    """The demo's sshd while the demo runs, when one city replicates over SFTP."""
+    if plan.sshd_port is None:
+        yield None
+        return
+    sshd = DemoSshd(options.root / "sshd", plan.sshd_port)
+    try:
+        sshd.prepare()
+        sshd.start()
+    except SshdUnavailable as exc:
+        raise PlanError(str(exc)) from None
+    try:
+        yield sshd
+    finally:
+        sshd.stop()
+
+
 def run_demo(options: DemoOptions, console: Console) -> int:
     """Exit status: 0 when verification passed (and, without --once, after Ctrl-C)."""
     plan, reused = open_or_plan(options.root, options.params, options.first_port)
@@ -137,7 +160,17 @@ def run_demo(options: DemoOptions, console: Console) -> int:
         f"{'reusing' if reused else 'building'} the demo federation in {options.root}: "
         f"{len(plan.nodes)} nodes, {options.params.customers_per_city:,} customers per city"
     )
-    passwords = _build(console, options, plan)
+    with _sshd_for(options, plan) as sshd:
+        passwords = _build(console, options, plan, sshd)
+        if sshd is not None and plan.sftp_city is not None:
+            console.print(
+                f"{plan.sftp_city.code} {plan.sftp_city.name} replicates over SFTP "
+                f"(the demo's sshd on 127.0.0.1:{sshd.port}, host key checked)"
+            )
+        return _serve(console, options, plan, passwords)
+
+
+def _serve(console: Console, options: DemoOptions, plan: Plan, passwords: dict[str, str]) -> int:
     _stop_on_sigterm()
     with NodeProcesses(options.root, options.interval_seconds) as nodes:
         try:
