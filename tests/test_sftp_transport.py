@@ -185,9 +185,14 @@ def test_done_files_older_than_the_retention_are_pruned(tmp_path: Path):
 
     child = prepare_child_inbox(tmp_path, "430100")
     old, new = child / layout.DONE / "old.arrows", child / layout.DONE / "new.arrows"
-    old.write_bytes(b"x")
-    new.write_bytes(b"x")
+    stale = child / layout.INCOMING / f"{layout.PART}abc-customers.arrows"  # a cut upload
+    fresh = child / layout.INCOMING / f"{layout.PART}def-customers.arrows"  # in flight
+    waiting = child / layout.INCOMING / "customers.0-9.arrows"  # a batch not yet ingested
+    for path in (old, new, stale, fresh, waiting):
+        path.write_bytes(b"x")
     week_ago = time.time() - 8 * 86400
-    os.utime(old, (week_ago, week_ago))
-    assert prune_done(tmp_path, older_than_days=7) == 1
-    assert not old.exists() and new.exists()
+    for path in (old, stale, waiting):
+        os.utime(path, (week_ago, week_ago))
+    assert prune_done(tmp_path, older_than_days=7) == 2
+    assert not old.exists() and not stale.exists()
+    assert new.exists() and fresh.exists() and waiting.exists()

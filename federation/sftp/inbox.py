@@ -143,11 +143,15 @@ def write_checkpoint_file(receiver: Receiver, child: Path) -> None:
 
 
 def prune_done(root: Path, older_than_days: float) -> int:
-    """Delete applied batch files older than the retention; returns how many."""
+    """Delete applied batch files older than the retention, and half-uploaded `.part-`
+    files as old (left by a cut connection; never read); returns how many."""
     cutoff = time.time() - older_than_days * 86400
     removed = 0
     for child in _child_dirs(root):
-        for path in (child / layout.DONE).glob("*") if (child / layout.DONE).is_dir() else ():
+        done = (child / layout.DONE).glob("*") if (child / layout.DONE).is_dir() else ()
+        incoming = child / layout.INCOMING
+        parts = incoming.glob(layout.PART + "*") if incoming.is_dir() else ()
+        for path in (*done, *parts):
             if path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed += 1
