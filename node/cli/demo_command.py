@@ -57,4 +57,6 @@ def demo(
         status = run_demo(options, console)
     except PlanError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:  # while building: the city being generated rolled back
+        fail(f"interrupted: run the same command again to resume in {data_dir}", code=130)
     raise typer.Exit(status)
