@@ -74,11 +74,11 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def current_viewer(request: Request, session: SessionDep) -> Viewer:
-    token = _bearer(request)
+def viewer_for_token(request: Request, session: Session, token: str) -> Viewer | None:
+    """Who holds `token` (API bearer or web session cookie), or None if it is not valid."""
     user = user_for_token(session, token)
     if user is None:
-        raise AuthenticationFailed("token is invalid, expired or revoked: log in again")
+        return None
     return Viewer(
         user=user,
         node_code=session.info["node_code"],
@@ -86,6 +86,13 @@ def current_viewer(request: Request, session: SessionDep) -> Viewer:
         perms=ROLE_PERMISSIONS[Role(user.role)],
         token=token,
     )
+
+
+def current_viewer(request: Request, session: SessionDep) -> Viewer:
+    viewer = viewer_for_token(request, session, _bearer(request))
+    if viewer is None:
+        raise AuthenticationFailed("token is invalid, expired or revoked: log in again")
+    return viewer
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]

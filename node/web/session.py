@@ -19,10 +19,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from node.api.deps import SessionDep, Viewer, client_ip
-from node.auth.permissions import ROLE_PERMISSIONS, Perm
-from node.auth.service import user_for_token
-from node.users.models import Role
+from node.api.deps import SessionDep, Viewer, viewer_for_token
+from node.auth.permissions import Perm
 
 SESSION_COOKIE = "fedcrm_session"
 LOGIN_CSRF_COOKIE = "fedcrm_login_csrf"
@@ -100,18 +98,7 @@ def login_csrf_ok(request: Request, submitted: str | None) -> bool:
 def optional_viewer(request: Request, session: SessionDep) -> Viewer | None:
     """The logged-in viewer, built exactly as the API builds it, or None."""
     token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    user = user_for_token(session, token)
-    if user is None:
-        return None
-    return Viewer(
-        user=user,
-        node_code=session.info["node_code"],
-        ip=client_ip(request),
-        perms=ROLE_PERMISSIONS[Role(user.role)],
-        token=token,
-    )
+    return viewer_for_token(request, session, token) if token else None
 
 
 def web_viewer(
