@@ -82,7 +82,7 @@ from sqlalchemy.engine import make_url
 
 from federation.receiving.upsert import upsert_sql, with_seq
 from federation.storage import to_sqlite_columns
-from node.db.engine import SQLITE_CACHE_KIB, make_engine
+from node.db.engine import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, make_engine
 
 TABLES = ("customers", "subscriptions")  # the rows the figures count
 RATIO_BULK_TARGET = 0.5  # e2e >= 0.5x of (a)
@@ -261,8 +261,10 @@ def serve(procs: Processes, node: Node, interval: float) -> subprocess.Popen[byt
 
 
 def serve_all(procs: Processes, nodes: Sequence[Node], interval: float, timeout: float) -> None:
-    started = [(n, serve(procs, n, interval)) for n in nodes]
-    for node, proc in started:
+    """Serve `nodes` top-down, each ready before the next starts: a province started
+    beside a not-yet-listening HQ would spend the measured window in retry back-off."""
+    for node in nodes:
+        proc = serve(procs, node, interval)
         lookup.wait_ready(proc, node.url, timeout, node.dir / "serve.log")
 
 
@@ -470,6 +472,7 @@ def bulk_sqlite(db_path: Path, tables: dict[str, pa.Table], suspend_fts: bool) -
         cur.execute("PRAGMA busy_timeout = 30000")
         cur.execute("PRAGMA synchronous = NORMAL")  # what node.db.engine sets
         cur.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
+        cur.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         started = time.perf_counter()
         cur.execute("BEGIN IMMEDIATE")
         for table, batch in tables.items():

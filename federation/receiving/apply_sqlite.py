@@ -1,10 +1,12 @@
-"""Apply a batch to SQLite: one executemany upsert, the search index filled at once.
+"""Apply a batch to SQLite: the batch loaded whole into the connection's scratch schema,
+then one INSERT .. SELECT upsert, the search index kept by two set statements.
 
-Why not ADBC, which binds Arrow in C and measured faster in isolation: its driver links
-its own copy of SQLite, and two copies of SQLite in one process do not see each other's
-POSIX locks (sqlite.org/howtocorrupt.html, 2.2.1). Writing through ADBC while the API's
-sqlite3 connections are open corrupted the database in the property test. So every
-connection of a node process goes through the one sqlite3 library.
+Why not ADBC straight into the node's file, which binds Arrow in C: its driver links its
+own copy of SQLite, and two copies of SQLite in one process must not open the same file
+(sqlite.org/howtocorrupt.html, 2.2.1; writing through ADBC while the API's sqlite3
+connections were open corrupted the database in the property test). node.db.scratch
+lets ADBC build a private image that the node's own connection deserializes instead.
+Measured against binding Python tuples with executemany: see README "Replication".
 """
 
 from __future__ import annotations
@@ -15,54 +17,42 @@ from sqlalchemy import Connection
 
 from federation.receiving.upsert import upsert_sql
 from federation.storage import to_sqlite_columns
+from node.db.scratch import SCRATCH, arrow_image, load_scratch
 
-_IN_CHUNK = 5000
+_BATCH = f"{SCRATCH}.batch"
 
 
 def upsert_sqlite(conn: Connection, table: str, staged: pa.Table) -> None:
     """Upsert `staged` (wire rows plus this node's seq) into `table`."""
     columns = staged.column_names
-    values = f"VALUES ({', '.join('?' for _ in columns)})"
-    # Arrow -> driver tuples column-wise: far faster than Table.to_pylist (PERF_NOTES).
-    pylists = [col.to_pylist() for col in to_sqlite_columns(staged)]
-    rows = list(zip(*pylists, strict=True))
+    stored = pa.Table.from_arrays(to_sqlite_columns(staged), names=columns)
+    pooled = conn.connection
+    load_scratch(pooled.driver_connection, pooled.info, arrow_image({"batch": stored}))
+    # WHERE true: without it SQLite would read ON CONFLICT as part of the SELECT's join.
+    source = f"SELECT {', '.join(columns)} FROM {_BATCH} WHERE true"
+    sql = upsert_sql(table, columns, source)
     if table != "customers":
-        conn.exec_driver_sql(upsert_sql(table, columns, values), rows)
+        conn.exec_driver_sql(sql)
         return
-    _upsert_customers(conn, staged, upsert_sql(table, columns, values), rows)
+    _upsert_customers(conn, staged, sql)
 
 
-def _held_seqs(conn: Connection, ids: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[start : start + _IN_CHUNK]
-        marks = ", ".join("?" for _ in chunk)
-        rows = conn.exec_driver_sql(
-            f"SELECT id, seq FROM customers WHERE id IN ({marks})", tuple(chunk)
-        ).all()
-        found.update({row_id: seq for row_id, seq in rows})
-    return found
-
-
-def _upsert_customers(conn: Connection, staged: pa.Table, sql: str, rows: list[tuple]) -> None:
+def _upsert_customers(conn: Connection, staged: pa.Table, sql: str) -> None:
     """Upsert with the FTS triggers suspended, then index the written rows at once.
 
     See migration 0003: five times faster than letting the triggers run per row. The
-    index rows of customers this batch overwrites are found through their old seq.
+    index rows of the customers this batch overwrites are found by their old seq, before
+    the upsert gives them new ones; the condition is the upsert's own.
     """
     seqs = staged.column("seq")
     first, last = pc.min(seqs).as_py(), pc.max(seqs).as_py()
-    old_seq = _held_seqs(conn, staged.column("id").to_pylist())
     conn.exec_driver_sql("INSERT INTO customer_fts_suspended (flag) VALUES (1)")
-    conn.exec_driver_sql(sql, rows)
-    written = (
-        conn.exec_driver_sql("SELECT id FROM customers WHERE seq BETWEEN ? AND ?", (first, last))
-        .scalars()
-        .all()
+    conn.exec_driver_sql(
+        "DELETE FROM customer_fts WHERE rowid IN ("
+        f"SELECT c.seq FROM {_BATCH} AS b JOIN customers AS c ON c.id = b.id "
+        "WHERE b.origin = c.origin AND b.origin_version > c.origin_version)"
     )
-    stale = [(old_seq[row_id],) for row_id in written if row_id in old_seq]
-    if stale:
-        conn.exec_driver_sql("DELETE FROM customer_fts WHERE rowid = ?", stale)
+    conn.exec_driver_sql(sql)
     conn.exec_driver_sql(
         "INSERT INTO customer_fts (rowid, terms) "
         "SELECT seq, search_terms FROM customers WHERE seq BETWEEN ? AND ?",

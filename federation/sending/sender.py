@@ -1,6 +1,6 @@
 """The sender: push every change upward in seq order, advancing only on acknowledgement.
 
-One cycle walks every replicated table. A table's watermark (OutboxState.acked_seq)
+One cycle walks every replicated table. A table's watermark (watermarks.py)
 moves only after the parent answered that it durably applied the batch (rule 6), so
 a parent that is down for hours just leaves a backlog to catch up on. Every cycle starts
 by asking the parent what it holds and resuming from there, so a parent restored from
@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -27,7 +26,6 @@ from tenacity import (
 from federation.batches import codec
 from federation.batches.manifest import Manifest, body_digest, now, sign
 from federation.metrics import FederationMetrics
-from federation.registry.models import OutboxState
 from federation.sending.capture import Changes, backlog, read_changes
 from federation.sending.lock import SenderBusy, sender_lock
 from federation.sending.transport import (
@@ -36,8 +34,7 @@ from federation.sending.transport import (
     TransientError,
     Transport,
 )
-from node.db.counters import SEQ
-from node.db.types import utcnow
+from federation.sending.watermarks import Watermarks
 from node.db.unit_of_work import Database
 from node.settings import FederationSection
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLE_ORDER
@@ -88,6 +85,7 @@ class Sender:
         self.key = key
         self.limits = limits
         self.metrics = metrics
+        self.watermarks = Watermarks(db)
         self._retry = Retrying(
             stop=stop_after_attempt(attempts),
             wait=wait_exponential_jitter(initial=0.5, max=8),
@@ -99,21 +97,7 @@ class Sender:
     # ---- resume -------------------------------------------------------------------
     def resume(self) -> None:
         """Set every table's watermark to what the parent says it holds."""
-        held = self._retry(self.transport.checkpoint)
-        with self.db.unit_of_work() as session:
-            for table in TABLE_ORDER:
-                state = session.get(OutboxState, table) or OutboxState(table_name=table)
-                state.acked_seq = held.get(table, 0)
-                session.add(state)
-            # A child restored from an old backup must not reuse seqs the parent has seen.
-            highest = max(held.values(), default=0)
-            session.execute(
-                text(
-                    "UPDATE counters SET value = CASE WHEN value < :h THEN :h ELSE value END "
-                    "WHERE name = :n"
-                ),
-                {"h": highest, "n": SEQ},
-            )
+        self.watermarks.reset(self._retry(self.transport.checkpoint))
 
     # ---- one cycle ----------------------------------------------------------------
     def sync_once(self, progress: Progress | None = None, wait: bool = False) -> SyncReport:
@@ -147,14 +131,14 @@ class Sender:
                 # The parent is not ingesting: every other table would wait the same.
                 for rest in TABLE_ORDER[index + 1 :]:
                     report.tables.append(TableReport(rest, error="waiting for the parent"))
+                    self.watermarks.finish(rest, "waiting for the parent")
                 break
+        self.watermarks.save()
         self._observe(report)
         return report
 
     def _acked(self, table: str) -> int:
-        with self.db.unit_of_work(write=False) as session:
-            state = session.get(OutboxState, table)
-            return state.acked_seq if state else 0
+        return self.watermarks.get(table)
 
     def _sync_table(self, table: str, progress: Progress | None) -> TableReport:
         report = TableReport(table)
@@ -165,11 +149,11 @@ class Sender:
                 report.batches += 1
                 if progress:
                     progress(table, piece.rows.num_rows)
-            self._record(table, error=None)
+            self.watermarks.finish(table, None)
         except (TransientError, PermanentRejection) as exc:
             report.error = str(exc)
             report.awaiting = isinstance(exc, AwaitingAcknowledgement)
-            self._record(table, error=report.error)
+            self.watermarks.finish(table, report.error)
             log.warning("sync of %s stopped: %s", table, exc)
         return report
 
@@ -218,25 +202,14 @@ class Sender:
         self._count("applied")
         if self.metrics:
             self.metrics.batch_bytes.labels("sent").observe(len(body))
-        with self.db.unit_of_work() as session:
-            state = session.get(OutboxState, piece.table) or OutboxState(table_name=piece.table)
-            state.acked_seq = max(state.acked_seq or 0, piece.seq_end)
-            session.add(state)
+        self.watermarks.advance(piece.table, piece.seq_end)
 
     # ---- bookkeeping --------------------------------------------------------------
-    def _record(self, table: str, error: str | None) -> None:
-        with self.db.unit_of_work() as session:
-            state = session.get(OutboxState, table) or OutboxState(table_name=table, acked_seq=0)
-            state.last_attempt_at = utcnow()
-            state.last_error = error
-            if error is None:
-                state.last_success_at = state.last_attempt_at
-            session.add(state)
-
     def _fail_all(self, report: SyncReport, error: str) -> None:
         for table in TABLE_ORDER:
             report.tables.append(TableReport(table, error=error))
-            self._record(table, error)
+            self.watermarks.finish(table, error)
+        self.watermarks.save()
         self._observe(report)
 
     def _count(self, result: str) -> None:

@@ -7,10 +7,16 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from node.db.scratch import attach_scratch, clear_scratch
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Negative = KiB. The default 2 MiB page cache thrashes on the customers' indexes once a
 # node holds a few hundred thousand rows; pages are only allocated as they are used.
 SQLITE_CACHE_KIB = -262_144
+# Reads of pages that are not in a connection's cache come straight from the OS page
+# cache instead of a read() copy. That matters because SQLite drops a connection's whole
+# cache whenever another connection wrote to the file (every apply at a parent).
+SQLITE_MMAP_BYTES = 2 << 30  # SQLite's compiled-in ceiling is just under 2 GiB
 IMMEDIATE = {"fedcrm_write": True}
 
 
@@ -28,7 +34,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+    # LIFO: the connection that wrote last (its cache still valid) is handed out next.
+    engine = create_engine(
+        url, echo=echo, connect_args={"check_same_thread": False}, pool_use_lifo=True
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -40,7 +49,14 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
+        cur.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         cur.close()
+        attach_scratch(dbapi_conn)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        if dbapi_conn is not None:
+            clear_scratch(dbapi_conn, record.info)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
