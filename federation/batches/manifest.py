@@ -10,6 +10,10 @@ from dataclasses import asdict, dataclass
 
 import orjson
 
+# The HTTP headers that carry the manifest and the tag (both ways in and the clients).
+MANIFEST_HEADER = "x-fedcrm-manifest"
+TAG_HEADER = "x-fedcrm-tag"
+
 
 class ManifestError(Exception):
     """The manifest is malformed or its tag does not verify."""
@@ -63,6 +67,11 @@ def sign(key: bytes, manifest_bytes: bytes, body: bytes) -> str:
 def verify(key: bytes, manifest_bytes: bytes, body: bytes, tag: str) -> bool:
     """Constant-time comparison of the expected and given tags."""
     return hmac.compare_digest(sign(key, manifest_bytes, body), tag)
+
+
+def request_tag(key: bytes, sender: str, timestamp: str, path: str) -> str:
+    """The tag of a body-less request (checkpoint, digest): sender, time and path."""
+    return sign(key, f"{sender}\n{timestamp}\n{path}".encode(), b"")
 
 
 def body_digest(body: bytes) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from federation.batches.manifest import sign
+from federation.batches.manifest import MANIFEST_HEADER, TAG_HEADER, request_tag
 from federation.receiving.service import Receiver, StreamGap, keep, receive_batch
 from federation.receiving.validate import BatchRejected
 from federation.registry.models import Checkpoint
@@ -18,8 +18,7 @@ from federation.registry.service import active_child
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 
-MANIFEST_HEADER = "x-fedcrm-manifest"
-TAG_HEADER = "x-fedcrm-tag"
+__all__ = ["MANIFEST_HEADER", "TAG_HEADER", "request_tag", "router"]
 
 
 def _error(status: int, reason: str) -> JSONResponse:
@@ -67,11 +66,6 @@ async def post_batch(request: Request):
         "skipped_older": result.skipped_older,
         "checkpoint": result.checkpoint,
     }
-
-
-def request_tag(key: bytes, sender: str, timestamp: str, path: str) -> str:
-    """The tag of a body-less request (checkpoint, digest): sender, time and path."""
-    return sign(key, f"{sender}\n{timestamp}\n{path}".encode(), b"")
 
 
 def _check_request(request: Request, key_for) -> str:  # type: ignore[no-untyped-def]

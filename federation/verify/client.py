@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from federation.receiving.endpoints import TAG_HEADER, request_tag
+from federation.batches.manifest import TAG_HEADER, request_tag
 from federation.registry.service import list_children
 from federation.verify.compare import Row, compare
 from federation.verify.digest import node_digests

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,7 +13,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from node.cli.context import console, fail, open_database, open_settings
 from node.db.migrate import current_revision, head_revision, upgrade
 from node.db.unit_of_work import Database
-from node.dictionaries.resource import seed_dictionaries
 from node.settings import (
     CONFIG_FILE,
     DatabaseSection,
@@ -78,6 +76,8 @@ def init(
         if current_revision(database.engine) is not None:
             fail(f"database {database.engine.url.render_as_string()} already holds a node")
         upgrade(database.engine)
+        from node.dictionaries.resource import seed_dictionaries  # pulls in FastAPI
+
         with database.unit_of_work() as session:
             seeded = seed_dictionaries(session)
         database.dispose()
@@ -101,6 +101,8 @@ def serve(data_dir: Annotated[Path, typer.Argument(help="The node directory")]) 
         f"fedcrm {settings.node.level.value} node {settings.node.code} {settings.node.name} on "
         f"http://{settings.server.host}:{settings.server.port} (API docs at /docs)"
     )
+    import uvicorn  # only `serve` needs the web server
+
     uvicorn.run(
         app,
         host=settings.server.host,

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from node.cli.context import console, fail, open_database, open_settings
 from node.errors import DomainError, InvalidFields
 from node.users.models import Role, User
-from node.users.resource import add_user
 
 user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 
@@ -36,6 +35,8 @@ def user_add(
     ] = False,
 ) -> None:
     """Add a staff user (prompts for the password unless --password-stdin)."""
+    from node.users.resource import add_user  # pulls in FastAPI: only this command needs it
+
     settings = open_settings(data_dir)
     database = open_database(settings)
     password = _read_password(password_stdin)

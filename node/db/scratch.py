@@ -15,9 +15,10 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:  # every engine imports this module: keep pyarrow off CLI start-up
+    import pyarrow as pa
 
 SCRATCH = "scratch"
 _LOADED = "fedcrm_scratch_loaded"
