@@ -57,6 +57,28 @@ def rows_to_table(table: str, columns: Sequence[Sequence], dialect: str) -> pa.T
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def sqlite_arrow_to_wire(table: str, stored: pa.Table) -> pa.Table:
+    """The wire table of `table` from its SQLite storage forms already in Arrow (as the
+    ADBC driver reads them: text timestamps and dates, REAL or INTEGER money, integer
+    booleans; an all-NULL column may come back typed int64)."""
+    schema = TABLES[table]
+    arrays = []
+    for field in schema:
+        col = stored.column(field.name)
+        if col.null_count == len(col):
+            col = pa.nulls(len(col), field.type)
+        elif field.type == TS:
+            col = pc.cast(pc.cast(col, pa.timestamp("us")), TS)
+        elif field.type == MONEY:
+            col = pc.cast(pc.round(pc.cast(col, pa.float64()), 2), MONEY, safe=False)
+        elif field.type == pa.bool_():
+            col = pc.cast(pc.cast(col, pa.int64()), pa.bool_())
+        else:
+            col = pc.cast(col, field.type)
+        arrays.append(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 def to_sqlite_columns(batch: pa.Table) -> list[pa.Array]:
     """Wire columns as SQLite stores them (see module docstring)."""
     out = []

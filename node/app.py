@@ -61,10 +61,22 @@ RESOURCES = (
 log = logging.getLogger("fedcrm.node")
 
 
+class _QuietSkips(logging.Filter):
+    """Drop APScheduler's warning that a job is still running: with max_instances=1 that is
+    the intended behaviour (a long catch-up simply spans several intervals)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_QUIET_SKIPS = _QuietSkips()  # one instance: addFilter ignores it when already there
+
+
 def _start_jobs(app: FastAPI) -> BackgroundScheduler | None:
     """Background jobs: push changes to the parent; ingest an SFTP inbox from children."""
     settings = app.state.settings
     scheduler = BackgroundScheduler(timezone="UTC")
+    logging.getLogger("apscheduler.scheduler").addFilter(_QUIET_SKIPS)
     try:
         relay = Relay(build_sender(settings, app.state.db, app.state.federation_metrics))
         scheduler.add_job(

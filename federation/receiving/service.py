@@ -107,9 +107,20 @@ def receive_batch(
         keep(receiver, exc, sender, table, header, body)
         receiver.metrics.batches_received.labels(child_label, "rejected", transport).inc()
         raise
+    seconds = time.perf_counter() - started
     receiver.metrics.batches_received.labels(child_label, "applied", transport).inc()
     receiver.metrics.rows_applied.labels(child_label, table or "unknown").inc(result.applied)
-    receiver.metrics.apply_seconds.observe(time.perf_counter() - started)
+    receiver.metrics.apply_seconds.observe(seconds)
+    log.info(
+        "applied %s from %s: %d rows, %d older skipped, checkpoint %d (%.2f s, %s)",
+        table,
+        sender,
+        result.applied,
+        result.skipped_older,
+        result.checkpoint,
+        seconds,
+        transport,
+    )
     if receiver.on_applied is not None and result.applied:
         receiver.on_applied()
     return result

@@ -7,13 +7,22 @@ that is still uncommitted. Reading up to the highest visible seq never skips a c
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection
 
 from federation.batches.codec import split
-from federation.storage import rows_to_table, select_list
+from federation.storage import rows_to_table, select_list, sqlite_arrow_to_wire
+from node.db.scratch import SCRATCH, image_table
+
+log = logging.getLogger("fedcrm.federation.capture")
+# Below this many waiting rows the fixed cost of the image path (a temporary file, an
+# ADBC connection: ~0.1 s) outweighs what it saves (about 9 microseconds a row).
+FAST_READ_MIN_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,50 @@ class Changes:
 
 def read_changes(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
     """Up to `limit` rows of `table` with seq > after_seq, oldest change first."""
+    if conn.dialect.name == "sqlite" and _at_least(conn, table, after_seq, FAST_READ_MIN_ROWS):
+        try:
+            return _read_sqlite_image(conn, table, after_seq, limit)
+        except (pa.ArrowException, sqlite3.Error, OSError, KeyError) as exc:
+            # Values the fast path cannot type (e.g. a text in an integer column that an
+            # old bug left): the row-by-row read below handles anything the driver holds.
+            log.warning("fast read of %s failed (%s); reading row by row", table, exc)
+    return _read_rows(conn, table, after_seq, limit)
+
+
+def _at_least(conn: Connection, table: str, after_seq: int, rows: int) -> bool:
+    """Whether `rows` or more changes are waiting (walks at most that many seq keys)."""
+    found = conn.exec_driver_sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE seq > {int(after_seq)} "
+        f"LIMIT {int(rows)})"
+    ).scalar_one()
+    return found >= rows
+
+
+def _read_sqlite_image(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
+    """The same read through the connection's scratch schema and ADBC (node.db.scratch).
+
+    One statement copies the rows, so what it sees is one consistent snapshot, exactly
+    like the SELECT of the row-by-row path.
+    """
+    columns = ", ".join(["seq", *select_list(table, "sqlite")])
+    driver = conn.connection.driver_connection
+    driver.execute(
+        f"CREATE TABLE {SCRATCH}.changes AS SELECT {columns} FROM main.{table} "
+        f"WHERE seq > {int(after_seq)} ORDER BY seq LIMIT {int(limit)}"
+    )
+    try:
+        image = driver.serialize(name=SCRATCH)
+    finally:
+        driver.execute(f"DROP TABLE {SCRATCH}.changes")
+    stored = image_table(image, "changes", limit)
+    if stored.num_rows == 0:
+        return None
+    seqs = pc.cast(stored.column("seq"), pa.int64()).combine_chunks()
+    rows = sqlite_arrow_to_wire(table, stored)
+    return Changes(table=table, rows=rows, seqs=seqs, after=after_seq)
+
+
+def _read_rows(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
     dialect = conn.dialect.name
     columns = ", ".join(["seq", *select_list(table, dialect)])
     # Both values are integers we hold, so they are written into the SQL; the raw driver

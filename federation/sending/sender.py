@@ -10,6 +10,7 @@ an older backup, or told to resync this node, still converges.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -194,12 +195,22 @@ class Sender:
             created_at=now(),
         )
         tag = sign(self.key, manifest.to_bytes(), body)
+        started = time.perf_counter()
         try:
             self._retry(self.transport.send, manifest.to_header(), tag, body)
         except (TransientError, PermanentRejection):
             self._count("failed")
             raise
         self._count("applied")
+        log.info(
+            "sent %s seq %d-%d: %d rows, %d bytes, acknowledged in %.2f s",
+            piece.table,
+            piece.seq_start,
+            piece.seq_end,
+            piece.rows.num_rows,
+            len(body),
+            time.perf_counter() - started,
+        )
         if self.metrics:
             self.metrics.batch_bytes.labels("sent").observe(len(body))
         self.watermarks.advance(piece.table, piece.seq_end)

