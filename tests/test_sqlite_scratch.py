@@ -107,3 +107,32 @@ def test_apply_through_scratch_matches_and_leaves_the_scratch_empty(database, pa
         left = conn.exec_driver_sql("SELECT count(*) FROM scratch.sqlite_master").scalar_one()
         size = len(conn.connection.driver_connection.serialize(name="scratch"))
     assert left == 0 and size <= 8192  # the batch image was freed when the pool took it back
+
+
+def test_a_relay_reads_through_a_scratch_that_an_apply_used(
+    database, parent_database, monkeypatch, caplog
+):
+    """A province applies (its scratch deserialized) and then relays on the same pooled
+    connection: the image read must still see its own copy (it once saw an empty image)."""
+    _fill(database)
+    image, _ = _both_reads(database, "customers")
+    apply_incoming(parent_database, NODE_CODE, "customers", image.rows, 0, image.seq_end)
+    used = []
+    real = capture.image_table
+    monkeypatch.setattr(capture, "FAST_READ_MIN_ROWS", 1)
+    monkeypatch.setattr(capture, "image_table", lambda *a: used.append(1) or real(*a))
+    with caplog.at_level(logging.WARNING), parent_database.engine.connect() as conn:
+        relayed = capture.read_changes(conn, "customers", 0, 5000)
+        want = capture._read_rows(conn, "customers", 0, 5000)
+    assert used and "row by row" not in caplog.text  # the image path worked, no fallback
+    assert relayed.rows.equals(want.rows)
+    assert relayed.rows.num_rows == image.rows.num_rows
+
+
+def test_inside_an_open_transaction_the_read_goes_row_by_row(database, monkeypatch):
+    _fill(database, n=20)
+    monkeypatch.setattr(capture, "FAST_READ_MIN_ROWS", 1)
+    monkeypatch.setattr(capture, "image_table", lambda *_a: pytest.fail("image path used"))
+    with database.engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")  # SQLAlchemy has begun a transaction
+        assert capture.read_changes(conn, "customers", 0, 5000).rows.num_rows == 20

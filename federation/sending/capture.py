@@ -8,7 +8,6 @@ that is still uncommitted. Reading up to the highest visible seq never skips a c
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -53,33 +52,42 @@ class Changes:
 
 def read_changes(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
     """Up to `limit` rows of `table` with seq > after_seq, oldest change first."""
-    if conn.dialect.name == "sqlite" and _at_least(conn, table, after_seq, FAST_READ_MIN_ROWS):
+    if _image_read_fits(conn, table, after_seq):
         try:
             return _read_sqlite_image(conn, table, after_seq, limit)
-        except (pa.ArrowException, sqlite3.Error, OSError, KeyError) as exc:
-            # Values the fast path cannot type (e.g. a text in an integer column that an
-            # old bug left): the row-by-row read below handles anything the driver holds.
+        except Exception as exc:  # any failure: the reference path below
+            # E.g. values the fast path cannot type (a text in an integer column that an
+            # old bug left): the row-by-row read handles anything the driver holds.
             log.warning("fast read of %s failed (%s); reading row by row", table, exc)
     return _read_rows(conn, table, after_seq, limit)
 
 
-def _at_least(conn: Connection, table: str, after_seq: int, rows: int) -> bool:
-    """Whether `rows` or more changes are waiting (walks at most that many seq keys)."""
-    found = conn.exec_driver_sql(
+def _image_read_fits(conn: Connection, table: str, after_seq: int) -> bool:
+    """SQLite, no transaction open on the connection (the copy into the scratch schema
+    must commit before `serialize` sees it), and a backlog worth the fixed cost."""
+    if conn.dialect.name != "sqlite" or conn.in_transaction():
+        return False
+    driver = conn.connection.driver_connection
+    if driver.in_transaction:
+        return False
+    found = driver.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE seq > {int(after_seq)} "
-        f"LIMIT {int(rows)})"
-    ).scalar_one()
-    return found >= rows
+        f"LIMIT {FAST_READ_MIN_ROWS})"
+    ).fetchone()[0]
+    return found >= FAST_READ_MIN_ROWS
 
 
 def _read_sqlite_image(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
     """The same read through the connection's scratch schema and ADBC (node.db.scratch).
 
     One statement copies the rows, so what it sees is one consistent snapshot, exactly
-    like the SELECT of the row-by-row path.
+    like the SELECT of the row-by-row path. It runs outside any transaction, so the copy
+    is committed in the scratch schema when `serialize` takes it (a scratch schema that
+    a bulk apply once deserialized into serializes only committed pages).
     """
     columns = ", ".join(["seq", *select_list(table, "sqlite")])
     driver = conn.connection.driver_connection
+    driver.execute(f"DROP TABLE IF EXISTS {SCRATCH}.changes")
     driver.execute(
         f"CREATE TABLE {SCRATCH}.changes AS SELECT {columns} FROM main.{table} "
         f"WHERE seq > {int(after_seq)} ORDER BY seq LIMIT {int(limit)}"

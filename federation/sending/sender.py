@@ -173,12 +173,24 @@ class Sender:
         overlaps with the parent applying batch k (the sender no longer idles while the
         parent works). Reading ahead of the acknowledgement is safe: capture is gap-free
         from any seq it has returned, and a failed send drops what was read ahead (the
-        next cycle starts again from the acknowledged watermark).
+        next cycle starts again from the acknowledged watermark). A read ahead that found
+        nothing is repeated once after the last send: at a province, rows applied while
+        that batch travelled would otherwise wait for the next cycle, behind every other
+        table.
         """
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{table}") as pool:
-            ahead = pool.submit(self._read_encoded, table, self._acked(table))
-            while (ready := ahead.result()) is not None:
-                ahead = pool.submit(self._read_encoded, table, ready[-1][0].seq_end)
+            after = self._acked(table)
+            ahead, fresh = pool.submit(self._read_encoded, table, after), True
+            while True:
+                ready = ahead.result()
+                if ready is None:
+                    if fresh:
+                        return
+                    # That read ran while the last batch travelled: look once more.
+                    ahead, fresh = pool.submit(self._read_encoded, table, after), True
+                    continue
+                after = ready[-1][0].seq_end
+                ahead, fresh = pool.submit(self._read_encoded, table, after), False
                 yield from ready
 
     def _send_piece(self, piece: Changes, body: bytes) -> None:
