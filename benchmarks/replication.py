@@ -456,16 +456,20 @@ class BulkResult:
 
 
 def bulk_sqlite(
-    db_path: Path, tables: dict[str, pa.Table], suspend_fts: bool, stage: bool = False
+    db_path: Path,
+    tables: dict[str, pa.Table],
+    suspend_fts: bool,
+    stage: bool = False,
+    chunk: int | None = None,
 ) -> BulkResult:
-    """ADBC straight into a migrated HQ database, one transaction.
+    """ADBC straight into a migrated HQ database: one transaction, or one per `chunk` rows.
 
     Timestamps, dates, money and booleans are cast in Arrow to SQLite's storage forms
     first (PERF_NOTES: letting the driver format timestamps halves its speed). Either
     `executemany(upsert, Arrow)` binds the rows, or (`stage`) `adbc_ingest` writes them
     into a temporary table and one INSERT .. SELECT upserts them (what the product does
     through its scratch schema). With `suspend_fts` the customers' FTS triggers stand
-    aside (migration 0003) and the batch is indexed by one INSERT .. SELECT.
+    aside (migration 0003) and the rows are indexed by one INSERT .. SELECT.
     """
     import adbc_driver_sqlite.dbapi as adbc
 
@@ -479,52 +483,76 @@ def bulk_sqlite(
         cur.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
         cur.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         started = time.perf_counter()
-        cur.execute("BEGIN IMMEDIATE")
-        for table, batch in tables.items():
-            t0 = time.perf_counter()
-            n = batch.num_rows
-            cur.execute(
-                f"UPDATE counters SET value = value + {n} WHERE name = 'seq' RETURNING value"
-            )
-            first = int(cur.fetchone()[0]) - n + 1  # type: ignore[index]
-            staged = with_seq(batch, first)
-            arrow = pa.Table.from_arrays(to_sqlite_columns(staged), names=staged.column_names)
-            phases[f"{table}: Arrow casts"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            if stage:
-                cur.adbc_ingest(f"stage_{table}", arrow, mode="create", temporary=True)
-                source = f"SELECT {', '.join(arrow.column_names)} FROM stage_{table} WHERE true"
-                phases[f"{table}: adbc_ingest"] += time.perf_counter() - t0
-                t0 = time.perf_counter()
-            else:
-                source = f"VALUES ({', '.join('?' for _ in arrow.column_names)})"
-            if table == "customers" and suspend_fts:
-                cur.execute("INSERT INTO customer_fts_suspended (flag) VALUES (1)")
-            sql = upsert_sql(table, arrow.column_names, source)
-            if stage:
-                cur.execute(sql)
-            else:
-                cur.executemany(sql, arrow)
-            phases[f"{table}: upsert"] += time.perf_counter() - t0
-            if table == "customers" and suspend_fts:
-                t0 = time.perf_counter()
-                cur.execute(
-                    "INSERT INTO customer_fts (rowid, terms) SELECT seq, search_terms "
-                    f"FROM customers WHERE seq BETWEEN {first} AND {first + n - 1}"
-                )
-                cur.execute("DELETE FROM customer_fts_suspended")
-                phases["customers: FTS fill"] += time.perf_counter() - t0
-            rows += n
-        t0 = time.perf_counter()
-        cur.execute("COMMIT")
-        phases["commit"] = time.perf_counter() - t0
+        if chunk is None:
+            cur.execute("BEGIN IMMEDIATE")
+        for table, whole in tables.items():
+            for offset in range(0, whole.num_rows, chunk or whole.num_rows):
+                if chunk is not None:
+                    cur.execute("BEGIN IMMEDIATE")
+                piece = whole.slice(offset, chunk or whole.num_rows)
+                _bulk_sqlite_piece(cur, table, piece, suspend_fts, stage, phases)
+                rows += piece.num_rows
+                if chunk is not None:
+                    _timed_commit(cur, phases)
+        if chunk is None:
+            _timed_commit(cur, phases)
         seconds = time.perf_counter() - started
     finally:
         cur.close()
         conn.close()
     how = "adbc_ingest stage + INSERT..SELECT" if stage else "executemany"
     fts = "FTS suspended + INSERT..SELECT" if suspend_fts else "FTS triggers per row"
-    return BulkResult(f"SQLite ADBC {how}, {fts}", rows, seconds, rows / seconds, dict(phases))
+    txn = f"a transaction per {chunk:,} rows" if chunk else "one transaction"
+    return BulkResult(
+        f"SQLite ADBC {how}, {fts}, {txn}", rows, seconds, rows / seconds, dict(phases)
+    )
+
+
+def _timed_commit(cur: Any, phases: dict[str, float]) -> None:
+    t0 = time.perf_counter()
+    cur.execute("COMMIT")
+    phases["commit"] += time.perf_counter() - t0
+
+
+def _bulk_sqlite_piece(
+    cur: Any,
+    table: str,
+    batch: pa.Table,
+    suspend_fts: bool,
+    stage: bool,
+    phases: dict[str, float],
+) -> None:
+    t0 = time.perf_counter()
+    n = batch.num_rows
+    cur.execute(f"UPDATE counters SET value = value + {n} WHERE name = 'seq' RETURNING value")
+    first = int(cur.fetchone()[0]) - n + 1
+    staged = with_seq(batch, first)
+    arrow = pa.Table.from_arrays(to_sqlite_columns(staged), names=staged.column_names)
+    phases[f"{table}: Arrow casts"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if stage:
+        cur.adbc_ingest(f"stage_{table}", arrow, mode="replace", temporary=True)
+        source = f"SELECT {', '.join(arrow.column_names)} FROM stage_{table} WHERE true"
+        phases[f"{table}: adbc_ingest"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+    else:
+        source = f"VALUES ({', '.join('?' for _ in arrow.column_names)})"
+    if table == "customers" and suspend_fts:
+        cur.execute("INSERT INTO customer_fts_suspended (flag) VALUES (1)")
+    sql = upsert_sql(table, arrow.column_names, source)
+    if stage:
+        cur.execute(sql)
+    else:
+        cur.executemany(sql, arrow)
+    phases[f"{table}: upsert"] += time.perf_counter() - t0
+    if table == "customers" and suspend_fts:
+        t0 = time.perf_counter()
+        cur.execute(
+            "INSERT INTO customer_fts (rowid, terms) SELECT seq, search_terms "
+            f"FROM customers WHERE seq BETWEEN {first} AND {first + n - 1}"
+        )
+        cur.execute("DELETE FROM customer_fts_suspended")
+        phases["customers: FTS fill"] += time.perf_counter() - t0
 
 
 def _pg_select(table: str, columns: Sequence[str], stage: str) -> str:
@@ -623,6 +651,10 @@ def run_bulk(
     else:
         variants = [
             ("bulk_stage", lambda n: bulk_sqlite(n.dir / "node.db", tables, True, stage=True)),
+            (
+                "bulk_stage_chunked",
+                lambda n: bulk_sqlite(n.dir / "node.db", tables, True, stage=True, chunk=50_000),
+            ),
             ("bulk_fts_suspended", lambda n: bulk_sqlite(n.dir / "node.db", tables, True)),
             ("bulk_fts_triggers", lambda n: bulk_sqlite(n.dir / "node.db", tables, False)),
         ]
