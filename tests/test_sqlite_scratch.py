@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from federation.receiving.apply import apply_incoming
 from federation.sending import capture
@@ -136,3 +136,78 @@ def test_inside_an_open_transaction_the_read_goes_row_by_row(database, monkeypat
     with database.engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")  # SQLAlchemy has begun a transaction
         assert capture.read_changes(conn, "customers", 0, 5000).rows.num_rows == 20
+
+
+def _replicate(database, parent_database, after: int = 0) -> int:
+    """Send everything after `after` from the child to the parent; the new watermark."""
+    with database.engine.connect() as conn:
+        changes = capture.read_changes(conn, "customers", after, 5000)
+    apply_incoming(parent_database, NODE_CODE, "customers", changes.rows, after, changes.seq_end)
+    return changes.seq_end
+
+
+def test_edits_with_and_without_indexed_columns_keep_every_index_true(database, parent_database):
+    """Note edits take the narrow UPDATE, phone edits the full upsert: afterwards the
+    parent equals the child, its indexes agree with its rows and search finds both."""
+    _fill(database, n=50)
+    mark = _replicate(database, parent_database)
+    with database.unit_of_work() as s:
+        rows = s.scalars(select(Customer).order_by(Customer.customer_no)).all()
+        for row in rows[:20]:
+            row.note = "只改备注"
+        for row in rows[20:30]:
+            row.phone = f"138{row.customer_no[-8:]}"
+            row.note = "改了电话"
+    counts: list[tuple[str, int]] = []
+
+    def seen(_conn, cursor, statement, *_args) -> None:
+        counts.append((statement.split(" ", 1)[0], cursor.rowcount))
+
+    event.listen(parent_database.engine, "after_cursor_execute", seen)
+    _replicate(database, parent_database, mark)
+    event.remove(parent_database.engine, "after_cursor_execute", seen)
+    assert ("UPDATE", 20) in counts  # the note edits, by the narrow UPDATE
+    assert ("INSERT", 10) in counts  # the phone edits, by the upsert
+    cols = [c for c in Customer.__table__.columns if c.name != "seq"]
+    with database.unit_of_work(write=False) as s, parent_database.unit_of_work(write=False) as p:
+        assert sorted(s.execute(select(*cols)).all()) == sorted(p.execute(select(*cols)).all())
+    with parent_database.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+        by_phone = conn.exec_driver_sql(
+            "SELECT count(*) FROM customers WHERE phone LIKE '138%'"
+        ).scalar_one()
+        found = conn.exec_driver_sql(
+            "SELECT count(*) FROM customer_fts f JOIN customers c ON c.seq = f.rowid "
+            "WHERE customer_fts MATCH '\"建国\"'"
+        ).scalar_one()
+        fts_rows = conn.exec_driver_sql("SELECT count(*) FROM customer_fts").scalar_one()
+    assert by_phone == 10
+    assert found == len([i for i in range(50) if i % 4 == 0])  # 张建国 every fourth
+    assert fts_rows == 50  # no stale index rows left behind by moved seqs
+
+
+def test_the_narrow_update_never_takes_over_another_origins_row(database, parent_database):
+    _fill(database, n=5)
+    with database.engine.connect() as conn:
+        changes = capture.read_changes(conn, "customers", 0, 5000)
+    apply_incoming(parent_database, NODE_CODE, "customers", changes.rows, 0, changes.seq_end)
+    import pyarrow.compute as pc
+
+    foreign = changes.rows.set_column(
+        changes.rows.schema.get_field_index("origin"),
+        "origin",
+        pa.array(["430200"] * changes.rows.num_rows),
+    )
+    foreign = foreign.set_column(
+        foreign.schema.get_field_index("origin_version"),
+        "origin_version",
+        pc.add(foreign.column("origin_version"), 5),
+    )
+    foreign = foreign.set_column(
+        foreign.schema.get_field_index("note"), "note", pa.array(["夺取"] * foreign.num_rows)
+    )
+    result = apply_incoming(parent_database, "430200", "customers", foreign, 0, changes.seq_end)
+    assert result.applied == 0
+    with parent_database.unit_of_work(write=False) as p:
+        assert set(p.scalars(select(Customer.origin))) == {NODE_CODE}
+        assert "夺取" not in set(p.scalars(select(Customer.note)))

@@ -11,6 +11,8 @@ Measured against binding Python tuples with executemany: see README "Replication
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection
@@ -32,12 +34,61 @@ def upsert_sqlite(conn: Connection, table: str, staged: pa.Table) -> None:
     source = f"SELECT {', '.join(columns)} FROM {_BATCH} WHERE true"
     sql = upsert_sql(table, columns, source)
     if table != "customers":
-        conn.exec_driver_sql(sql)
+        _apply_statements(conn, table, columns, sql)
         return
-    _upsert_customers(conn, staged, sql)
+    _upsert_customers(conn, staged, table, columns, sql)
 
 
-def _upsert_customers(conn: Connection, staged: pa.Table, sql: str) -> None:
+def _apply_statements(conn: Connection, table: str, columns: list[str], upsert: str) -> None:
+    """First the rows whose indexed values stay the same, by an UPDATE that leaves those
+    indexes alone; then the upsert, which the first step's rows now fail as not newer.
+
+    Why: an upsert's DO UPDATE sets every column, so SQLite rewrites every index entry of
+    the row; for a typical edit (a note, a status date) only the seq index changes.
+    Measured at 1M customers: 27 against 120 microseconds a row (README "Replication").
+    """
+    conn.exec_driver_sql(_narrow_update_sql(conn, table, columns))
+    conn.exec_driver_sql(upsert)
+
+
+def _narrow_update_sql(conn: Connection, table: str, columns: list[str]) -> str:
+    indexed = _indexed_columns(conn, table)
+    free = [c for c in columns if c not in indexed or c == "seq"]
+    same = [c for c in columns if c in indexed and c not in ("id", "seq")]
+    sets = ", ".join(f"{c} = b.{c}" for c in free)
+    where = [
+        f"b.id = {table}.id",
+        f"b.origin_version > {table}.origin_version",
+        *(f"b.{c} IS {table}.{c}" for c in same),  # origin among them: only its owner
+    ]
+    return f"UPDATE {table} SET {sets} FROM {_BATCH} AS b WHERE {' AND '.join(where)}"
+
+
+_INDEXED: dict[str, frozenset[str]] = {}
+
+
+def _indexed_columns(conn: Connection, table: str) -> frozenset[str]:
+    """Every column some index of `table` reads, expression indexes included (their SQL
+    is searched for the column names), as SQLite itself describes the schema. Cached per
+    process: a running node's schema does not change under it."""
+    if table not in _INDEXED:
+        names = [r[1] for r in conn.exec_driver_sql(f"PRAGMA main.table_info({table})")]
+        found: set[str] = set()
+        for index_name, sql in conn.exec_driver_sql(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ?",
+            (table,),
+        ).all():
+            info = conn.exec_driver_sql(f"PRAGMA main.index_info('{index_name}')").all()
+            found.update(r[2] for r in info if r[2] is not None)
+            if sql:
+                found.update(n for n in names if re.search(rf"\b{n}\b", sql))
+        _INDEXED[table] = frozenset(found | {"id"})
+    return _INDEXED[table]
+
+
+def _upsert_customers(
+    conn: Connection, staged: pa.Table, table: str, columns: list[str], sql: str
+) -> None:
     """Upsert with the FTS triggers suspended, then index the written rows at once.
 
     See migration 0003: five times faster than letting the triggers run per row. The
@@ -52,7 +103,7 @@ def _upsert_customers(conn: Connection, staged: pa.Table, sql: str) -> None:
         f"SELECT c.seq FROM {_BATCH} AS b JOIN customers AS c ON c.id = b.id "
         "WHERE b.origin = c.origin AND b.origin_version > c.origin_version)"
     )
-    conn.exec_driver_sql(sql)
+    _apply_statements(conn, table, columns, sql)
     conn.exec_driver_sql(
         "INSERT INTO customer_fts (rowid, terms) "
         "SELECT seq, search_terms FROM customers WHERE seq BETWEEN ? AND ?",
