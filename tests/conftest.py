@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from node.app import create_app
 from node.cli.node_commands import ensure_postgres_database
@@ -159,7 +160,9 @@ def admin(login: Callable[..., dict]) -> dict:
 @pytest.fixture(scope="session")
 def pg_parent_url(pg_url: str) -> str:
     """A second migrated PostgreSQL database, for a parent node beside `database`."""
-    url = pg_url.rsplit("/", 1)[0] + "/fedcrm_test_parent"
+    # Named after the suite's own database, so two suites on one server never share it.
+    base = make_url(pg_url)
+    url = base.set(database=f"{base.database}_parent").render_as_string(hide_password=False)
     ensure_postgres_database(url)
     reset_postgres_schema(url)
     db = Database(url, "430000")

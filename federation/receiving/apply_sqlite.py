@@ -1,5 +1,6 @@
 """Apply a batch to SQLite: the batch loaded whole into the connection's scratch schema,
-then one INSERT .. SELECT upsert, the search index kept by two set statements.
+then set statements: an UPDATE for rows whose indexed values stay, one INSERT .. SELECT
+upsert for the rest, and two for the search index.
 
 Why not ADBC straight into the node's file, which binds Arrow in C: its driver links its
 own copy of SQLite, and two copies of SQLite in one process must not open the same file
