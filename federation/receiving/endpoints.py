@@ -18,8 +18,6 @@ from federation.registry.service import active_child
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 
-__all__ = ["MANIFEST_HEADER", "TAG_HEADER", "request_tag", "router"]
-
 
 def _error(status: int, reason: str) -> JSONResponse:
     return JSONResponse(
