@@ -328,7 +328,7 @@ def load_sqlite(db_path: Path, count: int, args: argparse.Namespace) -> LoadStat
             with phase(phases, "fill customer_fts"):
                 conn.execute(
                     "INSERT INTO customer_fts (rowid, terms) "
-                    "SELECT seq, search_terms FROM customers"
+                    "SELECT search_key, search_terms FROM customers"
                 )
             for kind, _, ddl_sql in ddl:
                 if kind == "trigger":

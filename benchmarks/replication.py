@@ -84,6 +84,7 @@ from sqlalchemy.engine import make_url
 from federation.receiving.upsert import upsert_sql, with_seq
 from federation.storage import to_sqlite_columns
 from node.db.engine import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, make_engine
+from schemas.wire import TABLES as WIRE_TABLES
 
 TABLES = ("customers", "subscriptions")  # the rows the figures count
 RATIO_BULK_TARGET = 0.5  # e2e >= 0.5x of (a)
@@ -528,6 +529,8 @@ def _bulk_sqlite_piece(
     first = int(cur.fetchone()[0]) - n + 1
     staged = with_seq(batch, first)
     arrow = pa.Table.from_arrays(to_sqlite_columns(staged), names=staged.column_names)
+    if table == "customers":  # a new customer's search key is its seq, as in the node
+        arrow = arrow.append_column("search_key", arrow.column("seq"))
     phases[f"{table}: Arrow casts"] += time.perf_counter() - t0
     t0 = time.perf_counter()
     if stage:
@@ -539,7 +542,7 @@ def _bulk_sqlite_piece(
         source = f"VALUES ({', '.join('?' for _ in arrow.column_names)})"
     if table == "customers" and suspend_fts:
         cur.execute("INSERT INTO customer_fts_suspended (flag) VALUES (1)")
-    sql = upsert_sql(table, arrow.column_names, source)
+    sql = upsert_sql(table, arrow.column_names, source, insert_only=("search_key",))
     if stage:
         cur.execute(sql)
     else:
@@ -548,7 +551,7 @@ def _bulk_sqlite_piece(
     if table == "customers" and suspend_fts:
         t0 = time.perf_counter()
         cur.execute(
-            "INSERT INTO customer_fts (rowid, terms) SELECT seq, search_terms "
+            "INSERT INTO customer_fts (rowid, terms) SELECT search_key, search_terms "
             f"FROM customers WHERE seq BETWEEN {first} AND {first + n - 1}"
         )
         cur.execute("DELETE FROM customer_fts_suspended")
@@ -799,7 +802,7 @@ def json_push(city_url: str, base: str, limit: int | None) -> JsonResult:
         ):
             for model in (Customer, Subscription):
                 table = model.__table__
-                columns = [c for c in table.columns if c.name != "seq"]
+                columns = [table.c[name] for name in WIRE_TABLES[table.name].names]
                 names = [c.name for c in columns]
                 last, done = 0, 0
                 while limit is None or done < limit:

@@ -79,7 +79,7 @@ def statements(n: int, now: int, first_seq: int) -> list[tuple[str, str]]:
                 FROM counter)
             INSERT INTO customers (id, origin, seq, origin_version, created_at, updated_at,
                 deleted_at, customer_no, name, type, grade, status, is_key_account,
-                account_manager_id, joined_at, search_terms)
+                account_manager_id, joined_at, search_terms, search_key)
             SELECT lower(hex(randomblob(16))), origin, {b} + n, 1, {_ts("joined")}, {_ts("joined")},
                 CASE WHEN r1 % 200 = 0 THEN {_ts(str(now))} END,
                 origin || '-' || printf('%09d', n), '客户' || n,
@@ -88,7 +88,7 @@ def statements(n: int, now: int, first_seq: int) -> list[tuple[str, str]]:
                      ELSE {_pick(("gold", "silver", "standard", "standard", None), "r3")} END,
                 'active', is_key,
                 CASE WHEN is_key OR r3 % 5 = 0 THEN {manager} END,
-                {_ts("joined")}, ''
+                {_ts("joined")}, '', {b} + n
             FROM base
             """,
         ),

@@ -465,9 +465,12 @@ def iter_chunks(layout: Layout, chunk: int, workers: int) -> Iterator[list[tuple
 
 
 def insert_sql_sqlite() -> str:
+    """The INSERT for generated rows; search_key takes the row's seq (a numbered
+    parameter that reuses the seq's value), as the node gives every new customer."""
     cols = ", ".join(COLUMNS)
     marks = ", ".join("?" for _ in COLUMNS)
-    return f"INSERT INTO customers ({cols}) VALUES ({marks})"
+    seq = f"?{COLUMNS.index('seq') + 1}"
+    return f"INSERT INTO customers ({cols}, search_key) VALUES ({marks}, {seq})"
 
 
 def sqlite_lookup_ddl(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:

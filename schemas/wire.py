@@ -1,9 +1,10 @@
 """Arrow schema of every replicated table as it travels between nodes.
 
 Identity and versioning columns come first in every table. `seq` never travels (the
-receiver stamps its own) and neither do secrets (users' password hashes). A customer's
-`search_terms` does travel: it is derived at the origin so a parent never recomputes
-pinyin row by row on its bulk apply path.
+receiver stamps its own), nor does a customer's `search_key` (each node keys its own
+search index), nor secrets (users' password hashes). A customer's `search_terms` does
+travel: it is derived at the origin so a parent never recomputes pinyin row by row on
+its bulk apply path.
 """
 
 from __future__ import annotations

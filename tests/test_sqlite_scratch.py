@@ -19,6 +19,7 @@ from node.customers.models import Customer
 from node.customers.search_terms import customer_search_terms
 from node.db.types import utcnow
 from node.subscriptions.models import Subscription
+from schemas.wire import TABLES
 from tests.conftest import NODE_CODE
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # SQLite-only paths
@@ -100,7 +101,7 @@ def test_apply_through_scratch_matches_and_leaves_the_scratch_empty(database, pa
     image, _ = _both_reads(database, "customers")
     result = apply_incoming(parent_database, NODE_CODE, "customers", image.rows, 0, image.seq_end)
     assert result.applied == image.rows.num_rows
-    cols = [c for c in Customer.__table__.columns if c.name != "seq"]
+    cols = [Customer.__table__.c[name] for name in TABLES["customers"].names]
     with database.unit_of_work(write=False) as s, parent_database.unit_of_work(write=False) as p:
         assert sorted(s.execute(select(*cols)).all()) == sorted(p.execute(select(*cols)).all())
     with parent_database.engine.connect() as conn:
@@ -168,7 +169,7 @@ def test_edits_with_and_without_indexed_columns_keep_every_index_true(database, 
     event.remove(parent_database.engine, "after_cursor_execute", seen)
     assert ("UPDATE", 20) in counts  # the note edits, by the narrow UPDATE
     assert ("INSERT", 10) in counts  # the phone edits, by the upsert
-    cols = [c for c in Customer.__table__.columns if c.name != "seq"]
+    cols = [Customer.__table__.c[name] for name in TABLES["customers"].names]
     with database.unit_of_work(write=False) as s, parent_database.unit_of_work(write=False) as p:
         assert sorted(s.execute(select(*cols)).all()) == sorted(p.execute(select(*cols)).all())
     with parent_database.engine.connect() as conn:
@@ -177,7 +178,7 @@ def test_edits_with_and_without_indexed_columns_keep_every_index_true(database, 
             "SELECT count(*) FROM customers WHERE phone LIKE '138%'"
         ).scalar_one()
         found = conn.exec_driver_sql(
-            "SELECT count(*) FROM customer_fts f JOIN customers c ON c.seq = f.rowid "
+            "SELECT count(*) FROM customer_fts f JOIN customers c ON c.search_key = f.rowid "
             "WHERE customer_fts MATCH '\"建国\"'"
         ).scalar_one()
         fts_rows = conn.exec_driver_sql("SELECT count(*) FROM customer_fts").scalar_one()

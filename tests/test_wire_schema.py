@@ -17,7 +17,7 @@ from schemas.wire import (
     check_compatible,
 )
 
-NEVER_SENT = {"seq", "password_hash"}
+NEVER_SENT = {"seq", "search_key", "password_hash"}  # local to each node, or secret
 
 
 def _arrow_type(column: sa.Column) -> pa.DataType:

@@ -1,6 +1,6 @@
 """Apply a batch to SQLite: the batch loaded whole into the connection's scratch schema,
 then set statements: an UPDATE for rows whose indexed values stay, one INSERT .. SELECT
-upsert for the rest, and two for the search index.
+upsert for the rest, and three for the search index (customers only).
 
 Why not ADBC straight into the node's file, which binds Arrow in C: its driver links its
 own copy of SQLite, and two copies of SQLite in one process must not open the same file
@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Connection
 
 from federation.receiving.upsert import upsert_sql
@@ -33,11 +32,13 @@ def upsert_sqlite(conn: Connection, table: str, staged: pa.Table) -> None:
     load_scratch(pooled.driver_connection, pooled.info, arrow_image({"batch": stored}))
     # WHERE true: without it SQLite would read ON CONFLICT as part of the SELECT's join.
     source = f"SELECT {', '.join(columns)} FROM {_BATCH} WHERE true"
-    sql = upsert_sql(table, columns, source)
     if table != "customers":
-        _apply_statements(conn, table, columns, sql)
+        _apply_statements(conn, table, columns, upsert_sql(table, columns, source))
         return
-    _upsert_customers(conn, staged, table, columns, sql)
+    # A new customer's search key is the seq it arrives with (node.customers.models).
+    source = f"SELECT {', '.join(columns)}, seq FROM {_BATCH} WHERE true"
+    sql = upsert_sql(table, [*columns, "search_key"], source, insert_only=("search_key",))
+    _upsert_customers(conn, columns, sql)
 
 
 def _apply_statements(conn: Connection, table: str, columns: list[str], upsert: str) -> None:
@@ -87,27 +88,39 @@ def _indexed_columns(conn: Connection, table: str) -> frozenset[str]:
     return _INDEXED[table]
 
 
-def _upsert_customers(
-    conn: Connection, staged: pa.Table, table: str, columns: list[str], sql: str
-) -> None:
-    """Upsert with the FTS triggers suspended, then index the written rows at once.
+# A connection's own temp table, not the scratch schema: a table created there once is
+# still in SQLite's cached schema after the next deserialize, and creating it again fails.
+_REINDEX = "temp.customer_reindex"
 
-    See migration 0003: five times faster than letting the triggers run per row. The
-    index rows of the customers this batch overwrites are found by their old seq, before
-    the upsert gives them new ones; the condition is the upsert's own.
+
+def _upsert_customers(conn: Connection, columns: list[str], sql: str) -> None:
+    """Upsert with the FTS triggers suspended, then index what needs it at once.
+
+    See migration 0003: five times faster than letting the triggers run per row. Only
+    new customers and those whose search terms change need index rows (migration 0005:
+    the index is keyed by search_key, which an edit keeps); they are listed before the
+    upsert, with the upsert's own condition, while the held terms can still be compared.
     """
-    seqs = staged.column("seq")
-    first, last = pc.min(seqs).as_py(), pc.max(seqs).as_py()
     conn.exec_driver_sql("INSERT INTO customer_fts_suspended (flag) VALUES (1)")
     conn.exec_driver_sql(
-        "DELETE FROM customer_fts WHERE rowid IN ("
-        f"SELECT c.seq FROM {_BATCH} AS b JOIN customers AS c ON c.id = b.id "
-        "WHERE b.origin = c.origin AND b.origin_version > c.origin_version)"
+        "CREATE TEMP TABLE IF NOT EXISTS customer_reindex "
+        "(search_key INTEGER NOT NULL, terms TEXT, held INTEGER)"
     )
-    _apply_statements(conn, table, columns, sql)
+    conn.exec_driver_sql(f"DELETE FROM {_REINDEX}")
     conn.exec_driver_sql(
-        "INSERT INTO customer_fts (rowid, terms) "
-        "SELECT seq, search_terms FROM customers WHERE seq BETWEEN ? AND ?",
-        (first, last),
+        f"INSERT INTO {_REINDEX} (search_key, terms, held) "
+        "SELECT coalesce(c.search_key, b.seq), b.search_terms, c.search_key "
+        f"FROM {_BATCH} AS b LEFT JOIN customers AS c ON c.id = b.id "
+        "WHERE c.id IS NULL OR (b.origin = c.origin "
+        "AND b.origin_version > c.origin_version AND b.search_terms IS NOT c.search_terms)"
+    )
+    conn.exec_driver_sql(
+        "DELETE FROM customer_fts WHERE rowid IN "
+        f"(SELECT held FROM {_REINDEX} WHERE held IS NOT NULL)"
+    )
+    _apply_statements(conn, "customers", columns, sql)
+    conn.exec_driver_sql(
+        f"INSERT INTO customer_fts (rowid, terms) SELECT search_key, terms FROM {_REINDEX}"
     )
     conn.exec_driver_sql("DELETE FROM customer_fts_suspended")
+    conn.exec_driver_sql(f"DELETE FROM {_REINDEX}")

@@ -35,9 +35,14 @@ class ApplyResult:
     checkpoint: int
 
 
-def upsert_sql(table: str, columns: list[str], source: str) -> str:
-    """INSERT .. ON CONFLICT that only ever moves a row forward, and only for its origin."""
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+def upsert_sql(
+    table: str, columns: list[str], source: str, insert_only: tuple[str, ...] = ()
+) -> str:
+    """INSERT .. ON CONFLICT that only ever moves a row forward, and only for its origin.
+
+    `insert_only` columns are set when a row is inserted and kept by every update."""
+    kept = {"id", *insert_only}
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in kept)
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) {source} "
         f"ON CONFLICT (id) DO UPDATE SET {updates} "

@@ -3,8 +3,10 @@ customer number, a Chinese name or address fragment, or pinyin.
 
 Each kind uses an index (PERF_NOTES.md): b-trees for exact numbers, an expression
 index for the last four phone digits, FTS5 bigram phrases on SQLite and a GIN index
-over the same terms on PostgreSQL for text. Results come newest change first, paged
-by seq.
+over the same terms on PostgreSQL for text. Results come newest first, paged by a
+cursor on the column they are ordered by (page_key): seq, the newest change first,
+except for text on SQLite, where the search index hands rows out by their search_key,
+the newest customer first.
 """
 
 from __future__ import annotations
@@ -102,10 +104,30 @@ def _fts_phrase(terms: list[str], prefix: bool) -> str:
     return f'"{quoted}"' + ("*" if prefix else "")
 
 
-def apply_lookup(stmt: Select, lookup: Lookup, dialect: str, after_seq: int | None) -> Select:
+def _searches_fts(lookup: Lookup, dialect: str) -> bool:
+    return dialect == "sqlite" and uses_terms(lookup)
+
+
+def page_key(lookup: Lookup, dialect: str):  # type: ignore[no-untyped-def]
+    """The column the results are ordered by, descending, and paged on."""
+    return customer_fts.c.rowid if _searches_fts(lookup, dialect) else Customer.seq
+
+
+def cursor_value(row: Customer, lookup: Lookup, dialect: str) -> int:
+    """The cursor that continues after `row` (the value of its page_key)."""
+    return row.search_key if _searches_fts(lookup, dialect) else row.seq  # type: ignore[return-value]
+
+
+def apply_lookup(stmt: Select, lookup: Lookup, dialect: str, after: int | None) -> Select:
     """Restrict `stmt` (a select of Customer) to `lookup`, newest first, after a cursor."""
-    if after_seq is not None:
-        stmt = stmt.where(Customer.seq < after_seq)
+    stmt = _restrict(stmt, lookup, dialect)
+    key = page_key(lookup, dialect)
+    if after is not None:
+        stmt = stmt.where(key < after)
+    return stmt.order_by(key.desc())
+
+
+def _restrict(stmt: Select, lookup: Lookup, dialect: str) -> Select:
     kind, value = lookup.kind, lookup.value
     if kind is QueryKind.customer_no:
         stmt = stmt.where(Customer.customer_no == value)
@@ -117,7 +139,7 @@ def apply_lookup(stmt: Select, lookup: Lookup, dialect: str, after_seq: int | No
         stmt = stmt.where(_phone_tail(value))
     else:
         return _apply_terms(stmt, lookup, dialect)
-    return stmt.order_by(Customer.seq.desc())
+    return stmt
 
 
 def _apply_terms(stmt: Select, lookup: Lookup, dialect: str) -> Select:
@@ -127,10 +149,9 @@ def _apply_terms(stmt: Select, lookup: Lookup, dialect: str) -> Select:
         return stmt.where(literal(False))
     if dialect == "sqlite":
         match = _fts_phrase(terms, prefix=is_pinyin)
-        stmt = stmt.join(customer_fts, customer_fts.c.rowid == Customer.seq).where(
+        stmt = stmt.join(customer_fts, customer_fts.c.rowid == Customer.search_key).where(
             customer_fts.c.terms.op("MATCH")(match)
         )
-        order = customer_fts.c.rowid.desc()
     else:
         # The separator must be the literal of the index expression, not a bound
         # parameter, or PostgreSQL cannot use ix_customers_search_terms_gin.
@@ -138,10 +159,9 @@ def _apply_terms(stmt: Select, lookup: Lookup, dialect: str) -> Select:
             Customer.search_terms, literal_column("' '"), type_=ARRAY(Text)
         )
         stmt = stmt.where(term_array.op("@>")(literal(terms, ARRAY(Text))))
-        order = Customer.seq.desc()
     if not is_pinyin and len(lookup.value.strip()) > 2:
         stmt = stmt.where(_text_recheck(lookup.value.strip()))
-    return stmt.order_by(order)
+    return stmt
 
 
 # PostgreSQL estimates array containment poorly. For a rare bigram it may walk the seq
@@ -159,11 +179,11 @@ def uses_terms(lookup: Lookup) -> bool:
 
 
 def lookup_rows(
-    session: Session, base: Select, lookup: Lookup, after_seq: int | None, limit: int
+    session: Session, base: Select, lookup: Lookup, after: int | None, limit: int
 ) -> list[Customer]:
-    """One page of a look-up (`limit` rows), newest change first."""
+    """One page of a look-up (`limit` rows), newest first, after the cursor `after`."""
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    stmt = apply_lookup(base, lookup, dialect, after_seq)
+    stmt = apply_lookup(base, lookup, dialect, after)
     if dialect != "postgresql" or not uses_terms(lookup):
         return list(session.execute(stmt.limit(limit)).scalars())
     candidates = stmt.order_by(None).with_only_columns(Customer.seq).limit(PG_CANDIDATE_CAP)

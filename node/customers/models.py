@@ -6,7 +6,8 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, Index, String, Text, Uuid, func
+from sqlalchemy import BigInteger, Boolean, Date, Index, String, Text, Uuid, func
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
@@ -27,6 +28,11 @@ class IdType(StrEnum):
 class Gender(StrEnum):
     male = "male"
     female = "female"
+
+
+def _first_seq(context: DefaultExecutionContext) -> int | None:
+    """A new customer's search key: its seq at insert, never changed after."""
+    return context.get_current_parameters().get("seq")
 
 
 class Customer(Base, Replicated):
@@ -57,6 +63,11 @@ class Customer(Base, Replicated):
     # Derived look-up terms (name bigrams and unigrams, address bigrams, pinyin); see
     # node.customers.search_terms. Indexed by FTS5 on SQLite and GIN on PostgreSQL.
     search_terms: Mapped[str] = mapped_column(Text, default="")
+    # This node's key of the customer's row in SQLite's search index (customer_fts): the
+    # seq the row was inserted with, kept for life, so an edit that leaves the search
+    # terms alone leaves the index alone (the seq moves with every change). Local like
+    # seq: it never travels. PostgreSQL indexes search_terms itself and ignores it.
+    search_key: Mapped[int | None] = mapped_column(BigInteger, default=_first_seq)
 
     __table_args__ = (
         # Last four digits of the phone, the way agents ask for it ("尾号 5678").
@@ -66,4 +77,5 @@ class Customer(Base, Replicated):
             func.string_to_array("search_terms", " "),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
+        Index("ix_customers_search_key", "search_key", unique=True),
     )

@@ -13,7 +13,7 @@ from node.auth.permissions import Perm
 from node.crud.references import dictionary_entry, live_row
 from node.crud.resource import Page, Resource
 from node.crud.schemas import partial
-from node.customers.lookup import classify, lookup_rows
+from node.customers.lookup import classify, cursor_value, lookup_rows
 from node.customers.models import Customer
 from node.customers.schemas import CustomerDetail, CustomerIn, CustomerOut
 from node.customers.search_terms import customer_search_terms
@@ -93,13 +93,16 @@ class CustomerResource(Resource[Customer]):
         limit: int,
         cursor: str | None,
     ) -> Page:
-        after = _seq_cursor(cursor)
+        after = _key_cursor(cursor)
         stmt = self.base_query(viewer)
         for name, value in filters.items():
             if value is not None:
                 stmt = stmt.where(getattr(Customer, name) == value)
-        rows = lookup_rows(session, stmt, classify(q), after, limit + 1)
-        next_cursor = str(rows[limit - 1].seq) if len(rows) > limit else None
+        wanted = classify(q)
+        rows = lookup_rows(session, stmt, wanted, after, limit + 1)
+        dialect = session.bind.dialect.name  # type: ignore[union-attr]
+        last = rows[limit - 1] if len(rows) > limit else None
+        next_cursor = str(cursor_value(last, wanted, dialect)) if last else None
         return Page([self.present(r, viewer, detail=False) for r in rows[:limit]], next_cursor)
 
     def check_values(
@@ -145,7 +148,7 @@ class CustomerResource(Resource[Customer]):
         return data | customer_360(session, viewer, row)
 
 
-def _seq_cursor(cursor: str | None) -> int | None:
+def _key_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     if not cursor.isdigit():

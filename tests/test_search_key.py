@@ -1,0 +1,114 @@
+"""SQLite's search index is keyed by search_key (migration 0005): edits that keep a
+customer's search terms leave the index alone, edits that change them move the terms,
+at the origin (triggers) and at a parent (bulk apply), and nothing can insert a customer
+that search would silently miss."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from federation.receiving.apply import apply_incoming
+from federation.sending import capture
+from node.customers.lookup import apply_lookup, classify
+from node.customers.models import Customer
+from node.customers.search_terms import customer_search_terms
+from node.db.types import utcnow
+from tests.conftest import NODE_CODE
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's FTS5 index only
+
+
+def _add(database, names: list[str]) -> None:
+    with database.unit_of_work() as s:
+        for i, name in enumerate(names):
+            s.add(
+                Customer(
+                    customer_no=f"{NODE_CODE}-{i:08d}",
+                    name=name,
+                    joined_at=utcnow() - timedelta(days=i),
+                    search_terms=customer_search_terms(name),
+                )
+            )
+
+
+def _index(database) -> list[tuple[int, str]]:
+    with database.engine.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO customer_fts (customer_fts) VALUES ('integrity-check')")
+        return conn.exec_driver_sql("SELECT rowid, terms FROM customer_fts ORDER BY 1").all()
+
+
+def _found(database, q: str) -> list[str]:
+    with database.unit_of_work(write=False) as s:
+        stmt = apply_lookup(select(Customer), classify(q), "sqlite", None)
+        return sorted(c.name for c in s.scalars(stmt))
+
+
+def _replicate(child, parent, after: int) -> int:
+    with child.engine.connect() as conn:
+        changes = capture.read_changes(conn, "customers", after, 5000)
+    apply_incoming(parent, NODE_CODE, "customers", changes.rows, after, changes.seq_end)
+    return changes.seq_end
+
+
+def _edit(database, changes: dict[str, dict[str, str]]) -> None:
+    with database.unit_of_work() as s:
+        for row in s.scalars(select(Customer)):
+            wanted = changes.get(row.name, {})
+            for field, value in wanted.items():
+                setattr(row, field, value)
+            if "name" in wanted:
+                row.search_terms = customer_search_terms(row.name)
+
+
+NAMES = ["张建国", "李翔", "欧阳娜娜", "王芳", "赵建国"]
+
+
+def test_note_edits_leave_the_index_alone_and_renames_move_it(database, parent_database):
+    _add(database, NAMES)
+    mark = _replicate(database, parent_database, 0)
+    before = {db: _index(db) for db in (database, parent_database)}
+    _edit(database, {n: {"note": "回访：满意"} for n in NAMES})
+    mark = _replicate(database, parent_database, mark)
+    for db in (database, parent_database):
+        assert _index(db) == before[db]  # same keys, same terms: untouched
+        with db.engine.connect() as conn:
+            moved = conn.exec_driver_sql(
+                "SELECT count(*) FROM customers WHERE seq != search_key"
+            ).scalar_one()
+        assert moved == len(NAMES)  # every seq moved on; the keys stayed
+
+    _edit(database, {"张建国": {"name": "张卫东"}})
+    _replicate(database, parent_database, mark)
+    for db in (database, parent_database):
+        assert _found(db, "建国") == ["赵建国"]
+        assert _found(db, "卫东") == ["张卫东"]
+        assert len(_index(db)) == len(NAMES)  # the old terms went, none left behind
+
+
+def test_a_parent_keys_new_customers_by_its_own_seq(database, parent_database):
+    _add(database, NAMES)
+    _replicate(database, parent_database, 0)
+    with parent_database.engine.connect() as conn:
+        keys = conn.exec_driver_sql(
+            "SELECT c.search_key = c.seq AND f.rowid IS NOT NULL FROM customers c "
+            "LEFT JOIN customer_fts f ON f.rowid = c.search_key"
+        ).scalars()
+        assert all(keys)
+    assert _found(parent_database, "娜娜") == ["欧阳娜娜"]
+
+
+def test_a_customer_without_a_search_key_is_refused(database):
+    _add(database, ["张建国"])
+    refused = pytest.raises(IntegrityError, match="search_key is required")
+    with refused, database.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO customers (id, origin, seq, origin_version, created_at, updated_at, "
+            "customer_no, name, type, status, is_key_account, joined_at, search_terms) "
+            "SELECT 'ab' || id, origin, seq + 100, 1, created_at, updated_at, "
+            "'430100-99999999', name, type, status, 0, joined_at, search_terms FROM customers"
+        )
+    assert _found(database, "建国") == ["张建国"]
