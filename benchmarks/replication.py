@@ -892,6 +892,10 @@ class LagResult:
     interval_s: float
     target_s: float
     generator_behind_s: float  # worst lateness of a transaction against its schedule
+    warmup_s: float  # changes at the same rate before the measured window
+    warmup_changes: int
+    warmup_p99_s: float  # the warm-up's own lag, shown beside and never counted
+    warmup_max_s: float
 
 
 def _epoch(value: Any) -> float:
@@ -1038,6 +1042,8 @@ def run_lag(args: argparse.Namespace, procs: Processes, nodes: dict[str, Node]) 
     size = args.lag_batch
     period = size / args.rate
     behind = 0.0
+    warmup_ticks = round(args.lag_warmup / period)
+    split = 0  # changes before this index belong to the warm-up
     try:
         start = time.perf_counter()
         tick = 0
@@ -1045,20 +1051,23 @@ def run_lag(args: argparse.Namespace, procs: Processes, nodes: dict[str, Node]) 
             while True:
                 due = start + tick * period
                 now = time.perf_counter()
-                if due - start >= args.lag_seconds:
+                if due - start >= args.lag_warmup + args.lag_seconds:
                     break
+                if tick == warmup_ticks:
+                    split, measured_from = len(generator.changes), due
                 if due > now:
                     time.sleep(due - now)
-                else:
+                elif tick >= warmup_ticks:
                     behind = max(behind, now - due)
                 generator.batch(size, tick)
                 tick += 1
                 if tick % 20 == 0:
+                    phase = "warm-up" if tick < warmup_ticks else "measuring"
                     status.update(
-                        f"lag: {len(generator.changes):,} changes "
+                        f"lag ({phase}): {len(generator.changes):,} changes "
                         f"({time.perf_counter() - start:.0f} s)"
                     )
-            elapsed = time.perf_counter() - start
+            elapsed = time.perf_counter() - measured_from
             # Wait for the last changes to reach HQ (every change, not just most of them).
             deadline = time.monotonic() + max(30.0, 10 * args.interval)
             pending = generator.changes
@@ -1075,7 +1084,7 @@ def run_lag(args: argparse.Namespace, procs: Processes, nodes: dict[str, Node]) 
         poller.join(timeout=10)
         generator.close()
     lags, lower, missing = [], [], 0
-    for row_id, stamp in generator.changes:
+    for row_id, stamp in generator.changes[split:]:
         seen = poller.holds(row_id, stamp)
         if seen is None:
             missing += 1
@@ -1084,11 +1093,13 @@ def run_lag(args: argparse.Namespace, procs: Processes, nodes: dict[str, Node]) 
             lower.append(max(0.0, seen[0] - stamp))
     if not lags:
         raise SystemExit("lag: no change reached HQ")
+    warm = [s[1] - t for i, t in generator.changes[:split] if (s := poller.holds(i, t))]
+    measured = len(generator.changes) - split
     return LagResult(
         seconds=elapsed,
         target_rate=args.rate,
-        achieved_rate=len(generator.changes) / elapsed,
-        changes=len(generator.changes),
+        achieved_rate=measured / elapsed,
+        changes=measured,
         inserts=generator.inserts,
         arrived=len(lags),
         missing=missing,
@@ -1099,6 +1110,10 @@ def run_lag(args: argparse.Namespace, procs: Processes, nodes: dict[str, Node]) 
         interval_s=args.interval,
         target_s=2 * args.interval,
         generator_behind_s=behind,
+        warmup_s=args.lag_warmup,
+        warmup_changes=split,
+        warmup_p99_s=percentile(warm, 99) if warm else 0.0,
+        warmup_max_s=max(warm, default=0.0),
     )
 
 
@@ -1249,6 +1264,10 @@ def report(
         )
         if lag.missing:
             console.print(f"[bold red]{lag.missing} changes never reached HQ[/]")
+        console.print(
+            f"warm-up before the window ({lag.warmup_s:g} s, {lag.warmup_changes:,} changes, "
+            f"not counted): p99 {lag.warmup_p99_s:.2f} s, max {lag.warmup_max_s:.2f} s"
+        )
     return {
         "benchmark": "replication",
         "backend": backend,
@@ -1297,6 +1316,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the baseline databases")
     p.add_argument("--lag-seconds", type=float, default=30.0, help="length of the lag test")
     p.add_argument(
+        "--lag-warmup",
+        type=float,
+        default=10.0,
+        help="seconds of changes at the same rate before the lag is measured (the nodes "
+        "were just restarted: their first applies read a cold page cache)",
+    )
+    p.add_argument(
         "--interval",
         type=float,
         default=1.0,
@@ -1336,7 +1362,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         return args
     if args.customers < 1 or args.subscriptions_per_customer < 1:
         p.error("--customers and --subscriptions-per-customer must be >= 1")
-    if args.rate <= 0 or args.lag_batch < 1 or args.interval <= 0:
+    if args.rate <= 0 or args.lag_batch < 1 or args.interval <= 0 or args.lag_warmup < 0:
         p.error("--rate, --lag-batch and --interval must be positive")
     if args.workdir is None:
         tag = "-pg" if args.postgres else ""

@@ -89,7 +89,7 @@ def _start_jobs(app: FastAPI) -> BackgroundScheduler | None:
             next_run_time=_now(),
         )
         relay.trigger = lambda: scheduler.modify_job("replicate-to-parent", next_run_time=_now())
-        app.state.receiver.on_applied = relay.wake
+        app.state.receiver.on_applied = relay.applied
     except NoParent as exc:
         if has_parent(settings):
             log.warning("replication not started: %s", exc)

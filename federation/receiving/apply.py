@@ -88,7 +88,7 @@ def _apply(
     if prev_seq > held:
         raise OutOfOrder(sender, table, prev_seq, held)
     n = batch.num_rows
-    applied = 0
+    applied, staged = 0, None
     if n:
         first = allocate(session, SEQ, n)
         staged = with_seq(batch, first)
@@ -102,7 +102,8 @@ def _apply(
             f"SELECT count(*) FROM {table} WHERE seq BETWEEN {first} AND {first + n - 1}"
         ).scalar_one()
     checkpoint = _record_checkpoint(session, row, sender, table, batch, seq_end, applied)
-    return ApplyResult(applied=applied, skipped_older=n - applied, checkpoint=checkpoint)
+    written = staged if n and applied == n else None
+    return ApplyResult(applied, n - applied, checkpoint, written)
 
 
 def _record_checkpoint(

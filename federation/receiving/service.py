@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from federation.batches import codec
 from federation.batches.manifest import Manifest, ManifestError, body_digest, verify
@@ -21,6 +22,9 @@ from federation.receiving.validate import BatchRejected, check_rows, conform
 from federation.registry.service import active_child
 from node.db.unit_of_work import Database
 from node.settings import Level
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger("fedcrm.federation.receive")
 
@@ -39,8 +43,9 @@ class Receiver:
     data_dir: Path
     metrics: FederationMetrics
     max_tag_age: float
-    # Called after a batch is applied (a province wakes its own sender to relay it).
-    on_applied: Callable[[], None] | None = None
+    # Called after a batch is applied and committed, with its table and the rows as
+    # written (ApplyResult.written): a province wakes its own sender to relay them.
+    on_applied: Callable[[str, pa.Table | None], None] | None = None
 
 
 def _authenticate(
@@ -121,8 +126,8 @@ def receive_batch(
         seconds,
         transport,
     )
-    if receiver.on_applied is not None and result.applied:
-        receiver.on_applied()
+    if receiver.on_applied is not None and result.applied and table:
+        receiver.on_applied(table, result.written)
     return result
 
 

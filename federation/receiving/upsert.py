@@ -7,7 +7,7 @@ any batch any number of times, in any order, converges (DESIGN.md rule 5).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,6 +33,9 @@ class ApplyResult:
     applied: int
     skipped_older: int
     checkpoint: int
+    # The batch with this node's seq column when every row of it was written, so each
+    # row now sits at exactly that seq (what a province's sender would read back).
+    written: pa.Table | None = field(default=None, compare=False, repr=False)
 
 
 def upsert_sql(

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from federation.sending.sender import Sender
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class Relay:
@@ -31,6 +35,13 @@ class Relay:
                     return
         finally:
             self._running.clear()
+
+    def applied(self, table: str, written: pa.Table | None) -> None:
+        """Children's rows were applied here: keep them for the sender (when every row
+        of the batch was written, see recent.py) and relay them now."""
+        if written is not None:
+            self.sender.recent.put(table, written)
+        self.wake()
 
     def wake(self) -> None:
         self._again.set()

@@ -29,6 +29,7 @@ from federation.batches.manifest import Manifest, body_digest, now, sign
 from federation.metrics import FederationMetrics
 from federation.sending.capture import Changes, backlog, read_changes
 from federation.sending.lock import SenderBusy, sender_lock
+from federation.sending.recent import RecentlyApplied
 from federation.sending.transport import (
     AwaitingAcknowledgement,
     PermanentRejection,
@@ -87,6 +88,7 @@ class Sender:
         self.limits = limits
         self.metrics = metrics
         self.watermarks = Watermarks(db)
+        self.recent = RecentlyApplied()  # filled by Relay.applied where this node serves
         self._retry = Retrying(
             stop=stop_after_attempt(attempts),
             wait=wait_exponential_jitter(initial=0.5, max=8),
@@ -160,7 +162,9 @@ class Sender:
 
     def _read_encoded(self, table: str, after: int) -> list[tuple[Changes, bytes]] | None:
         with self.db.engine.connect() as conn:
-            changes = read_changes(conn, table, after, self.limits.batch_max_rows)
+            changes = self.recent.take(conn, table, after) or read_changes(
+                conn, table, after, self.limits.batch_max_rows
+            )
         if changes is None:
             return None
         pieces = changes.pieces(self.limits.batch_max_rows, self.limits.batch_max_bytes)
