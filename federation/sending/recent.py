@@ -74,6 +74,7 @@ class RecentlyApplied:
         following = conn.exec_driver_sql(
             f"SELECT min(seq) FROM {table} WHERE seq > {int(after)}"
         ).scalar_one()
+        conn.rollback()  # no transaction left open: SQLite's fast read needs none
         if following != entry.first:
             return None
         self.hits += 1
