@@ -76,8 +76,6 @@ class Customer(Base, Replicated):
             "ix_customers_search_terms_gin",
             func.string_to_array("search_terms", " "),
             postgresql_using="gin",
-            # Merged in small pieces: see migration 0006.
-            postgresql_with={"gin_pending_list_limit": 256},
         ).ddl_if(dialect="postgresql"),
         Index("ix_customers_search_key", "search_key", unique=True),
     )
