@@ -18,7 +18,6 @@ batch, a local write in between) falls back to the read.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 import pyarrow as pa
 from sqlalchemy import Connection
@@ -28,24 +27,10 @@ from federation.sending.capture import Changes
 MAX_BYTES = 256 << 20  # a province's parent far behind: older entries go, reads take over
 
 
-@dataclass(frozen=True)
-class _Entry:
-    rows: pa.Table  # wire columns
-    seqs: pa.Array
-
-    @property
-    def first(self) -> int:
-        return int(self.seqs[0].as_py())
-
-    @property
-    def last(self) -> int:
-        return int(self.seqs[-1].as_py())
-
-
 class RecentlyApplied:
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         self.max_bytes = max_bytes
-        self._entries: dict[str, list[_Entry]] = {}
+        self._entries: dict[str, list[Changes]] = {}  # per table, oldest first
         self._lock = threading.Lock()
         self.hits = 0
 
@@ -55,11 +40,12 @@ class RecentlyApplied:
         if written.num_rows == 0:
             return
         seq_at = written.schema.get_field_index("seq")
-        entry = _Entry(written.remove_column(seq_at), written.column(seq_at).combine_chunks())
+        seqs = written.column(seq_at).combine_chunks()
+        entry = Changes(table, written.remove_column(seq_at), seqs, after=-1)
         with self._lock:
             entries = self._entries.setdefault(table, [])
             entries.append(entry)
-            entries.sort(key=lambda e: e.first)
+            entries.sort(key=lambda e: e.seq_start)
             self._evict()
 
     def take(self, conn: Connection, table: str, after: int) -> Changes | None:
@@ -67,15 +53,15 @@ class RecentlyApplied:
         exactly them; None means: read them from the database."""
         with self._lock:
             entries = self._entries.get(table, [])
-            entries[:] = [e for e in entries if e.last > after]  # acknowledged: done with
-            entry = next((e for e in entries if e.first > after), None)
+            entries[:] = [e for e in entries if e.seq_end > after]  # acknowledged: done with
+            entry = next((e for e in entries if e.seq_start > after), None)
         if entry is None:
             return None
         following = conn.exec_driver_sql(
             f"SELECT min(seq) FROM {table} WHERE seq > {int(after)}"
         ).scalar_one()
         conn.rollback()  # no transaction left open: SQLite's fast read needs none
-        if following != entry.first:
+        if following != entry.seq_start:
             return None
         self.hits += 1
         return Changes(table=table, rows=entry.rows, seqs=entry.seqs, after=after)
@@ -83,5 +69,6 @@ class RecentlyApplied:
     def _evict(self) -> None:
         total = sum(e.rows.nbytes for es in self._entries.values() for e in es)
         while total > self.max_bytes:
-            oldest = min((es for es in self._entries.values() if es), key=lambda es: es[0].first)
+            held = (es for es in self._entries.values() if es)
+            oldest = min(held, key=lambda es: es[0].seq_start)
             total -= oldest.pop(0).rows.nbytes
