@@ -153,24 +153,27 @@ def _pg_allocate(cur: Any, n: int) -> int:
     return int(cur.fetchone()[0]) - n + 1
 
 
-def bulk_postgres_adbc(url: str, tables: dict[str, pa.Table]) -> BulkResult:
-    """ADBC adbc_ingest (binary COPY from Arrow) into a temp stage + one upsert per table."""
-    import adbc_driver_postgresql.dbapi as adbc
+# A stage loader puts one table's staged rows into a temp table named `stage` and
+# returns the SELECT that reads them back as the table's columns.
+StageLoader = Callable[[Any, str, str, pa.Table], str]
 
+
+def _bulk_postgres(
+    conn: Any, label: str, step: str, load: StageLoader, tables: dict[str, pa.Table]
+) -> BulkResult:
+    """Each table: allocate seqs, load a temp stage (`load`), one upsert; one commit."""
     phases: dict[str, float] = defaultdict(float)
     rows = 0
-    with adbc.connect(lookup.psycopg_conninfo(url)) as conn, conn.cursor() as cur:
+    with conn.cursor() as cur:
         started = time.perf_counter()
         for table, batch in tables.items():
-            first = _pg_allocate(cur, batch.num_rows)
-            staged = with_seq(batch, first)
+            staged = with_seq(batch, _pg_allocate(cur, batch.num_rows))
             stage = f"bench_stage_{table}"
             t0 = time.perf_counter()
-            cur.adbc_ingest(stage, staged, mode="create", temporary=True)
-            phases[f"{table}: adbc_ingest"] += time.perf_counter() - t0
+            source = load(cur, table, stage, staged)
+            phases[f"{table}: {step}"] += time.perf_counter() - t0
             t0 = time.perf_counter()
-            cols = staged.column_names
-            cur.execute(upsert_sql(table, cols, _pg_select(table, cols, stage)))
+            cur.execute(upsert_sql(table, staged.column_names, source))
             cur.execute(f"DROP TABLE {stage}")
             phases[f"{table}: upsert"] += time.perf_counter() - t0
             rows += batch.num_rows
@@ -178,9 +181,21 @@ def bulk_postgres_adbc(url: str, tables: dict[str, pa.Table]) -> BulkResult:
         conn.commit()
         phases["commit"] = time.perf_counter() - t0
         seconds = time.perf_counter() - started
-    return BulkResult(
-        "PostgreSQL ADBC adbc_ingest + upsert", rows, seconds, rows / seconds, dict(phases)
-    )
+    return BulkResult(label, rows, seconds, rows / seconds, dict(phases))
+
+
+def bulk_postgres_adbc(url: str, tables: dict[str, pa.Table]) -> BulkResult:
+    """ADBC adbc_ingest (binary COPY from Arrow) into a temp stage + one upsert per table."""
+    import adbc_driver_postgresql.dbapi as adbc
+
+    def load(cur: Any, table: str, stage: str, staged: pa.Table) -> str:
+        cur.adbc_ingest(stage, staged, mode="create", temporary=True)
+        return _pg_select(table, staged.column_names, stage)
+
+    with adbc.connect(lookup.psycopg_conninfo(url)) as conn:
+        return _bulk_postgres(
+            conn, "PostgreSQL ADBC adbc_ingest + upsert", "adbc_ingest", load, tables
+        )
 
 
 def bulk_postgres_copy(url: str, tables: dict[str, pa.Table], chunk: int = 100_000) -> BulkResult:
@@ -191,36 +206,20 @@ def bulk_postgres_copy(url: str, tables: dict[str, pa.Table], chunk: int = 100_0
     import psycopg
     import pyarrow.csv as pacsv
 
-    phases: dict[str, float] = defaultdict(float)
-    rows = 0
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
-    with psycopg.connect(lookup.psycopg_conninfo(url)) as conn, conn.cursor() as cur:
-        started = time.perf_counter()
-        for table, batch in tables.items():
-            first = _pg_allocate(cur, batch.num_rows)
-            staged = with_seq(batch, first)
-            stage = f"bench_stage_{table}"
-            cols = ", ".join(staged.column_names)
-            t0 = time.perf_counter()
-            cur.execute(f"CREATE TEMP TABLE {stage} (LIKE {table} INCLUDING DEFAULTS)")  # type: ignore[arg-type]
-            with cur.copy(f"COPY {stage} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:  # type: ignore[arg-type]
-                for start in range(0, staged.num_rows, chunk):
-                    buffer = io.BytesIO()
-                    pacsv.write_csv(staged.slice(start, chunk), buffer, write_options=options)
-                    copy.write(buffer.getvalue())
-            phases[f"{table}: COPY"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            cur.execute(upsert_sql(table, staged.column_names, f"SELECT {cols} FROM {stage}"))  # type: ignore[arg-type]
-            cur.execute(f"DROP TABLE {stage}")  # type: ignore[arg-type]
-            phases[f"{table}: upsert"] += time.perf_counter() - t0
-            rows += batch.num_rows
-        t0 = time.perf_counter()
-        conn.commit()
-        phases["commit"] = time.perf_counter() - t0
-        seconds = time.perf_counter() - started
-    return BulkResult(
-        "PostgreSQL psycopg COPY csv + upsert", rows, seconds, rows / seconds, dict(phases)
-    )
+
+    def load(cur: Any, table: str, stage: str, staged: pa.Table) -> str:
+        cols = ", ".join(staged.column_names)
+        cur.execute(f"CREATE TEMP TABLE {stage} (LIKE {table} INCLUDING DEFAULTS)")
+        with cur.copy(f"COPY {stage} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for start in range(0, staged.num_rows, chunk):
+                buffer = io.BytesIO()
+                pacsv.write_csv(staged.slice(start, chunk), buffer, write_options=options)
+                copy.write(buffer.getvalue())
+        return f"SELECT {cols} FROM {stage}"
+
+    with psycopg.connect(lookup.psycopg_conninfo(url)) as conn:
+        return _bulk_postgres(conn, "PostgreSQL psycopg COPY csv + upsert", "COPY", load, tables)
 
 
 def run_bulk(
