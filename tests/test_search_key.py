@@ -1,7 +1,8 @@
-"""SQLite's search index is keyed by search_key (migration 0005): edits that keep a
-customer's search terms leave the index alone, edits that change them move the terms,
-at the origin (triggers) and at a parent (bulk apply), and nothing can insert a customer
-that search would silently miss."""
+"""The search index is written only when a customer's search terms change: SQLite's
+customer_fts is keyed by search_key (migration 0005), PostgreSQL's GIN index lives in
+customer_search, keyed by id (migration 0006). Edits that keep the terms leave the index
+alone, edits that change them move the terms, at the origin (triggers) and at a parent
+(bulk apply), and nothing can insert a customer that search would silently miss."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from node.customers.search_terms import customer_search_terms
 from node.db.types import utcnow
 from tests.conftest import NODE_CODE
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's FTS5 index only
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
+POSTGRES_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
 
 
 def _add(database, names: list[str]) -> None:
@@ -35,15 +37,20 @@ def _add(database, names: list[str]) -> None:
             )
 
 
-def _index(database) -> list[tuple[int, str]]:
+def _index(database) -> list[tuple]:
+    """Every index row with what identifies its version: on PostgreSQL the row's xmin,
+    which any rewrite of it changes."""
     with database.engine.connect() as conn:
+        if database.dialect == "postgresql":
+            sql = "SELECT id, terms, xmin::text FROM customer_search ORDER BY 1"
+            return conn.exec_driver_sql(sql).all()
         conn.exec_driver_sql("INSERT INTO customer_fts (customer_fts) VALUES ('integrity-check')")
         return conn.exec_driver_sql("SELECT rowid, terms FROM customer_fts ORDER BY 1").all()
 
 
 def _found(database, q: str) -> list[str]:
     with database.unit_of_work(write=False) as s:
-        stmt = apply_lookup(select(Customer), classify(q), "sqlite", None)
+        stmt = apply_lookup(select(Customer), classify(q), database.dialect, None)
         return sorted(c.name for c in s.scalars(stmt))
 
 
@@ -75,6 +82,8 @@ def test_note_edits_leave_the_index_alone_and_renames_move_it(database, parent_d
     mark = _replicate(database, parent_database, mark)
     for db in (database, parent_database):
         assert _index(db) == before[db]  # same keys, same terms: untouched
+        if db.dialect != "sqlite":
+            continue
         with db.engine.connect() as conn:
             moved = conn.exec_driver_sql(
                 "SELECT count(*) FROM customers WHERE seq != search_key"
@@ -89,6 +98,7 @@ def test_note_edits_leave_the_index_alone_and_renames_move_it(database, parent_d
         assert len(_index(db)) == len(NAMES)  # the old terms went, none left behind
 
 
+@SQLITE_ONLY
 def test_a_parent_keys_new_customers_by_its_own_seq(database, parent_database):
     _add(database, NAMES)
     _replicate(database, parent_database, 0)
@@ -101,6 +111,7 @@ def test_a_parent_keys_new_customers_by_its_own_seq(database, parent_database):
     assert _found(parent_database, "娜娜") == ["欧阳娜娜"]
 
 
+@SQLITE_ONLY
 def test_a_customer_without_a_search_key_is_refused(database):
     _add(database, ["张建国"])
     refused = pytest.raises(IntegrityError, match="search_key is required")
@@ -112,3 +123,40 @@ def test_a_customer_without_a_search_key_is_refused(database):
             "'430100-99999999', name, type, status, 0, joined_at, search_terms FROM customers"
         )
     assert _found(database, "建国") == ["张建国"]
+
+
+@POSTGRES_ONLY
+def test_deleted_and_truncated_customers_leave_no_terms(database):
+    _add(database, NAMES)
+    assert _found(database, "建国") == ["张建国", "赵建国"]
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM customers WHERE name = '张建国'")
+    assert _found(database, "建国") == ["赵建国"]
+    assert len(_index(database)) == len(NAMES) - 1
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE customers")
+    assert _index(database) == []
+
+
+@POSTGRES_ONLY
+def test_an_upsert_indexes_its_inserts_and_its_changed_terms(database, parent_database):
+    """One INSERT .. ON CONFLICT both inserts and updates: each half reaches the index."""
+    _add(database, NAMES[:2])
+    mark = _replicate(database, parent_database, 0)
+    _edit(database, {"张建国": {"name": "张卫东"}})
+    _add_more = NAMES[2:]
+    with database.unit_of_work() as s:
+        for i, name in enumerate(_add_more, start=10):
+            s.add(
+                Customer(
+                    customer_no=f"{NODE_CODE}-{i:08d}",
+                    name=name,
+                    joined_at=utcnow(),
+                    search_terms=customer_search_terms(name),
+                )
+            )
+    _replicate(database, parent_database, mark)
+    assert _found(parent_database, "卫东") == ["张卫东"]
+    assert _found(parent_database, "建国") == ["赵建国"]
+    assert _found(parent_database, "娜娜") == ["欧阳娜娜"]
+    assert len(_index(parent_database)) == len(NAMES)

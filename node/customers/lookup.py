@@ -3,10 +3,10 @@ customer number, a Chinese name or address fragment, or pinyin.
 
 Each kind uses an index (PERF_NOTES.md): b-trees for exact numbers, an expression
 index for the last four phone digits, FTS5 bigram phrases on SQLite and a GIN index
-over the same terms on PostgreSQL for text. Results come newest first, paged by a
-cursor on the column they are ordered by (page_key): seq, the newest change first,
-except for text on SQLite, where the search index hands rows out by their search_key,
-the newest customer first.
+over the same terms on PostgreSQL (table customer_search, migration 0006) for text.
+Results come newest first, paged by a cursor on the column they are ordered by
+(page_key): seq, the newest change first, except for text on SQLite, where the search
+index hands rows out by their search_key, the newest customer first.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy import (
     Select,
     Text,
+    Uuid,
     and_,
     column,
     func,
@@ -42,6 +43,7 @@ PINYIN = re.compile(r"^[a-z]{2,40}$")
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
 
 customer_fts = table("customer_fts", column("rowid"), column("terms"))
+customer_search = table("customer_search", column("id", Uuid), column("terms", ARRAY(Text)))
 
 
 class QueryKind(StrEnum):
@@ -153,12 +155,11 @@ def _apply_terms(stmt: Select, lookup: Lookup, dialect: str) -> Select:
             customer_fts.c.terms.op("MATCH")(match)
         )
     else:
-        # The separator must be the literal of the index expression, not a bound
-        # parameter, or PostgreSQL cannot use ix_customers_search_terms_gin.
-        term_array = func.string_to_array(
-            Customer.search_terms, literal_column("' '"), type_=ARRAY(Text)
+        # A join, not IN (subquery): with id unique in customer_search it is the same
+        # answer, and the planner then drives it from the GIN index.
+        stmt = stmt.join(customer_search, customer_search.c.id == Customer.id).where(
+            customer_search.c.terms.op("@>")(literal(terms, ARRAY(Text)))
         )
-        stmt = stmt.where(term_array.op("@>")(literal(terms, ARRAY(Text))))
     if not is_pinyin and len(lookup.value.strip()) > 2:
         stmt = stmt.where(_text_recheck(lookup.value.strip()))
     return stmt

@@ -61,21 +61,17 @@ class Customer(Base, Replicated):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text, default=None)
     # Derived look-up terms (name bigrams and unigrams, address bigrams, pinyin); see
-    # node.customers.search_terms. Indexed by FTS5 on SQLite and GIN on PostgreSQL.
+    # node.customers.search_terms. Indexed by FTS5 on SQLite (customer_fts) and on
+    # PostgreSQL by GIN in customer_search (migration 0006); triggers keep both.
     search_terms: Mapped[str] = mapped_column(Text, default="")
     # This node's key of the customer's row in SQLite's search index (customer_fts): the
     # seq the row was inserted with, kept for life, so an edit that leaves the search
     # terms alone leaves the index alone (the seq moves with every change). Local like
-    # seq: it never travels. PostgreSQL indexes search_terms itself and ignores it.
+    # seq: it never travels. PostgreSQL keys customer_search by id and ignores it.
     search_key: Mapped[int | None] = mapped_column(BigInteger, default=_first_seq)
 
     __table_args__ = (
         # Last four digits of the phone, the way agents ask for it ("尾号 5678").
         Index("ix_customers_phone_tail", func.substr("phone", func.length("phone") - 3)),
-        Index(
-            "ix_customers_search_terms_gin",
-            func.string_to_array("search_terms", " "),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
         Index("ix_customers_search_key", "search_key", unique=True),
     )

@@ -10,8 +10,9 @@ from node.migrations.metadata import metadata
 config = context.config
 target_metadata = metadata
 
-# Look-up structures managed by hand in migrations (FTS5 tables and their shadows).
-HAND_MANAGED = ("customer_fts",)
+# Look-up structures managed by hand in migrations and kept by triggers: SQLite's FTS5
+# table and its shadows, PostgreSQL's customer_search (GIN over the terms).
+HAND_MANAGED = ("customer_fts", "customer_search")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
