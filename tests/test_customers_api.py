@@ -271,6 +271,33 @@ def test_dense_term_path_pages_the_same(client, admin, monkeypatch):
     assert len(first["data"]) + len(rest["data"]) == 5 and rest["next_cursor"] is None
 
 
+@pytest.mark.parametrize("cap", [2000, 1])
+def test_an_agents_text_lookup_keeps_to_their_area_on_either_path(
+    client, admin, login, monkeypatch, cap
+):
+    """PostgreSQL picks term candidates from the search table alone, before the agent's
+    scope and the fragment recheck apply: neither may be lost (cap 1: the dense path)."""
+    import node.customers.lookup as lookup
+
+    for name, area in [("王建国", "urban"), ("王建军", "suburban"), ("李建国", "urban")]:
+        made = client.post(
+            "/api/v1/customers", json=customer_payload(name=name, service_area=area), headers=admin
+        )
+        assert made.status_code == 201, made.text
+    monkeypatch.setattr(lookup, "PG_CANDIDATE_CAP", cap)
+    agent = login(Role.agent, service_area="urban")
+
+    def names(q: str) -> list[str]:
+        found = client.get("/api/v1/customers", params={"q": q}, headers=agent)
+        assert found.status_code == 200, found.text
+        return sorted(c["name"] for c in found.json()["data"])
+
+    assert names("王建") == ["王建国"]  # 王建军 is suburban
+    assert names("建国") == ["李建国", "王建国"]
+    assert names("王建国") == ["王建国"]
+    assert names("王建军") == []  # out of the agent's area, even by full name
+
+
 def test_service_numbers_are_masked_like_phones_without_pii(client, admin, login):
     phone = mobile()
     cust = client.post("/api/v1/customers", json=customer_payload(phone=phone), headers=admin)
