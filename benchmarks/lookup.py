@@ -389,7 +389,7 @@ def load_postgres(url: str, count: int, args: argparse.Namespace) -> LoadStats:
         ).fetchall()
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')  # type: ignore[arg-type]
-        copy_sql = f"COPY customers ({', '.join(synth.COLUMNS)}) FROM STDIN"
+        copy_sql = f"COPY customers ({', '.join(synth.PG_COPY_COLUMNS)}) FROM STDIN"
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[arg-type]
 
             def insert(rows: list[tuple[Any, ...]]) -> None:

@@ -24,7 +24,7 @@ from repl_topology import (
     timed,
 )
 
-from federation.receiving.upsert import upsert_sql, with_seq
+from federation.receiving.upsert import upsert_from, upsert_sql, with_seq
 from federation.storage import to_sqlite_columns
 from node.db.engine import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES
 
@@ -142,10 +142,9 @@ def _bulk_sqlite_piece(
         phases["customers: FTS fill"] += time.perf_counter() - t0
 
 
-def _pg_select(table: str, columns: Sequence[str], stage: str) -> str:
+def _uuid_exprs(columns: Sequence[str]) -> list[str]:
     # The stage holds hex text ids (Arrow strings); the table has uuid columns.
-    exprs = [f"{c}::uuid" if c == "id" or c.endswith("_id") else c for c in columns]
-    return f"SELECT {', '.join(exprs)} FROM {stage}"
+    return [f"{c}::uuid" if c == "id" or c.endswith("_id") else c for c in columns]
 
 
 def _pg_allocate(cur: Any, n: int) -> int:
@@ -154,8 +153,8 @@ def _pg_allocate(cur: Any, n: int) -> int:
 
 
 # A stage loader puts one table's staged rows into a temp table named `stage` and
-# returns the SELECT that reads them back as the table's columns.
-StageLoader = Callable[[Any, str, str, pa.Table], str]
+# returns the expressions that read them back as the table's columns.
+StageLoader = Callable[[Any, str, str, pa.Table], list[str]]
 
 
 def _bulk_postgres(
@@ -170,10 +169,10 @@ def _bulk_postgres(
             staged = with_seq(batch, _pg_allocate(cur, batch.num_rows))
             stage = f"bench_stage_{table}"
             t0 = time.perf_counter()
-            source = load(cur, table, stage, staged)
+            exprs = load(cur, table, stage, staged)
             phases[f"{table}: {step}"] += time.perf_counter() - t0
             t0 = time.perf_counter()
-            cur.execute(upsert_sql(table, staged.column_names, source))
+            cur.execute(upsert_from(table, staged.column_names, stage, exprs))
             cur.execute(f"DROP TABLE {stage}")
             phases[f"{table}: upsert"] += time.perf_counter() - t0
             rows += batch.num_rows
@@ -188,9 +187,9 @@ def bulk_postgres_adbc(url: str, tables: dict[str, pa.Table]) -> BulkResult:
     """ADBC adbc_ingest (binary COPY from Arrow) into a temp stage + one upsert per table."""
     import adbc_driver_postgresql.dbapi as adbc
 
-    def load(cur: Any, table: str, stage: str, staged: pa.Table) -> str:
+    def load(cur: Any, table: str, stage: str, staged: pa.Table) -> list[str]:
         cur.adbc_ingest(stage, staged, mode="create", temporary=True)
-        return _pg_select(table, staged.column_names, stage)
+        return _uuid_exprs(staged.column_names)
 
     with adbc.connect(lookup.psycopg_conninfo(url)) as conn:
         return _bulk_postgres(
@@ -208,7 +207,7 @@ def bulk_postgres_copy(url: str, tables: dict[str, pa.Table], chunk: int = 100_0
 
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
 
-    def load(cur: Any, table: str, stage: str, staged: pa.Table) -> str:
+    def load(cur: Any, table: str, stage: str, staged: pa.Table) -> list[str]:
         cols = ", ".join(staged.column_names)
         cur.execute(f"CREATE TEMP TABLE {stage} (LIKE {table} INCLUDING DEFAULTS)")
         with cur.copy(f"COPY {stage} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
@@ -216,7 +215,7 @@ def bulk_postgres_copy(url: str, tables: dict[str, pa.Table], chunk: int = 100_0
                 buffer = io.BytesIO()
                 pacsv.write_csv(staged.slice(start, chunk), buffer, write_options=options)
                 copy.write(buffer.getvalue())
-        return f"SELECT {cols} FROM {stage}"
+        return list(staged.column_names)
 
     with psycopg.connect(lookup.psycopg_conninfo(url)) as conn:
         return _bulk_postgres(conn, "PostgreSQL psycopg COPY csv + upsert", "COPY", load, tables)

@@ -488,8 +488,15 @@ def sqlite_lookup_ddl(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     ]
 
 
+# COPY's columns: the generated ones, then search_key, the row's seq (as the node gives
+# every new customer), which the search table's trigger keys the terms by.
+PG_COPY_COLUMNS = (*COLUMNS, "search_key")
+_SEQ = COLUMNS.index("seq")
+
+
 def pg_copy_line(row: tuple[Any, ...]) -> str:
-    """One line of COPY text format. Generated values hold no tab, newline or backslash."""
+    """One line of COPY text format (PG_COPY_COLUMNS). Generated values hold no tab,
+    newline or backslash."""
     out: list[str] = []
     for col, value in zip(COLUMNS, row, strict=True):
         if value is None:
@@ -500,4 +507,5 @@ def pg_copy_line(row: tuple[Any, ...]) -> str:
             out.append(f"{value}+00")  # naive UTC text -> timestamptz
         else:
             out.append(str(value))
+    out.append(str(row[_SEQ]))
     return "\t".join(out) + "\n"

@@ -23,7 +23,7 @@ from federation.receiving.upsert import (
     ApplyResult,
     OutOfOrder,
     newest_change,
-    upsert_sql,
+    upsert_from,
     with_seq,
 )
 from federation.registry.models import Checkpoint
@@ -72,7 +72,7 @@ def _copy_into_stage(session: Session, table: str, staged: pa.Table) -> str:
         cur.copy(f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
     ):
         copy.write(buffer.getvalue())
-    return f"SELECT {columns} FROM {stage}"
+    return stage
 
 
 def _apply(
@@ -96,8 +96,8 @@ def _apply(
         if conn.dialect.name == "sqlite":
             upsert_sqlite(conn, table, staged)
         else:
-            source = _copy_into_stage(session, table, staged)
-            conn.exec_driver_sql(upsert_sql(table, staged.column_names, source))
+            stage = _copy_into_stage(session, table, staged)
+            conn.exec_driver_sql(upsert_from(table, staged.column_names, stage))
         applied = conn.exec_driver_sql(
             f"SELECT count(*) FROM {table} WHERE seq BETWEEN {first} AND {first + n - 1}"
         ).scalar_one()

@@ -17,7 +17,7 @@ import re
 import pyarrow as pa
 from sqlalchemy import Connection
 
-from federation.receiving.upsert import upsert_sql
+from federation.receiving.upsert import upsert_from
 from federation.storage import to_sqlite_columns
 from node.db.scratch import SCRATCH, arrow_image, load_scratch
 
@@ -31,13 +31,10 @@ def upsert_sqlite(conn: Connection, table: str, staged: pa.Table) -> None:
     pooled = conn.connection
     load_scratch(pooled.driver_connection, pooled.info, arrow_image({"batch": stored}))
     # WHERE true: without it SQLite would read ON CONFLICT as part of the SELECT's join.
-    source = f"SELECT {', '.join(columns)} FROM {_BATCH} WHERE true"
+    sql = upsert_from(table, columns, f"{_BATCH} WHERE true")
     if table != "customers":
-        _apply_statements(conn, table, columns, upsert_sql(table, columns, source))
+        _apply_statements(conn, table, columns, sql)
         return
-    # A new customer's search key is the seq it arrives with (node.customers.models).
-    source = f"SELECT {', '.join(columns)}, seq FROM {_BATCH} WHERE true"
-    sql = upsert_sql(table, [*columns, "search_key"], source, insert_only=("search_key",))
     _upsert_customers(conn, columns, sql)
 
 

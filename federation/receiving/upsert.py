@@ -54,6 +54,19 @@ def upsert_sql(
     )
 
 
+def upsert_from(table: str, columns: list[str], source: str, exprs: list[str] | None = None) -> str:
+    """The upsert of `columns` read (as `exprs`, default the columns) FROM `source`.
+
+    A new customer also gets its search key: the seq it arrives with, kept for life
+    (node.customers.models), which both databases' search indexes are keyed by."""
+    exprs = exprs or list(columns)
+    insert_only: tuple[str, ...] = ()
+    if table == "customers":
+        columns, exprs, insert_only = [*columns, "search_key"], [*exprs, "seq"], ("search_key",)
+    select = f"SELECT {', '.join(exprs)} FROM {source}"
+    return upsert_sql(table, columns, select, insert_only=insert_only)
+
+
 def with_seq(batch: pa.Table, first: int) -> pa.Table:
     """The batch with this node's own seq appended: a province relays what it applies."""
     seqs = pa.array(range(first, first + batch.num_rows), pa.int64())

@@ -5,8 +5,9 @@ Each kind uses an index (PERF_NOTES.md): b-trees for exact numbers, an expressio
 index for the last four phone digits, FTS5 bigram phrases on SQLite and a GIN index
 over the same terms on PostgreSQL (table customer_search, migration 0006) for text.
 Results come newest first, paged by a cursor on the column they are ordered by
-(page_key): seq, the newest change first, except for text on SQLite, where the search
-index hands rows out by their search_key, the newest customer first.
+(page_key): seq, the newest change first, except for text and pinyin, where the search
+index hands rows out by their lifelong search_key, the newest customer first (so the
+pages stay complete while customers are edited).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Select,
     Text,
-    Uuid,
     and_,
     any_,
     column,
@@ -46,7 +47,9 @@ PINYIN = re.compile(r"^[a-z]{2,40}$")
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
 
 customer_fts = table("customer_fts", column("rowid"), column("terms"))
-customer_search = table("customer_search", column("id", Uuid), column("terms", ARRAY(Text)))
+customer_search = table(
+    "customer_search", column("search_key", BigInteger), column("terms", ARRAY(Text))
+)
 
 
 class QueryKind(StrEnum):
@@ -109,18 +112,16 @@ def _fts_phrase(terms: list[str], prefix: bool) -> str:
     return f'"{quoted}"' + ("*" if prefix else "")
 
 
-def _searches_fts(lookup: Lookup, dialect: str) -> bool:
-    return dialect == "sqlite" and uses_terms(lookup)
-
-
 def page_key(lookup: Lookup, dialect: str):  # type: ignore[no-untyped-def]
     """The column the results are ordered by, descending, and paged on."""
-    return customer_fts.c.rowid if _searches_fts(lookup, dialect) else Customer.seq
+    if not uses_terms(lookup):
+        return Customer.seq
+    return customer_fts.c.rowid if dialect == "sqlite" else customer_search.c.search_key
 
 
 def cursor_value(row: Customer, lookup: Lookup, dialect: str) -> int:
     """The cursor that continues after `row` (the value of its page_key)."""
-    return row.search_key if _searches_fts(lookup, dialect) else row.seq  # type: ignore[return-value]
+    return row.search_key if uses_terms(lookup) else row.seq  # type: ignore[return-value]
 
 
 def apply_lookup(stmt: Select, lookup: Lookup, dialect: str, after: int | None) -> Select:
@@ -171,22 +172,21 @@ def _apply_terms(stmt: Select, lookup: Lookup, dialect: str) -> Select:
             customer_fts.c.terms.op("MATCH")(match)
         )
     else:
-        # A join, not IN (subquery): with id unique in customer_search it is the same
-        # answer, and the planner can drive it from either side.
-        stmt = stmt.join(customer_search, customer_search.c.id == Customer.id).where(
-            _contains(terms)
-        )
+        stmt = stmt.join(
+            customer_search, customer_search.c.search_key == Customer.search_key
+        ).where(_contains(terms))
     return _recheck(stmt, lookup)
 
 
-# PostgreSQL estimates array containment poorly. For a rare bigram it may walk the seq
-# index backwards through most of the table (1.5 s at 1M customers); for a common one it
-# may read every match through GIN and sort them (145 ms for 20k matches). So fetch up to
-# PG_CANDIDATE_CAP ids from customer_search alone first (a narrow table: 0.1 ms for a
+# PostgreSQL estimates array containment poorly. For a rare bigram it may walk an index
+# backwards through most of the table (1.5 s at 1M customers); for a common one it may
+# read every match through GIN and sort them (145 ms for 20k matches). So fetch up to
+# PG_CANDIDATE_CAP keys from customer_search alone first (a narrow table: 0.1 ms for a
 # rare bigram; joined to customers the same step took 8 ms): fewer than the cap is every
-# match, and the page is read by id; at the cap the matches are dense and a newest-first
-# walk of the seq index finds a page within a few thousand rows, so the planner is told
-# to take exactly that path. Never in parallel: starting workers costs more than either.
+# match, and the page is read by key; at the cap the matches are dense and a walk of
+# customer_search's primary key, newest customer first, finds a page within a few
+# thousand of its rows (its newest pages, in the cache), so the planner is told to take
+# exactly that path. Never in parallel: starting workers costs more than either.
 _NEWEST_FIRST_ONLY = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
 _SERIAL = ("max_parallel_workers_per_gather",)
 PG_CANDIDATE_CAP = 2000
@@ -214,13 +214,16 @@ def _postgres_term_rows(
     terms = _lookup_terms(lookup)
     if not terms:
         return []
-    candidates = select(customer_search.c.id).where(_contains(terms)).limit(PG_CANDIDATE_CAP)
-    ids = session.execute(candidates).scalars().all()
-    if len(ids) < PG_CANDIDATE_CAP:
-        stmt = _recheck(base.where(Customer.id == any_(literal(ids, ARRAY(Uuid)))), lookup)
+    key = customer_search.c.search_key
+    candidates = select(key).where(_contains(terms)).limit(PG_CANDIDATE_CAP)
+    keys = session.execute(candidates).scalars().all()
+    if len(keys) < PG_CANDIDATE_CAP:
+        matching = Customer.search_key == any_(literal(keys, ARRAY(BigInteger)))
+        stmt = _recheck(base.where(matching), lookup)
         if after is not None:
-            stmt = stmt.where(Customer.seq < after)
-        return list(session.execute(stmt.order_by(Customer.seq.desc()).limit(limit)).scalars())
+            stmt = stmt.where(Customer.search_key < after)
+        stmt = stmt.order_by(Customer.search_key.desc()).limit(limit)
+        return list(session.execute(stmt).scalars())
     with _planner_off(session, _NEWEST_FIRST_ONLY):
         stmt = apply_lookup(base, lookup, "postgresql", after)
         return list(session.execute(stmt.limit(limit)).scalars())

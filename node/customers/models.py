@@ -64,10 +64,10 @@ class Customer(Base, Replicated):
     # node.customers.search_terms. Indexed by FTS5 on SQLite (customer_fts) and on
     # PostgreSQL by GIN in customer_search (migration 0006); triggers keep both.
     search_terms: Mapped[str] = mapped_column(Text, default="")
-    # This node's key of the customer's row in SQLite's search index (customer_fts): the
-    # seq the row was inserted with, kept for life, so an edit that leaves the search
-    # terms alone leaves the index alone (the seq moves with every change). Local like
-    # seq: it never travels. PostgreSQL keys customer_search by id and ignores it.
+    # This node's key of the customer's search terms (SQLite's customer_fts, PostgreSQL's
+    # customer_search): the seq the row was inserted with, kept for life, so an edit that
+    # leaves the search terms alone leaves the index alone (the seq moves with every
+    # change), and text look-ups page on it. Local like seq: it never travels.
     search_key: Mapped[int | None] = mapped_column(BigInteger, default=_first_seq)
 
     __table_args__ = (

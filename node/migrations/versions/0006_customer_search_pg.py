@@ -9,10 +9,13 @@ customer's seq, which is indexed, so PostgreSQL cannot update the row in place (
 update) and every edit, a note say, added the customer's ~39 terms to the GIN pending
 list again. At 1,000 changes/s the 4 MB list filled every few seconds, and the apply
 that filled it merged it: 1.3 s instead of 0.1 s, p99 city -> HQ lag 2.72 s at 1M
-customers (README "Replication"). customer_search holds (id, terms) under the GIN index
-and is written only for new customers, changed terms and deletes, by statement
+customers (README "Replication"). customer_search holds (search_key, terms) under the
+GIN index and is written only for new customers, changed terms and deletes, by statement
 triggers over transition tables (set-based: one statement per write, whatever writes
-customers: the API, the importer, a replicated batch). SQLite did the same in 0005.
+customers: the API, the importer, a replicated batch). SQLite did the same in 0005, and
+PostgreSQL now keys its index by the same lifelong search_key (the seq a customer was
+inserted with), which it had left NULL for replicated rows: the backfill rewrites every
+customer once (docs/operations.md says how long it takes).
 """
 
 from collections.abc import Sequence
@@ -26,14 +29,16 @@ depends_on: str | Sequence[str] | None = None
 
 _FUNCTIONS = {
     "customer_search_insert": """
-        INSERT INTO customer_search (id, terms)
-        SELECT id, string_to_array(search_terms, ' ') FROM added""",
+        INSERT INTO customer_search (search_key, terms)
+        SELECT search_key, string_to_array(search_terms, ' ') FROM added""",
     "customer_search_update": """
         UPDATE customer_search AS s SET terms = string_to_array(a.search_terms, ' ')
         FROM after_rows AS a JOIN before_rows AS b ON b.id = a.id
-        WHERE s.id = a.id AND a.search_terms IS DISTINCT FROM b.search_terms""",
+        WHERE s.search_key = a.search_key
+        AND a.search_terms IS DISTINCT FROM b.search_terms""",
     "customer_search_delete": """
-        DELETE FROM customer_search AS s USING removed AS r WHERE s.id = r.id""",
+        DELETE FROM customer_search AS s USING removed AS r
+        WHERE s.search_key = r.search_key""",
     "customer_search_truncate": "TRUNCATE customer_search",
 }
 
@@ -52,11 +57,18 @@ _OLD_GIN = "ix_customers_search_terms_gin"
 def upgrade() -> None:
     if op.get_context().dialect.name != "postgresql":
         return
-    op.execute("CREATE TABLE customer_search (id uuid PRIMARY KEY, terms text[] NOT NULL)")
+    # First, so the backfill below does not feed every customer's terms to it again.
+    op.execute(f"DROP INDEX {_OLD_GIN}")
+    op.execute("UPDATE customers SET search_key = seq WHERE search_key IS NULL")
+    # A customer without a key cannot enter the table (NOT NULL): the insert that made
+    # it fails instead of leaving it silently missing from search.
+    op.execute(
+        "CREATE TABLE customer_search (search_key bigint PRIMARY KEY, terms text[] NOT NULL)"
+    )
     # Filled before the index is built: one GIN build is far faster than row by row.
     op.execute(
-        "INSERT INTO customer_search (id, terms) "
-        "SELECT id, string_to_array(search_terms, ' ') FROM customers"
+        "INSERT INTO customer_search (search_key, terms) "
+        "SELECT search_key, string_to_array(search_terms, ' ') FROM customers"
     )
     op.execute("CREATE INDEX ix_customer_search_terms ON customer_search USING gin (terms)")
     for name, body in _FUNCTIONS.items():
@@ -67,7 +79,6 @@ def upgrade() -> None:
         op.execute(
             f"CREATE TRIGGER {name} {_TRIGGERS[name]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
         )
-    op.execute(f"DROP INDEX {_OLD_GIN}")
 
 
 def downgrade() -> None:
