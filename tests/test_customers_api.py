@@ -303,6 +303,20 @@ def test_an_agents_text_lookup_keeps_to_their_area_on_either_path(
     assert names("王建军") == []  # out of the agent's area, even by full name
 
 
+def test_a_match_behind_many_newer_ones_out_of_scope_is_found(client, admin, login):
+    """PostgreSQL reads term candidates newest first in growing chunks: a page whose
+    rows all lie behind the first chunks (filtered out by the agent's area) is found."""
+    names = ["王一"] + [f"王{c}" for c in "二三四五六七八九十"]
+    for i, name in enumerate(names):
+        area = "urban" if i == 0 else "suburban"
+        client.post(
+            "/api/v1/customers", json=customer_payload(name=name, service_area=area), headers=admin
+        )
+    agent = login(Role.agent, service_area="urban")
+    page = client.get("/api/v1/customers", params={"q": "王", "limit": 1}, headers=agent).json()
+    assert [c["name"] for c in page["data"]] == ["王一"] and page["next_cursor"] is None
+
+
 def test_service_numbers_are_masked_like_phones_without_pii(client, admin, login):
     phone = mobile()
     cust = client.post("/api/v1/customers", json=customer_payload(phone=phone), headers=admin)

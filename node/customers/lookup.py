@@ -218,15 +218,27 @@ def _postgres_term_rows(
     candidates = select(key).where(_contains(terms)).limit(PG_CANDIDATE_CAP)
     keys = session.execute(candidates).scalars().all()
     if len(keys) < PG_CANDIDATE_CAP:
-        matching = Customer.search_key == any_(literal(keys, ARRAY(BigInteger)))
-        stmt = _recheck(base.where(matching), lookup)
-        if after is not None:
-            stmt = stmt.where(Customer.search_key < after)
-        stmt = stmt.order_by(Customer.search_key.desc()).limit(limit)
-        return list(session.execute(stmt).scalars())
+        wanted = sorted((k for k in keys if after is None or k < after), reverse=True)
+        return _rows_by_key(session, _recheck(base, lookup), wanted, limit)
     with _planner_off(session, _NEWEST_FIRST_ONLY):
         stmt = apply_lookup(base, lookup, "postgresql", after)
         return list(session.execute(stmt.limit(limit)).scalars())
+
+
+def _rows_by_key(session: Session, stmt: Select, keys: list[int], limit: int) -> list[Customer]:
+    """Up to `limit` rows of `stmt` among `keys` (newest first), reading the newest keys
+    first, in growing chunks: most candidates pass the filters, so the first chunk
+    usually fills the page, and reading all of up to 2,000 customers for a page of 20
+    cost 60 ms on a cold cache."""
+    rows: list[Customer] = []
+    start, size = 0, 2 * limit
+    while start < len(keys) and len(rows) < limit:
+        chunk = keys[start : start + size]
+        matching = Customer.search_key == any_(literal(chunk, ARRAY(BigInteger)))
+        page = stmt.where(matching).order_by(Customer.search_key.desc())
+        rows += session.execute(page.limit(limit - len(rows))).scalars()
+        start, size = start + size, size * 4
+    return rows
 
 
 @contextmanager
