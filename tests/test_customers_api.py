@@ -18,6 +18,14 @@ def _count(database, model) -> int:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
 
 
+# PostgreSQL's term look-up paths (node.customers.lookup): the newest-customers window
+# fills the page; a window of 1 leaves the rest to the GIN candidates; a cap of 1 too
+# makes every term dense, so the key walk does. SQLite runs each case the same.
+pg_term_paths = pytest.mark.parametrize(
+    ("window", "cap"), [(2000, 2000), (1, 2000), (1, 1)], ids=["window", "gin", "walk"]
+)
+
+
 def test_create_assigns_number_origin_and_derives_identity(client, admin):
     rid = resident_id(district="430102", born="19500101")
     resp = client.post("/api/v1/customers", json=customer_payload(id_number=rid), headers=admin)
@@ -80,15 +88,16 @@ def test_lookup_of_a_single_character_and_paging(client, admin):
     assert names == {"王一", "王二", "王三", "王四", "王五"} and rest["next_cursor"] is None
 
 
-@pytest.mark.parametrize("cap", [2000, 1])
+@pg_term_paths
 def test_name_lookup_pages_stay_complete_while_customers_are_edited(
-    client, admin, monkeypatch, cap
+    client, admin, monkeypatch, window, cap
 ):
     """Edits move a customer's seq; the pages of a name look-up, ordered by the search
-    index's lifelong key, still hold every match exactly once (on PostgreSQL on both the
-    sparse and the dense path: cap 1)."""
+    index's lifelong key, still hold every match exactly once (on PostgreSQL on each of
+    its paths)."""
     import node.customers.lookup as lookup
 
+    monkeypatch.setattr(lookup, "PG_NEWEST_WINDOW", window)
     monkeypatch.setattr(lookup, "PG_CANDIDATE_CAP", cap)
     names = [f"周{c}" for c in "一二三四五六七"]
     made = [
@@ -265,6 +274,7 @@ def test_dense_term_path_pages_the_same(client, admin, monkeypatch):
             "/api/v1/customers", json=customer_payload(name=f"王{'一二三四五'[i]}"), headers=admin
         )
     expected = client.get("/api/v1/customers", params={"q": "王", "limit": 3}, headers=admin)
+    monkeypatch.setattr(lookup, "PG_NEWEST_WINDOW", 1)
     monkeypatch.setattr(lookup, "PG_CANDIDATE_CAP", 2)
     first = client.get("/api/v1/customers", params={"q": "王", "limit": 3}, headers=admin).json()
     assert first == expected.json()
@@ -276,14 +286,15 @@ def test_dense_term_path_pages_the_same(client, admin, monkeypatch):
     assert len(first["data"]) + len(rest["data"]) == 5 and rest["next_cursor"] is None
 
 
-@pytest.mark.parametrize("cap", [2000, 1])
+@pg_term_paths
 def test_an_agents_text_lookup_keeps_to_their_area_on_either_path(
-    client, admin, login, monkeypatch, cap
+    client, admin, login, monkeypatch, window, cap
 ):
     """PostgreSQL picks term candidates from the search table alone, before the agent's
-    scope and the fragment recheck apply: neither may be lost (cap 1: the dense path)."""
+    scope and the fragment recheck apply: neither may be lost on any of its paths."""
     import node.customers.lookup as lookup
 
+    monkeypatch.setattr(lookup, "PG_NEWEST_WINDOW", window)
     for name, area in [("王建国", "urban"), ("王建军", "suburban"), ("李建国", "urban")]:
         made = client.post(
             "/api/v1/customers", json=customer_payload(name=name, service_area=area), headers=admin
@@ -303,9 +314,16 @@ def test_an_agents_text_lookup_keeps_to_their_area_on_either_path(
     assert names("王建军") == []  # out of the agent's area, even by full name
 
 
-def test_a_match_behind_many_newer_ones_out_of_scope_is_found(client, admin, login):
+@pg_term_paths
+def test_a_match_behind_many_newer_ones_out_of_scope_is_found(
+    client, admin, login, monkeypatch, window, cap
+):
     """PostgreSQL reads term candidates newest first in growing chunks: a page whose
     rows all lie behind the first chunks (filtered out by the agent's area) is found."""
+    import node.customers.lookup as lookup
+
+    monkeypatch.setattr(lookup, "PG_NEWEST_WINDOW", window)
+    monkeypatch.setattr(lookup, "PG_CANDIDATE_CAP", cap)
     names = ["王一"] + [f"王{c}" for c in "二三四五六七八九十"]
     for i, name in enumerate(names):
         area = "urban" if i == 0 else "suburban"
