@@ -224,7 +224,12 @@ def _postgres_term_rows(
     rows = _rows_by_key(session, filtered, hits, limit)
     if len(rows) == limit or floor is None:
         return rows
-    return rows + _older_term_rows(session, base, lookup, floor, limit - len(rows))
+    older = _older_term_rows(session, filtered, terms, floor, limit - len(rows))
+    if older is None:  # dense behind the window: walk the key on from the floor
+        with _planner_off(session, _NEWEST_FIRST_ONLY):
+            stmt = apply_lookup(base, lookup, "postgresql", floor)
+            older = list(session.execute(stmt.limit(limit - len(rows))).scalars())
+    return rows + older
 
 
 def _newest_hits(
@@ -242,17 +247,17 @@ def _newest_hits(
 
 
 def _older_term_rows(
-    session: Session, base: Select, lookup: Lookup, floor: int, limit: int
-) -> list[Customer]:
+    session: Session, filtered: Select, terms: list[str], floor: int, limit: int
+) -> list[Customer] | None:
+    """Up to `limit` rows older than `floor` from GIN candidates, or None when the
+    candidates reach the cap (too many to read by key)."""
     # No `key < floor` in SQL: with it the planner may walk the key instead of GIN.
-    candidates = select(customer_search.c.search_key).where(_contains(_lookup_terms(lookup)))
+    candidates = select(customer_search.c.search_key).where(_contains(terms))
     keys = session.execute(candidates.limit(PG_CANDIDATE_CAP)).scalars().all()
-    if len(keys) < PG_CANDIDATE_CAP:
-        older = sorted((k for k in keys if k < floor), reverse=True)
-        return _rows_by_key(session, _recheck(base, lookup), older, limit)
-    with _planner_off(session, _NEWEST_FIRST_ONLY):
-        stmt = apply_lookup(base, lookup, "postgresql", floor)
-        return list(session.execute(stmt.limit(limit)).scalars())
+    if len(keys) == PG_CANDIDATE_CAP:
+        return None
+    older = sorted((k for k in keys if k < floor), reverse=True)
+    return _rows_by_key(session, filtered, older, limit)
 
 
 def _rows_by_key(session: Session, stmt: Select, keys: list[int], limit: int) -> list[Customer]:
