@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from stdnum.cn import ric
-
+from node.customers.identifiers import resident_id_check_digit
 from node.customers.search_terms import bigrams, customer_search_terms, pinyin_terms
 
 NODE_CODE = "430100"
@@ -199,7 +198,7 @@ def resident_id(index: int, district_code: str) -> str:
     x = _affine(index, ID_A, ID_B, ID_SPACE)
     born = BIRTH_FIRST + timedelta(days=x // 1000)
     body = f"{district_code}{born:%Y%m%d}{x % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + resident_id_check_digit(body)
 
 
 def _naive_text(dt: datetime) -> str:

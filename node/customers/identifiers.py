@@ -19,7 +19,9 @@ def normalize_resident_id(value: str) -> str:
     number = value.strip().upper()
     if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
         raise ValueError("must be 18 characters: 17 digits and a check digit (0-9 or X)")
-    if ric.calc_check_digit(number[:17]) != number[17]:
+    # stdnum's contract: it takes the whole 18-character number and drops the last
+    # character itself (pinned by tests/test_identifiers.py with the standard's example).
+    if ric.calc_check_digit(number) != number[17]:
         raise ValueError("check digit does not match (GB 11643)")
     try:
         born = ric.get_birth_date(number)
@@ -30,7 +32,15 @@ def normalize_resident_id(value: str) -> str:
     return number
 
 
+def resident_id_check_digit(body: str) -> str:
+    """The GB 11643 check character for a 17-digit body (what generators append)."""
+    if len(body) != 17 or not body.isdigit():
+        raise ValueError("a resident ID body is 17 digits")
+    return ric.calc_check_digit(body + "0")  # stdnum ignores the 18th character
+
+
 def birth_date_of(resident_id: str) -> date:
+    """The birth date encoded in an 18-character resident ID."""
     return ric.get_birth_date(resident_id)
 
 
@@ -45,6 +55,13 @@ def normalize_uscc(value: str) -> str:
         return uscc.validate(value.strip().upper())
     except stdnum_errors.ValidationError as exc:
         raise ValueError(f"not a valid unified social credit code: {exc.message}") from None
+
+
+def credit_code_check_digit(body: str) -> str:
+    """The GB 32100 check character for the first 17 characters of a credit code."""
+    if len(body) != 17:
+        raise ValueError("a credit code body is 17 characters")
+    return uscc.calc_check_digit(body)
 
 
 def normalize_phone(value: str) -> str:

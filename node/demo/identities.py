@@ -1,8 +1,9 @@
 """Realistic, valid and unique personal data for demo customers.
 
 Resident IDs carry the city's real district codes, a birth date and a GB 11643 check
-digit (python-stdnum); credit codes a GB 32100 check digit; mobiles are mainland numbers
-phonenumbers accepts. Names and company names come from Faker's zh_CN locale.
+digit; credit codes a GB 32100 check digit (both from node.customers.identifiers);
+mobiles are mainland numbers phonenumbers accepts. Names and company names come from
+Faker's zh_CN locale.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from faker import Faker
-from stdnum.cn import ric, uscc
 
+from node.customers.identifiers import credit_code_check_digit, resident_id_check_digit
 from node.demo.divisions import City, roads_of
 
 # Mainland mobile prefixes of the three operators (what agents see every day).
@@ -81,7 +82,7 @@ class Identities:
         def draw() -> str:
             serial = self.rng.randrange(0, 500) * 2 + (1 if male else 0)  # odd = male
             body = f"{district}{born:%Y%m%d}{serial:03d}"
-            return body + ric.calc_check_digit(body)
+            return body + resident_id_check_digit(body)
 
         return name, ("male" if male else "female"), self._unique(draw)
 
@@ -98,7 +99,7 @@ class Identities:
         def draw() -> str:
             org = "".join(self.rng.choice(_USCC_ALPHABET) for _ in range(9))
             body = f"91{district}{org}"
-            return body + uscc.calc_check_digit(body)
+            return body + credit_code_check_digit(body)
 
         return name, self._unique(draw)
 
