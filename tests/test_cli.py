@@ -44,7 +44,7 @@ def fresh_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
     base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
     url = f"{base}/fedcrm_test_cli"
-    from node.cli.node_commands import ensure_postgres_database
+    from node.provisioning.nodes import ensure_postgres_database
 
     ensure_postgres_database(url)
     reset_postgres_schema(url)

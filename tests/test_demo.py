@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import random
 import re
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -233,3 +235,40 @@ def test_one_city_over_sftp_through_the_demo_s_own_sshd(tmp_path):
     hq = plan.node("000000").db_url
     assert _count(hq, "SELECT count(*) FROM customers WHERE origin = '430100'") == 40
     assert not any(_port_open(p) for p in (plan.sshd_port, *(n.port for n in plan.nodes)))
+
+
+@pytest.mark.slow
+def test_demo_once_in_a_real_terminal(tmp_path):
+    """On a TTY the progress bars draw; nothing may depend on what they print."""
+    if shutil.which("script") is None:
+        pytest.fail("`script` (util-linux) is needed to give the demo a pseudo-terminal")
+    root = tmp_path / "demo"
+    command = shlex.join(
+        [
+            sys.executable,
+            "-m",
+            "node.cli",
+            "demo",
+            "--dir",
+            str(root),
+            "--provinces",
+            "1",
+            "--cities-per-province",
+            "1",
+            "--customers-per-city",
+            "20",
+            "--once",
+            "--port-base",
+            str(PORT_BASE + 50),
+        ]
+    )
+    done = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"TERM": "xterm-256color"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "\x1b[" in done.stdout  # it really drew for a terminal
+    assert re.search(r"verify at .*000000", done.stdout), done.stdout

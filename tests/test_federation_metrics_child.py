@@ -16,10 +16,10 @@ from federation.batches.manifest import Manifest, body_digest, credential_key, s
 from federation.registry.service import add_child, revoke_child
 from federation.sending.capture import read_changes
 from node.app import create_app
-from node.cli.node_commands import ensure_postgres_database
 from node.db.migrate import upgrade
 from node.db.unit_of_work import Database
 from node.dictionaries.resource import seed_dictionaries
+from node.provisioning.nodes import ensure_postgres_database
 from node.settings import DatabaseSection, NodeSection, NodeSettings
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION
 from tests.conftest import reset_postgres_schema

@@ -33,7 +33,7 @@ def node_dir(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Pa
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'rollup.db'}"
     else:
-        from node.cli.node_commands import ensure_postgres_database
+        from node.provisioning.nodes import ensure_postgres_database
         from tests.conftest import reset_postgres_schema
 
         url = request.getfixturevalue("pg_url").rsplit("/", 1)[0] + "/fedcrm_test_rollup_cli"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from node.cli.node_commands import ensure_postgres_database
+from node.provisioning.nodes import ensure_postgres_database
 from tests.conftest import reset_postgres_schema
 
 PASSWORD = "topology-admin-pw"

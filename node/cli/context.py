@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from node.db.migrate import current_revision, head_revision
 from node.db.unit_of_work import Database
@@ -17,8 +18,11 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print `message` to stderr and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    """Print `message` to stderr and exit non-zero.
+
+    The message is escaped: text in brackets (a path, a quoted value) is never taken for
+    rich markup."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 

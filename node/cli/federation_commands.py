@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -15,11 +14,13 @@ from rich.table import Table
 from sqlalchemy import select
 
 from federation.registry.models import QuarantinedBatch
-from federation.registry.service import RegistryError, add_child, list_children, revoke_child
-from federation.sending.setup import CREDENTIAL_FILE, NoParent, build_sender
+from federation.registry.service import RegistryError, list_children, revoke_child
+from federation.sending.setup import NoParent, build_sender
 from federation.status import node_status
 from node.cli.context import console, fail, open_database, open_settings
-from node.settings import Level, NodeSettings, write_settings
+from node.provisioning.errors import ProvisioningError
+from node.provisioning.links import SftpTarget, register_child, set_parent
+from node.settings import Level
 
 child_app = typer.Typer(help="Children of this node (at a parent).", no_args_is_help=True)
 parent_app = typer.Typer(help="This node's parent link (at a child).", no_args_is_help=True)
@@ -44,23 +45,15 @@ def child_add(
     settings = open_settings(data_dir)
     db = open_database(settings)
     try:
-        with db.unit_of_work() as session:
-            credential = add_child(
-                session, settings.node.code, settings.node.level, code, name, level, url
-            )
-    except RegistryError as exc:
+        issued = register_child(settings, db, (code, name, level), url, sftp=sftp)
+    except ProvisioningError as exc:
         fail(str(exc))
-    if sftp:
-        from federation.sending.setup import node_path
-        from federation.sftp.inbox import prepare_child_inbox
-
-        if not settings.federation.inbox_dir:
-            settings.federation.inbox_dir = "inbox"
-            write_settings(settings)
-        folder = prepare_child_inbox(node_path(settings, settings.federation.inbox_dir), code)
-        console.print(f"SFTP inbox for {code}: {folder} (give the child's SSH user write access)")
+    if issued.inbox is not None:
+        console.print(
+            f"SFTP inbox for {code}: {issued.inbox} (give the child's SSH user write access)"
+        )
     console.print(f"registered {level.value} {code} {name}. Its credential (shown once):")
-    print(credential)
+    print(issued.credential)
 
 
 @child_app.command("list")
@@ -122,13 +115,8 @@ def parent_set(
 ) -> None:
     """Point this node at its parent (HTTP or SFTP) and store the credential (mode 0600)."""
     settings = open_settings(data_dir)
-    if settings.node.level is Level.hq:
-        fail("an hq node has no parent")
-    fed = settings.federation
-    if transport is Transport.http:
-        if not url or not url.startswith(("http://", "https://")):
-            fail("--url must be given and start with http:// or https://")
-    else:
+    target = None
+    if transport is Transport.sftp:
         given = {
             "--host": host,
             "--username": username,
@@ -137,35 +125,17 @@ def parent_set(
             "--inbox": inbox,
         }
         missing = [flag for flag, value in given.items() if not value]
-        if missing:
+        if missing or not (host and username and key_file and known_hosts and inbox):
             fail(f"the SFTP transport needs {', '.join(missing)}")
-        for flag, path in (("--key-file", key_file), ("--known-hosts", known_hosts)):
-            if not path or not path.is_file():
-                fail(f"{flag} {path} not found")
-        fed.sftp_host, fed.sftp_port, fed.sftp_username = host, port, username
-        fed.sftp_key_file = str(key_file.resolve())  # type: ignore[union-attr]
-        fed.sftp_known_hosts = str(known_hosts.resolve())  # type: ignore[union-attr]
-        fed.sftp_inbox = inbox
-    _store_credential(settings, credential_file)
-    settings.node.parent_url = url
-    fed.transport = transport.value
-    write_settings(settings)
-    target = url if transport is Transport.http else f"sftp://{username}@{host}:{port}{inbox}"
-    console.print(f"parent set to {target}")
-
-
-def _store_credential(settings: NodeSettings, credential_file: Path) -> None:
+        target = SftpTarget(host, port, username, key_file, known_hosts, inbox)
     if not credential_file.is_file():
         fail(f"credential file {credential_file} not found")
-    credential = credential_file.read_text(encoding="utf-8").strip()
-    if not credential.startswith(f"fedcrm-{settings.node.code}-"):
-        fail(f"this credential was not issued for node {settings.node.code}")
-    target = settings.data_dir / CREDENTIAL_FILE
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(credential + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    tmp.replace(target)
-    settings.federation.credential_file = CREDENTIAL_FILE
+    credential = credential_file.read_text(encoding="utf-8")
+    try:
+        where = set_parent(settings, credential, url if target is None else None, target)
+    except ProvisioningError as exc:
+        fail(str(exc))
+    console.print(f"parent set to {where}")
 
 
 def ingest(data_dir: DirArg) -> None:

@@ -6,42 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from node.cli.context import console, fail, open_database, open_settings
 from node.db.migrate import current_revision, head_revision, upgrade
-from node.db.unit_of_work import Database
-from node.settings import (
-    CONFIG_FILE,
-    DatabaseSection,
-    Level,
-    NodeSection,
-    NodeSettings,
-    ServerSection,
-    check_division_code,
-    write_settings,
-)
+from node.provisioning.errors import ProvisioningError
+from node.provisioning.nodes import NodeSpec, create_node
+from node.settings import Level
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-
-
-def ensure_postgres_database(url: str) -> None:
-    """Create the PostgreSQL database named in `url` if it does not exist yet."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql" or not parsed.database:
-        return
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-            ).first()
-            if not exists:
-                conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
-    finally:
-        admin.dispose()
 
 
 def init(
@@ -55,38 +28,15 @@ def init(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8100,
 ) -> None:
     """Create a node: write DIR/node.toml, create and migrate the database, seed dictionaries."""
+    spec = NodeSpec(data_dir, level, code, name, parent_url, db, host, port)
     try:
-        check_division_code(code, level)
-    except ValueError as exc:
+        created = create_node(spec)
+    except ProvisioningError as exc:
         fail(str(exc))
-    if level is Level.hq and parent_url:
-        fail("an hq node has no parent; drop --parent-url")
-    if (data_dir / CONFIG_FILE).exists():
-        fail(f"{data_dir / CONFIG_FILE} already exists: refusing to overwrite a node")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings = NodeSettings(
-        data_dir=data_dir,
-        node=NodeSection(level=level, code=code, name=name, parent_url=parent_url),
-        database=DatabaseSection(url=db or ""),
-        server=ServerSection(host=host, port=port),
-    )
-    try:
-        ensure_postgres_database(settings.database_url)
-        database = Database(settings.database_url, code)
-        if current_revision(database.engine) is not None:
-            fail(f"database {database.engine.url.render_as_string()} already holds a node")
-        upgrade(database.engine)
-        from node.dictionaries.resource import seed_dictionaries  # pulls in FastAPI
-
-        with database.unit_of_work() as session:
-            seeded = seed_dictionaries(session)
-        database.dispose()
-    except SQLAlchemyError as exc:
-        fail(f"cannot create the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
-    write_settings(settings)
+    settings = created.settings
     console.print(f"created {level.value} node {code} {name} in {data_dir}")
     console.print(f"  database: {make_url(settings.database_url).render_as_string()}")
-    console.print(f"  {seeded} dictionary entries seeded")
+    console.print(f"  {created.seeded} dictionary entries seeded")
     console.print(f"next: fedcrm user add {data_dir} --username admin --role admin")
 
 

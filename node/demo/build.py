@@ -1,72 +1,98 @@
 """Create, register and link the demo's nodes, and fill the cities with data.
 
-Each step is the one an operator would run (`fedcrm init`, `user add`, `child add`,
-`parent set`), called in-process, so the demo proves the real commands work together.
+Each step is the one an operator runs (`fedcrm init`, `user add`, `child add`,
+`parent set`), through the same provisioning functions the CLI calls, so the demo proves
+those steps work together and gets credentials as values, never from printed output.
+Every step looks first whether it is already done, so a build stopped at any point
+resumes when the demo is run again.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-import typer
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from node.cli.federation_commands import Transport, child_add, parent_set
-from node.cli.node_commands import init
+from node.db.migrate import current_revision
 from node.db.unit_of_work import Database
 from node.demo.city_data import generate_city
 from node.demo.plan import DemoNode, Plan, PlanError, city_of, save
 from node.demo.sshd import DemoSshd
-from node.settings import Level, load_settings
-from node.users.models import Role
-from node.users.resource import add_user
+from node.provisioning.errors import ProvisioningError
+from node.provisioning.links import SftpTarget, is_linked, register_child, set_parent
+from node.provisioning.nodes import NodeSpec, create_node
+from node.settings import CONFIG_FILE, Level, load_settings
+from node.users.models import Role, User
 
 PASSWORDS = "admin-passwords.txt"
-
-
-def _quietly(step: str, call: Callable[[], object]) -> str:
-    """Run a CLI step in-process and return what it printed (not shown on the screen)."""
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            call()
-    except typer.Exit as exc:
-        if exc.exit_code:
-            raise PlanError(f"{step} failed: {out.getvalue().strip()}") from None
-    return out.getvalue()
 
 
 def _database(root: Path, node: DemoNode) -> Database:
     return Database(load_settings(root / node.dir).database_url, node.code)
 
 
+def _create(root: Path, node: DemoNode) -> None:
+    """`fedcrm init` for `node`, unless its node.toml is there already."""
+    if (root / node.dir / CONFIG_FILE).exists():
+        return
+    _forget_unfinished_database(root, node)
+    spec = NodeSpec(
+        root / node.dir,
+        Level(node.level),
+        node.code,
+        node.name,
+        db_url=node.db_url,
+        port=node.port,
+    )
+    create_node(spec)
+
+
+def _forget_unfinished_database(root: Path, node: DemoNode) -> None:
+    """A database left by an init stopped before node.toml was written: SQLite files are
+    the demo's own and go; a PostgreSQL database is named for the operator to drop."""
+    url = make_url(node.db_url)
+    if url.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{url.database}{suffix}").unlink(missing_ok=True)
+        return
+    probe = Database(node.db_url, node.code)
+    try:
+        held = current_revision(probe.engine) is not None
+    except SQLAlchemyError:  # no such database yet: create_node makes it
+        held = False
+    finally:
+        probe.dispose()
+    if held:
+        raise PlanError(
+            f"an earlier build stopped while creating node {node.code}: its database "
+            f"{url.database} exists but {root / node.dir / CONFIG_FILE} does not. "
+            f"Drop it (psql -c 'DROP DATABASE \"{url.database}\"') and run the demo again"
+        )
+
+
+def _ensure_admin(root: Path, node: DemoNode, password: str) -> None:
+    from node.users.resource import add_user  # pulls in FastAPI
+
+    db = _database(root, node)
+    try:
+        with db.unit_of_work() as session:
+            found = session.execute(select(User.id).where(User.username == "admin")).first()
+            if found is None:
+                add_user(session, "admin", f"{node.name}管理员", Role.admin, password)
+    finally:
+        db.dispose()
+
+
 def create_nodes(root: Path, plan: Plan, passwords: dict[str, str], sshd: DemoSshd | None) -> None:
     """`fedcrm init` and an admin for every node, then register and link each child."""
     for node in plan.nodes:
-        _quietly(
-            f"fedcrm init {node.code}",
-            lambda n=node: init(
-                data_dir=root / n.dir,
-                level=Level(n.level),
-                code=n.code,
-                name=n.name,
-                parent_url=None,
-                db=n.db_url,
-                host="127.0.0.1",
-                port=n.port,
-            ),
-        )
-        db = _database(root, node)
-        try:
-            with db.unit_of_work() as session:
-                add_user(session, "admin", f"{node.name}管理员", Role.admin, passwords[node.code])
-        finally:
-            db.dispose()
+        _create(root, node)
+        _ensure_admin(root, node, passwords[node.code])
     for node in plan.nodes:
         if node.parent is not None:
             over_sftp = plan.sftp_city is not None and node.code == plan.sftp_city.code
@@ -74,49 +100,33 @@ def create_nodes(root: Path, plan: Plan, passwords: dict[str, str], sshd: DemoSs
 
 
 def _link(root: Path, parent: DemoNode, child: DemoNode, sshd: DemoSshd | None) -> None:
-    """`fedcrm child add` at the parent, `fedcrm parent set` at the child (HTTP or SFTP)."""
-    said = _quietly(
-        f"fedcrm child add {child.code}",
-        lambda: child_add(
-            data_dir=root / parent.dir,
-            code=child.code,
-            name=child.name,
-            level=Level(child.level),
-            url=child.url,
+    """`fedcrm child add` at the parent, `fedcrm parent set` at the child (HTTP or SFTP).
+
+    A child registered by an interrupted build gets a new credential (the first was
+    never stored anywhere)."""
+    child_settings = load_settings(root / child.dir)
+    if is_linked(child_settings):
+        return
+    parent_settings = load_settings(root / parent.dir)
+    db = Database(parent_settings.database_url, parent.code)
+    try:
+        issued = register_child(
+            parent_settings,
+            db,
+            (child.code, child.name, Level(child.level)),
+            child.url,
             sftp=sshd is not None,
-        ),
-    )
-    secret = root / child.dir / "issued.credential"
-    secret.write_text(said.strip().splitlines()[-1] + "\n", encoding="utf-8")
-    os.chmod(secret, 0o600)
-    over = (
-        {
-            "url": parent.url,
-            "transport": Transport.http,
-            "host": None,
-            "port": 22,
-            "username": None,
-            "key_file": None,
-            "known_hosts": None,
-            "inbox": None,
-        }
-        if sshd is None
-        else {
-            "url": None,
-            "transport": Transport.sftp,
-            "host": "127.0.0.1",
-            "port": sshd.port,
-            "username": sshd.username,
-            "key_file": sshd.client_key,
-            "known_hosts": sshd.known_hosts,
-            "inbox": str((root / parent.dir / "inbox" / child.code).resolve()),
-        }
-    )
-    _quietly(
-        f"fedcrm parent set {child.code}",
-        lambda: parent_set(data_dir=root / child.dir, credential_file=secret, **over),
-    )
-    secret.unlink()  # parent set keeps its own 0600 copy
+            reissue=True,
+        )
+    finally:
+        db.dispose()
+    target = None
+    if sshd is not None:
+        inbox = str((root / parent.dir / "inbox" / child.code).resolve())
+        target = SftpTarget(
+            "127.0.0.1", sshd.port, sshd.username, sshd.client_key, sshd.known_hosts, inbox
+        )
+    set_parent(child_settings, issued.credential, parent.url if sshd is None else None, target)
 
 
 def new_passwords(plan: Plan) -> dict[str, str]:
@@ -126,16 +136,26 @@ def new_passwords(plan: Plan) -> dict[str, str]:
 def save_passwords(root: Path, passwords: dict[str, str]) -> None:
     path = root / PASSWORDS
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(
-        "".join(f"{code} admin {pw}\n" for code, pw in passwords.items()), encoding="utf-8"
-    )
-    os.chmod(tmp, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("".join(f"{code} admin {pw}\n" for code, pw in passwords.items()))
+        handle.flush()
+        os.fsync(handle.fileno())
     tmp.replace(path)
 
 
 def load_passwords(root: Path) -> dict[str, str]:
     lines = (root / PASSWORDS).read_text(encoding="utf-8").split("\n")
     return {code: pw for code, _user, pw in (line.split(" ") for line in lines if line)}
+
+
+def _passwords(root: Path, plan: Plan) -> dict[str, str]:
+    """The admins' passwords: saved before any node exists, so a resumed build reuses them."""
+    if (root / PASSWORDS).exists():
+        return load_passwords(root)
+    passwords = new_passwords(plan)
+    save_passwords(root, passwords)
+    return passwords
 
 
 def ensure_built(
@@ -145,26 +165,18 @@ def ensure_built(
 
     `progress(city, customers)` is told as each city's customers are written.
     """
+    passwords = _passwords(root, plan)
     if not plan.ready:
-        if any((root / n.dir / "node.toml").exists() for n in plan.nodes):
-            raise PlanError(
-                f"an earlier build of {root} stopped half-way: delete {root} (and, on "
-                "PostgreSQL, its databases) and run the demo again"
-            )
-        passwords = new_passwords(plan)
         try:
             create_nodes(root, plan, passwords, sshd)
-        except SQLAlchemyError as exc:
-            raise PlanError(
-                f"cannot create a node's database: {str(exc).splitlines()[0]}"
-            ) from None
-        save_passwords(root, passwords)
+        except ProvisioningError as exc:
+            raise PlanError(str(exc)) from None
         plan.ready = True
         save(root, plan)
     for node in plan.of_level("city"):
         if node.code not in plan.generated:
             _generate(root, plan, node, progress)
-    return load_passwords(root)
+    return passwords
 
 
 def _generate(root: Path, plan: Plan, node: DemoNode, progress: Callable[[str, int], None]) -> None:
