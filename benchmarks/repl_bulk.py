@@ -50,7 +50,7 @@ def bulk_sqlite(
     """ADBC straight into a migrated HQ database: one transaction, or one per `chunk` rows.
 
     Timestamps, dates, money and booleans are cast in Arrow to SQLite's storage forms
-    first (PERF_NOTES: letting the driver format timestamps halves its speed). Either
+    first (docs/performance.md: letting the driver format timestamps halves its speed). Either
     `executemany(upsert, Arrow)` binds the rows, or (`stage`) `adbc_ingest` writes them
     into a temporary table and one INSERT .. SELECT upserts them (what the product does
     through its scratch schema). With `suspend_fts` the customers' FTS triggers stand

@@ -1,6 +1,6 @@
 """Replication city -> province -> HQ: end-to-end rows/s against two baselines, and lag.
 
-Issue target (DESIGN.md section 5): end-to-end rows/s at least 0.5x of bulk-loading the
+Target (docs/performance.md): end-to-end rows/s at least 0.5x of bulk-loading the
 same rows straight into the HQ database by the fastest path, at least 10x of a
 hand-written JSON-over-HTTP push, and p99 city -> HQ lag within two replication
 intervals under a steady 1,000 changes/s.
@@ -16,7 +16,7 @@ What it does, in order:
    province relays while the city sends); `fedcrm sync CITY` runs one full cycle; the
    clock stops when HQ holds every customer and subscription of origin 430100.
 4. (a) Bulk load: the same rows as wire-schema Arrow (read with the product's capture),
-   upserted into a fresh migrated HQ database by the fastest paths in PERF_NOTES.md
+   upserted into a fresh migrated HQ database by the fastest paths in docs/performance.md
    (SQLite, all in one transaction: ADBC adbc_ingest into a temp stage + one
    INSERT..SELECT upsert, ADBC executemany with FTS suspended, and executemany with the
    FTS triggers per row; the first two fill the index by one INSERT..SELECT as the

@@ -6,7 +6,7 @@ and the same seed always yields the same table. Uniqueness of phone numbers and 
 numbers does not need a "seen" set: both come from an affine permutation of the row
 index (x -> a*x + b mod m with gcd(a, m) = 1), which is a bijection on [0, m).
 
-Loading bypasses the API and the ORM on purpose (PERF_NOTES.md: ORM inserts run at a few
+Loading bypasses the API and the ORM on purpose (docs/performance.md: ORM inserts run at a few
 thousand rows per second): sqlite3 `executemany` on SQLite, COPY on PostgreSQL. Every
 derived value the app would compute itself (search terms, check digits, birth date and
 gender from the ID number) is computed here with the same rules, and the search terms

@@ -1,4 +1,4 @@
-"""Replication metrics (DESIGN.md rule 10): fedcrm_ prefix, base units, low cardinality."""
+"""Replication metrics (docs/federation.md rule 10): fedcrm_ prefix, base units, low cardinality."""
 
 from __future__ import annotations
 

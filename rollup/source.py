@@ -1,6 +1,6 @@
 """Reading the four tables rollups need into Arrow, only the columns they use.
 
-ADBC fetches straight into Arrow (PERF_NOTES: reading dominates, so read only what is
+ADBC fetches straight into Arrow (docs/performance.md: reading dominates, so read only what is
 needed and let SQL leave out tombstoned rows). The two databases store the same values
 differently (SQLite: timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text, money as
 REAL, UUIDs as 32 hex digits; PostgreSQL: native types), so each dialect has its own

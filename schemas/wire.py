@@ -13,7 +13,7 @@ import hashlib
 
 import pyarrow as pa
 
-# Bump when a table gains or loses a column. Parents are upgraded first (DESIGN.md rule 8).
+# Bump when a table gains or loses a column. Parents are upgraded first (docs/federation.md rule 8).
 SCHEMA_VERSION = 1
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
@@ -187,7 +187,7 @@ class SchemaMismatch(Exception):
 
 
 def check_compatible(table: str, version: int, incoming: pa.Schema) -> pa.Schema:
-    """Accept the current schema or an older compatible one (DESIGN.md rule 8).
+    """Accept the current schema or an older compatible one (docs/federation.md rule 8).
 
     Returns the schema the batch will be conformed to. A newer version is refused with
     a message that says to upgrade the parent first; an older one may lack nullable

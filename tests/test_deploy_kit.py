@@ -45,7 +45,7 @@ GUIDE = REPO / "docs" / "operations.md"
 UNIT_FILE = DEPLOY / "systemd" / "fedcrm@.service"
 SETUP_SCRIPT = DEPLOY / "docker" / "setup-topology.sh"
 
-# The demo topology (DESIGN.md, README): code -> (level, name, parent).
+# The demo topology (README): code -> (level, name, parent).
 TOPOLOGY = {
     "000000": ("hq", "集团总部", None),
     "430000": ("province", "湖南省", "000000"),

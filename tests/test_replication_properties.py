@@ -1,6 +1,6 @@
 """Property: any interleaving of changes, duplicated, reordered, dropped and resent
 batches and sender restarts converges to the same state at every level, and no row's
-version ever goes back (DESIGN.md rules 2, 5, 6)."""
+version ever goes back (docs/federation.md rules 2, 5, 6)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """apply_incoming: upsert a validated batch and record the checkpoint, in one transaction.
 
 The upsert rule (upsert.py) makes applying any batch any number of times, in any order,
-converge (DESIGN.md rule 5). Applied rows get this node's own seq, so a province relays
+converge (docs/federation.md rule 5). Applied rows get this node's own seq, so a province relays
 them upward with the same sender. Each database gets its fastest safe bulk path:
 SQLite one executemany upsert with the search index filled at once (apply_sqlite.py);
 PostgreSQL COPY into a staging table and one upsert from it (below).

@@ -2,7 +2,7 @@
 
 Rows are written only where the incoming origin_version is newer than the held one and
 the origin matches (a sender can never take over a row it does not own), so applying
-any batch any number of times, in any order, converges (DESIGN.md rule 5).
+any batch any number of times, in any order, converges (docs/federation.md rule 5).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Read a node's changes after a watermark, in seq order, as wire-schema Arrow tables.
 
-Gap-free by construction (DESIGN.md rule 2): a writer holds the seq counter row from
+Gap-free by construction (docs/federation.md rule 2): a writer holds the seq counter row from
 its first change to its commit, so every seq visible to this read is below every seq
 that is still uncommitted. Reading up to the highest visible seq never skips a change.
 """

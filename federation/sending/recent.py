@@ -11,7 +11,7 @@ never changes (any later change moves the row to a new seq). So if the table's f
 seq after the sender's watermark is `first`, the entry is what the read would return
 for that run, except rows changed again since, whose older version it still holds;
 sending that version is harmless, since the parent keeps the newer one, which follows
-at its own seq (DESIGN.md rule 5). Anything else (an entry evicted, a partly skipped
+at its own seq (docs/federation.md rule 5). Anything else (an entry evicted, a partly skipped
 batch, a local write in between) falls back to the read.
 """
 

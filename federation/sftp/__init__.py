@@ -1,1 +1,1 @@
-"""SFTP transport: for offices that may only open SSH (DESIGN.md rule 9)."""
+"""SFTP transport: for offices that may only open SSH (docs/federation.md rule 9)."""

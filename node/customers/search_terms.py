@@ -1,7 +1,7 @@
 """The terms a customer is found by: character bigrams, unigrams and pinyin.
 
 Trigram indexes cannot match the 1-2 characters agents type for a Chinese name
-(PERF_NOTES.md), so names and addresses are pre-split into overlapping bigrams (plus
+(docs/performance.md), so names and addresses are pre-split into overlapping bigrams (plus
 name unigrams) and a fragment is searched as the phrase of its bigrams.
 """
 

@@ -29,7 +29,7 @@ def new_id() -> uuid.UUID:
 
 
 class Replicated:
-    """Mixin for rows that replicate upward (DESIGN.md section 3).
+    """Mixin for rows that replicate upward (docs/federation.md).
 
     `origin` is the code of the owning node; only it may change the row. `seq` is this
     node's change sequence, stamped in the same transaction as the change by the unit

@@ -2,7 +2,7 @@
 
 Why: binding Arrow rows one by one through the sqlite3 module costs more than the
 upsert itself, while one INSERT .. SELECT from a table SQLite already holds runs at C
-speed (PERF_NOTES, and benchmarks/replication.py measured it 2-3x faster on the
+speed (docs/performance.md, and benchmarks/replication.py measured it 2-3x faster on the
 customers table). The ADBC driver turns an Arrow table into an SQLite file quickly, but
 it links its own copy of SQLite, and two copies must never open the same file (their
 POSIX locks would cancel each other out: sqlite.org/howtocorrupt.html 2.2.1). So ADBC

@@ -17,7 +17,7 @@ from node.db.types import utcnow
 
 
 class ForeignRowError(Exception):
-    """An attempt to change a row owned by another node (DESIGN.md rule 1)."""
+    """An attempt to change a row owned by another node (docs/federation.md rule 1)."""
 
     def __init__(self, table: str, origin: str, local: str) -> None:
         super().__init__(

@@ -16,7 +16,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-# Customer look-up (see PERF_NOTES.md): FTS5 over pre-split bigrams on SQLite, a GIN
+# Customer look-up (see docs/performance.md): FTS5 over pre-split bigrams on SQLite, a GIN
 # index over the same terms as text[] on PostgreSQL. The FTS rowid is the customer's
 # seq, which is unique and changes with every change, so triggers keep it exact.
 SQLITE_LOOKUP = [
