@@ -206,6 +206,10 @@ def lookup_rows(
 ) -> list[Customer]:
     """One page of a look-up (`limit` rows), newest first, after the cursor `after`."""
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    if uses_terms(lookup) and not _lookup_terms(lookup):
+        # Only punctuation: nothing to search for, so nothing found (and FTS5 would
+        # read the characters as MATCH syntax).
+        return []
     if dialect != "postgresql" or not uses_terms(lookup):
         stmt = apply_lookup(base, lookup, dialect, after)
         return list(session.execute(stmt.limit(limit)).scalars())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from sqlalchemy import Select, select
@@ -148,10 +149,14 @@ class CustomerResource(Resource[Customer]):
         return data | customer_360(session, viewer, row)
 
 
+_KEY_CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() takes "²" too
+
+
 def _key_cursor(cursor: str | None) -> int | None:
+    """The key a look-up cursor continues after; a 64-bit column, so no larger."""
     if cursor is None:
         return None
-    if not cursor.isdigit():
+    if not _KEY_CURSOR.fullmatch(cursor) or int(cursor) > 2**63 - 1:
         raise invalid("cursor", "is not a cursor this API issued")
     return int(cursor)
 
