@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 
 from federation.metrics import FederationMetrics, FederationStateCollector
@@ -21,6 +21,7 @@ from federation.sending.setup import NoParent, build_sender, has_parent, node_pa
 from federation.sftp.inbox import ingest_inbox, prune_done
 from federation.status_endpoints import router as federation_status_router
 from federation.verify.endpoints import router as digest_router
+from node.api.deps import refuse_nul_parameters
 from node.api.errors import install_error_handlers
 from node.auth.endpoints import router as auth_router
 from node.churn.resource import ChurnEventResource
@@ -166,6 +167,7 @@ def create_app(
         title=f"fedcrm {settings.node.name} ({settings.node.code})",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_parameters)],
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.node.code, settings.database.echo)

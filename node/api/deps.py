@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from node.auth.permissions import AREA_SCOPED_ROLES, ROLE_PERMISSIONS, Perm
 from node.auth.service import user_for_token
+from node.crud.schemas import NUL_REASON
 from node.db.unit_of_work import Database
-from node.errors import AuthenticationFailed, PermissionDenied
+from node.errors import AuthenticationFailed, InvalidFields, PermissionDenied
 from node.users.models import Role, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -28,6 +29,18 @@ def _wants_write(request: Request) -> bool:
     route = request.scope.get("route")
     marked = getattr(getattr(route, "endpoint", None), "fedcrm_writes", False)
     return marked or request.method not in SAFE_METHODS
+
+
+def refuse_nul_parameters(request: Request) -> None:
+    """Refuse a NUL character in any query or path parameter, naming it (422).
+
+    An app-wide dependency: PostgreSQL refuses NUL in text, so a filter or search term
+    holding one would otherwise fail as a 500 on whatever route it reaches.
+    """
+    params = [*request.query_params.multi_items(), *request.path_params.items()]
+    bad = {name: NUL_REASON for name, value in params if "\x00" in str(value)}
+    if bad:
+        raise InvalidFields(bad)
 
 
 def get_session(request: Request) -> Iterator[Session]:

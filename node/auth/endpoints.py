@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field
 from node.api.deps import SessionDep, ViewerDep, client_ip
 from node.api.errors import error_body
 from node.auth import service
+from node.crud.schemas import StorableInput
 from node.users.resource import UserOut
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-class LoginIn(BaseModel):
+class LoginIn(StorableInput):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
 

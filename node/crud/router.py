@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from node.api.deps import SessionDep, Viewer, require, writes_on_read
 from node.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from node.crud.resource import Resource
+from node.crud.schemas import StorableInput
 
 
 def list_query_model(resource: Resource) -> type[BaseModel]:
@@ -23,10 +24,12 @@ def list_query_model(resource: Resource) -> type[BaseModel]:
     for name, annotation in resource.filter_fields.items():
         fields[name] = (annotation | None, None)
     return create_model(
-        f"{resource.path.title().replace('-', '')}ListQuery",
-        __config__=ConfigDict(extra="forbid"),
-        **fields,
+        f"{resource.path.title().replace('-', '')}ListQuery", __base__=_ListQuery, **fields
     )
+
+
+class _ListQuery(StorableInput):
+    model_config = ConfigDict(extra="forbid")
 
 
 def page_model(resource: Resource) -> type[BaseModel]:

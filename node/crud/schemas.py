@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, create_model, field_validator
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+NUL_REASON = "must not contain NUL characters (\\x00)"
 
 
 class ReplicatedRead(BaseModel):
@@ -21,7 +24,44 @@ class ReplicatedRead(BaseModel):
     updated_at: datetime
 
 
-class StrictInput(BaseModel):
+def check_storable(value: Any) -> Any:
+    """Refuse what no database column can hold; return `value` unchanged otherwise.
+
+    PostgreSQL refuses NUL in text (SQLite would store it, and replicate it to a parent
+    that refuses it); no integer column holds more than 64 bits; and a time whose UTC
+    equivalent falls outside years 1-9999 cannot be stored as UTC at all.
+    """
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(NUL_REASON)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise ValueError(f"must be between {INT64_MIN} and {INT64_MAX}")
+    elif isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range: its UTC time is outside years 1-9999") from None
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            check_storable(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_storable(key)
+            check_storable(item)
+    return value
+
+
+class StorableInput(BaseModel):
+    """Every field of an input is checked for what no column can store (one place for
+    all schemas, so a new field cannot forget it)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return check_storable(value)
+
+
+class StrictInput(StorableInput):
     """Input models refuse unknown fields, so a typo is a 422, not a silent no-op."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from openpyxl.utils.datetime import from_excel
 
+from node.crud.schemas import NUL_REASON
 from node.dataio.customer_columns import (
     FALSE_WORDS,
     GENDER_WORDS,
@@ -96,6 +97,10 @@ def cell_value(name: str, cell: Any) -> Any:
     """The value of field `name` from a cell; None if blank; ValueError if unreadable."""
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         return None
+    if isinstance(cell, str) and "\x00" in cell:
+        # PostgreSQL cannot store it, SQLite would, and replicate it to a parent that
+        # cannot; the API refuses it too (node.crud.schemas.check_storable).
+        raise ValueError(NUL_REASON)
     if name == "joined_at":
         return _parse_datetime(cell)
     if name == "birth_date":

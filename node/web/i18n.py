@@ -32,6 +32,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.submit": ("登录", "Log in"),
     "login.wrong": ("用户名或密码错误", "Wrong username or password"),
     "login.required": ("请填写此项", "Please fill this in"),
+    "login.nul": ("不能包含空字符（\\x00）", "Must not contain NUL characters (\\x00)"),
     "login.rate_limited": (
         "登录失败次数过多，请一小时后再试",
         "Too many failed logins; try again in an hour",

@@ -109,6 +109,8 @@ def login_submit(
     errors = {}
     if not username:
         errors["username"] = t("login.required")
+    elif "\x00" in username:  # PostgreSQL cannot even look it up (nor record the try)
+        errors["username"] = t("login.nul")
     if not password:
         errors["password"] = t("login.required")
     if errors:
