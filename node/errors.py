@@ -22,6 +22,15 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Taken(Conflict):
+    """A unique value another row holds, a deleted row too: names the field and the row."""
+
+    def __init__(self, message: str, field: str, holder_id: str) -> None:
+        super().__init__(message)
+        self.fields = {field: message}
+        self.holder_id = holder_id
+
+
 class PermissionDenied(DomainError):
     status_code = 403
     code = "forbidden"

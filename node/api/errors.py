@@ -50,8 +50,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        fields = getattr(exc, "fields", None)  # Taken names the field a holder has
         return JSONResponse(
-            error_body(exc.code, exc.message), status_code=exc.status_code, headers=headers
+            error_body(exc.code, exc.message, fields),
+            status_code=exc.status_code,
+            headers=headers,
         )
 
     @app.exception_handler(ForeignRowError)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from pydantic import Field
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from node.api.deps import Viewer
@@ -20,7 +20,7 @@ from node.crud.schemas import ReplicatedRead, StrictInput, partial
 from node.customers.models import Customer
 from node.customers.scoping import scope_to_customer_area
 from node.db.counters import allocate
-from node.errors import Conflict, invalid
+from node.errors import invalid
 
 
 class ContractIn(StrictInput):
@@ -70,11 +70,4 @@ class ContractResource(Resource[Contract]):
             raise invalid("ends_at", "is before starts_at")
         if not values["contract_no"]:
             values["contract_no"] = f"{viewer.node_code}-C{allocate(session, 'contract_no'):08d}"
-        stmt = select(Contract.id).where(
-            Contract.contract_no == values["contract_no"], Contract.origin == viewer.node_code
-        )
-        if existing is not None:
-            stmt = stmt.where(Contract.id != existing.id)
-        if session.execute(stmt).first():
-            raise Conflict(f"contract number {values['contract_no']!r} already exists")
-        return values
+        return values  # a contract_no another contract holds: Resource.check_storage

@@ -24,6 +24,7 @@ from node.api.pagination import (
     parse_order,
 )
 from node.auth.permissions import Perm
+from node.crud.constraints import check_unique, fit_columns
 from node.db.base import Replicated
 from node.db.types import utcnow
 from node.errors import Conflict, InvalidFields, NotFound
@@ -130,6 +131,7 @@ class Resource(Generic[M]):
 
     def create(self, session: Session, viewer: Viewer, payload: BaseModel) -> M:
         values = self.check_values(session, viewer, payload.model_dump(), None)
+        self.check_storage(session, values, None)
         row = self.model(**values)
         session.add(row)
         session.flush()
@@ -143,11 +145,18 @@ class Resource(Generic[M]):
         current = {name: getattr(row, name, None) for name in self.create_schema.model_fields}
         merged = validate_model(self.create_schema, current | patch).model_dump()
         values = self.check_values(session, viewer, merged, row)
+        self.check_storage(session, values, row)
         for name, value in values.items():
             if getattr(row, name) != value:
                 setattr(row, name, value)
         session.flush()
         return row
+
+    def check_storage(self, session: Session, values: dict[str, Any], existing: M | None) -> None:
+        """What the database would refuse, as field errors: a value that does not fit its
+        column (422), a unique key another row holds, a deleted one too (409)."""
+        fit_columns(self.model, values)
+        check_unique(session, self.model, self.entity, values, existing)
 
     def delete(self, session: Session, viewer: Viewer, row_id: uuid.UUID) -> None:
         """Tombstone the row; it replicates as a delete and disappears from reads."""

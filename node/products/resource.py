@@ -6,14 +6,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from pydantic import Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
 from node.auth.permissions import Perm
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
-from node.errors import Conflict
 from node.products.models import Product, ProductType
 
 
@@ -42,17 +38,3 @@ class ProductResource(Resource[Product]):
     write_perm = Perm.products_write
     filter_fields: ClassVar[dict[str, Any]] = {"type": ProductType, "code": str}
     order_fields = ("created_at", "code", "name", "monthly_price")
-
-    def check_values(
-        self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Product | None
-    ) -> dict[str, Any]:
-        stmt = select(Product.id).where(
-            Product.code == values["code"],
-            Product.origin == viewer.node_code,
-            Product.deleted_at.is_(None),
-        )
-        if existing is not None:
-            stmt = stmt.where(Product.id != existing.id)
-        if session.execute(stmt).first():
-            raise Conflict(f"product code {values['code']!r} already exists")
-        return values

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pydantic import Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from node.api.deps import Viewer
 from node.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from node.auth.permissions import Perm
+from node.crud.constraints import check_unique, fit_columns
 from node.crud.references import dictionary_entry
 from node.crud.resource import Resource, validate_model
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
 from node.dictionaries.models import DictionaryKind
-from node.errors import Conflict, invalid
+from node.errors import invalid
 from node.users.models import Role, User
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{2,64}$"
@@ -68,13 +68,6 @@ def check_user_values(
     if existing is None:
         if not password:
             raise invalid("password", f"required, at least {MIN_PASSWORD_LENGTH} characters")
-        taken = session.execute(
-            select(User.id).where(
-                User.username == values["username"], User.origin == session.info["node_code"]
-            )
-        ).first()
-        if taken:
-            raise Conflict(f"username {values['username']!r} is taken")
     elif values["username"] != existing.username:
         raise invalid("username", "cannot change; create a new user and deactivate this one")
     if password:
@@ -101,7 +94,12 @@ def add_user(
             "password": password,
         },
     )
-    user = User(**check_user_values(session, payload.model_dump(), None))
+    values = check_user_values(session, payload.model_dump(), None)
+    # The API's create runs the same storage checks (a username taken, even by a
+    # deleted user, is a 409 naming that user).
+    fit_columns(User, values)
+    check_unique(session, User, UserResource.entity, values)
+    user = User(**values)
     session.add(user)
     session.flush()
     return user
