@@ -23,6 +23,7 @@ from federation.status_endpoints import router as federation_status_router
 from federation.verify.endpoints import router as digest_router
 from node.api.deps import refuse_nul_parameters
 from node.api.errors import install_error_handlers
+from node.api.openapi import errors, install_openapi
 from node.auth.endpoints import router as auth_router
 from node.churn.resource import ChurnEventResource
 from node.contacts.resource import ContactResource
@@ -183,14 +184,17 @@ def create_app(
     )
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
     install_error_handlers(app)
+    install_openapi(app)  # each operation's error statuses, derived from its route
     app.include_router(ops_router)
     app.include_router(auth_router)
-    app.include_router(customer_actions)
-    app.include_router(ticket_actions)
-    app.include_router(federation_router)
+    # Errors a route's signature does not show: state conflicts, and federation's own
+    # request signing (a parent checks the tag, not a bearer token).
+    app.include_router(customer_actions, responses=errors(409))
+    app.include_router(ticket_actions, responses=errors(409))
+    app.include_router(federation_router, responses=errors(400, 401, 403, 409, 413))
     app.include_router(federation_status_router)
-    app.include_router(digest_router)
-    app.include_router(rollup_router)
+    app.include_router(digest_router, responses=errors(401, 403))
+    app.include_router(rollup_router, responses=errors(409))
     # Rollup labels name this node and the children it registered (the registry is
     # federation's; rollup/ does not import it).
     app.state.rollup_node_names = lambda session: {

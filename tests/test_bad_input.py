@@ -272,3 +272,27 @@ def test_an_imported_cell_with_nul_is_a_bad_row_naming_line_and_column(
     assert "NUL" in result.output
     with database.unit_of_work(write=False) as s:
         assert s.execute(select(func.count()).select_from(Customer)).scalar_one() == 0
+
+
+# ---- the OpenAPI document -----------------------------------------------------------------
+
+
+def test_the_openapi_document_lists_each_operations_errors_in_the_error_shape(client):
+    spec = client.get("/openapi.json").json()
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    paths = spec["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    assert response["content"]["application/json"]["schema"] == error
+            if path.startswith("/api/v1/") and path != "/api/v1/auth/login":
+                assert "401" in operation["responses"], (method, path)
+                assert operation["security"] == [{"bearer": []}], (method, path)
+    item = paths["/api/v1/products/{item_id}"]
+    assert {"401", "403", "404", "409", "422"} <= set(item["patch"]["responses"])
+    assert {"401", "403", "404", "422"} <= set(item["get"]["responses"])
+    assert {"400", "409", "422"} <= set(paths["/api/v1/products"]["post"]["responses"])
+    assert {"401", "422", "429"} <= set(paths["/api/v1/auth/login"]["post"]["responses"])
+    assert "security" not in paths["/api/v1/auth/login"]["post"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]

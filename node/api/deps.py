@@ -119,4 +119,5 @@ def require(perm: Perm) -> Callable[[Viewer], Viewer]:
             raise PermissionDenied(f"role {viewer.user.role} may not do this (needs {perm.value})")
         return viewer
 
+    _check.fedcrm_perm = perm  # type: ignore[attr-defined]  # the OpenAPI lists its 403
     return _check

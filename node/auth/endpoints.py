@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from node.api.deps import SessionDep, ViewerDep, client_ip
 from node.api.errors import error_body
+from node.api.openapi import errors
 from node.auth import service
 from node.crud.schemas import StorableInput
 from node.users.resource import UserOut
@@ -26,7 +27,7 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post("/login", response_model=TokenOut, responses=errors(401, 429))
 def login(body: LoginIn, request: Request, session: SessionDep):
     limits = request.app.state.settings.auth
     result = service.login(session, body.username, body.password, client_ip(request), limits)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from node.api.deps import SessionDep, Viewer, require, writes_on_read
+from node.api.openapi import errors
 from node.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from node.crud.resource import Resource
 from node.crud.schemas import StorableInput
@@ -73,17 +74,33 @@ def crud_router(resource: Resource, *, writable: bool = True) -> APIRouter:
     if not writable:
         return router
 
-    @router.post("", response_model=Read, status_code=201, summary=f"Create a {resource.entity}")
+    @router.post(
+        "",
+        response_model=Read,
+        status_code=201,
+        summary=f"Create a {resource.entity}",
+        responses=errors(409),
+    )
     def create_row(body: Create, viewer: writer, session: SessionDep):
         row = resource.create(session, viewer, body)
         return resource.present(row, viewer, detail=True)
 
-    @router.patch("/{item_id}", response_model=Read, summary=f"Change a {resource.entity}")
+    @router.patch(
+        "/{item_id}",
+        response_model=Read,
+        summary=f"Change a {resource.entity}",
+        responses=errors(409),
+    )
     def update_row(item_id: uuid.UUID, body: Update, viewer: writer, session: SessionDep):
         row = resource.update(session, viewer, item_id, body)
         return resource.present(row, viewer, detail=True)
 
-    @router.delete("/{item_id}", status_code=204, summary=f"Delete (tombstone) a {resource.entity}")
+    @router.delete(
+        "/{item_id}",
+        status_code=204,
+        summary=f"Delete (tombstone) a {resource.entity}",
+        responses=errors(409),
+    )
     def delete_row(item_id: uuid.UUID, viewer: writer, session: SessionDep):
         resource.delete(session, viewer, item_id)
         return Response(status_code=204)
