@@ -67,11 +67,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `rollup` is t
 
 import synthetic_customers as synth
 
-from node.api.deps import Viewer
+from node.auth.accounts import User
+from node.auth.viewer import Viewer
 from node.customers.lookup import QueryKind, apply_lookup, classify
 from node.customers.resource import CustomerResource
 from node.db.engine import make_engine
-from node.users.models import User
 
 # Bump when the generator changes what it produces: cached node dirs are then rebuilt.
 GENERATOR_VERSION = 1

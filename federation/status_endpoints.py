@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from federation.status import node_status
-from node.api.deps import Viewer, require
+from node.api.deps import require
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 
 router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
 

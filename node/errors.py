@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# PostgreSQL refuses NUL in text, so every boundary refuses it with this reason.
+NUL_REASON = "must not contain NUL characters (\\x00)"
+
 
 class DomainError(Exception):
     status_code = 400

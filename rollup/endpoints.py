@@ -13,8 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from sqlalchemy.orm import Session
 
-from node.api.deps import SessionDep, Viewer, require
+from node.api.deps import SessionDep, require
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.errors import Conflict, invalid
 from rollup.figures import FIGURES
 from rollup.labels import load_labels

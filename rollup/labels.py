@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from node.auth.accounts import User
 from node.customers.models import CustomerType
 from node.dictionaries.models import DictionaryEntry, DictionaryKind
 from node.tickets.models import Severity
-from node.users.models import User
 from rollup.tenure import LABELS as TENURE_LABELS
 
 MISSING = "未填写"

@@ -2,7 +2,7 @@
 
 The parent starts `python -m rollup.sqlite_reader DB [ORIGINS]`; the child runs the
 rollup's SELECTs through the ADBC driver and writes each table to its stdout as a
-length-prefixed Arrow IPC stream, in rollup.source.TABLES order.
+length-prefixed Arrow IPC stream, in rollup.source_columns.TABLES order.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from rollup.source import TABLES, origin_list, select_sql
+from rollup.source_columns import TABLES, origin_list, select_sql
 
 _LENGTH = struct.Struct("<Q")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)

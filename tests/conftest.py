@@ -17,13 +17,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from node.app import create_app
+from node.auth.accounts import Role
 from node.db.migrate import upgrade
 from node.db.unit_of_work import Database
 from node.dictionaries.resource import seed_dictionaries
 from node.migrations.metadata import metadata
 from node.provisioning.nodes import ensure_postgres_database
 from node.settings import AuthSection, DatabaseSection, NodeSection, NodeSettings
-from node.users.models import Role
 from node.users.resource import add_user
 
 NODE_CODE = "430100"

@@ -25,7 +25,8 @@ from node.db.counters import SEQ, allocate
 from node.db.unit_of_work import Database
 from node.subscriptions.models import Subscription
 from node.tickets.models import Ticket
-from rollup.source import SCHEMAS, SourceTables
+from rollup.source import SourceTables
+from rollup.source_columns import SCHEMAS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _numbers = itertools.count(1)

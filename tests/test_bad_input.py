@@ -14,12 +14,12 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from node.auth.accounts import Role
 from node.cli.main import app as cli_app
 from node.crud.schemas import StrictInput
 from node.customers.models import Customer
 from node.errors import InvalidFields
 from node.settings import write_settings
-from node.users.models import Role
 from tests.factories import customer_payload, mobile, resident_id
 from tests.test_web_pages import csrf_of, web_login
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from node.audit.models import AuditEntry
+from node.auth.accounts import Role
 from node.customers.models import Customer
-from node.users.models import Role
 from tests.factories import customer_payload, mobile, resident_id
 
 

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from federation.batches.manifest import credential_key
 from federation.registry.models import ChildNode
 from federation.sending.setup import CREDENTIAL_FILE
+from node.auth.accounts import User
 from node.db.unit_of_work import Database
 from node.demo import build
 from node.demo.plan import Params, Plan, open_or_plan
 from node.provisioning import links
 from node.provisioning.errors import ProvisioningError
 from node.settings import load_settings
-from node.users.models import User
 
 PARAMS = Params(provinces=1, cities_per_province=2, customers_per_city=3, db_template=None, seed=1)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from node.auth.accounts import Role
 from node.auth.permissions import ROLE_PERMISSIONS, Perm, permission_table_markdown
-from node.users.models import Role
 from tests.factories import customer_payload
 
 ZERO = "01900000-0000-7000-8000-000000000000"

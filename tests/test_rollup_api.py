@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from node.auth.accounts import Role
 from node.auth.permissions import ROLE_PERMISSIONS, Perm
-from node.users.models import Role
 from rollup.refresh import refresh
 from tests.rollup_data import insert_rows
 from tests.test_rollup_golden import NOW, golden_rows

@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 
 from federation.registry.models import QuarantinedBatch
 from node.audit.models import AuditEntry
+from node.auth.accounts import Role
 from node.db.types import utcnow
 from node.tickets.models import Ticket
-from node.users.models import Role
 from rollup.refresh import refresh
 from tests.conftest import PASSWORD
 from tests.factories import customer_payload

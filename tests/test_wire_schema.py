@@ -6,8 +6,8 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from node.db.models import REPLICATED_MODELS
 from node.db.types import UTCDateTime
+from node.models import REPLICATED_MODELS
 from schemas.wire import (
     MONEY,
     SCHEMA_VERSION,

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from node.auth.accounts import Role
 from node.customers.models import Customer
 from node.db.types import utcnow
 from node.tickets.models import Ticket
-from node.users.models import Role
 from tests.factories import customer_payload
 
 

@@ -1,20 +1,18 @@
-"""Request-scoped dependencies: the unit of work, the caller, and permission checks."""
+"""Request-scoped dependencies: the unit of work, the caller (a request turned into a
+`node.auth.viewer.Viewer`), and permission checks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from node.auth.permissions import AREA_SCOPED_ROLES, ROLE_PERMISSIONS, Perm
-from node.auth.service import user_for_token
-from node.crud.schemas import NUL_REASON
+from node.auth.permissions import Perm
+from node.auth.viewer import Viewer, viewer_for_token
 from node.db.unit_of_work import Database
-from node.errors import AuthenticationFailed, InvalidFields, PermissionDenied
-from node.users.models import Role, User
+from node.errors import NUL_REASON, AuthenticationFailed, InvalidFields, PermissionDenied
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -54,27 +52,6 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-@dataclass
-class Viewer:
-    """Who is asking, with what rights, from where."""
-
-    user: User
-    node_code: str
-    ip: str | None
-    perms: frozenset[Perm] = field(default_factory=frozenset)
-    token: str | None = None
-
-    def can(self, perm: Perm) -> bool:
-        return perm in self.perms
-
-    @property
-    def area(self) -> str | None:
-        """The service area this viewer's reads are limited to, if any."""
-        if Role(self.user.role) in AREA_SCOPED_ROLES:
-            return self.user.service_area
-        return None
-
-
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -87,22 +64,8 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def viewer_for_token(request: Request, session: Session, token: str) -> Viewer | None:
-    """Who holds `token` (API bearer or web session cookie), or None if it is not valid."""
-    user = user_for_token(session, token)
-    if user is None:
-        return None
-    return Viewer(
-        user=user,
-        node_code=session.info["node_code"],
-        ip=client_ip(request),
-        perms=ROLE_PERMISSIONS[Role(user.role)],
-        token=token,
-    )
-
-
 def current_viewer(request: Request, session: SessionDep) -> Viewer:
-    viewer = viewer_for_token(request, session, _bearer(request))
+    viewer = viewer_for_token(session, _bearer(request), client_ip(request))
     if viewer is None:
         raise AuthenticationFailed("token is invalid, expired or revoked: log in again")
     return viewer

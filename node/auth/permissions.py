@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from node.users.models import Role
+from node.auth.accounts import Role
 
 
 class Perm(StrEnum):

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from node.audit.service import record
+from node.auth.accounts import User
 from node.auth.models import AccessToken, LoginAttempt
 from node.auth.passwords import verify_password
 from node.db.types import utcnow
 from node.settings import AuthSection
-from node.users.models import User
 
 log = logging.getLogger("fedcrm.auth")
 

@@ -11,8 +11,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.churn.models import ChurnEvent
 from node.churn.service import mark_churned
 from node.crud.references import live_row

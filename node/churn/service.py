@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from node.churn.models import ChurnEvent
-from node.crud.references import dictionary_entry
 from node.customers.models import Customer
+from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind, StatusMeaning
 from node.dictionaries.resource import codes_with_meaning
 from node.errors import Conflict, invalid

@@ -13,10 +13,21 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import select
 
-from federation.registry.models import QuarantinedBatch
-from federation.registry.service import RegistryError, list_children, revoke_child
-from federation.sending.setup import NoParent, build_sender
-from federation.status import node_status
+from federation.entry import (
+    NoParent,
+    QuarantinedBatch,
+    RegistryError,
+    build_sender,
+    expected_rows,
+    ingest_inbox_now,
+    list_children,
+    node_status,
+    received_rows,
+    reset_checkpoints,
+    revoke_child,
+    save_result,
+    verify_children,
+)
 from node.cli.context import console, fail, open_database, open_settings
 from node.provisioning.errors import ProvisioningError
 from node.provisioning.links import SftpTarget, register_child, set_parent
@@ -140,25 +151,10 @@ def parent_set(
 
 def ingest(data_dir: DirArg) -> None:
     """Apply the batches waiting in this node's SFTP inbox now and write their answers."""
-    from prometheus_client import CollectorRegistry
-
-    from federation.metrics import FederationMetrics
-    from federation.receiving.service import Receiver
-    from federation.sending.setup import node_path
-    from federation.sftp.inbox import ingest_inbox
-
     settings = open_settings(data_dir)
     if not settings.federation.inbox_dir:
         fail("this node has no SFTP inbox: add a child with `fedcrm child add ... --sftp`")
-    db = open_database(settings)
-    receiver = Receiver(
-        db=db,
-        data_dir=settings.data_dir,
-        metrics=FederationMetrics(CollectorRegistry()),
-        max_tag_age=settings.federation.tag_max_age_seconds,
-    )
-    root = node_path(settings, settings.federation.inbox_dir)
-    report = ingest_inbox(receiver, root, settings.federation.receive_max_bytes)
+    report = ingest_inbox_now(settings, open_database(settings))
     console.print(
         f"{report.applied} batches applied ({report.rows} rows), {report.rejected} "
         f"rejected, {report.out_of_order} out of order"
@@ -274,9 +270,6 @@ def quarantine_show(data_dir: DirArg, batch_id: Annotated[int, typer.Argument(he
 def verify(data_dir: DirArg) -> None:
     """Prove this node holds exactly what each child holds (count and digest per origin
     and table). Exit 0 when all match, 1 naming each divergence."""
-    from federation.verify.client import verify_children
-    from federation.verify.record import save_result
-
     settings = open_settings(data_dir)
     db = open_database(settings)
     rows, problems = verify_children(db)
@@ -313,9 +306,6 @@ def resync(
     timeout: Annotated[float, typer.Option(help="Seconds to wait at most")] = 3600,
 ) -> None:
     """Make a child resend everything (a new or rebuilt parent). Resumable, with progress."""
-    from federation.registry.service import reset_checkpoints
-    from federation.resync import expected_rows, received_rows
-
     settings = open_settings(data_dir)
     db = open_database(settings)
     try:

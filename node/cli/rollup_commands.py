@@ -12,17 +12,30 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from federation.registry.service import list_children
+from federation.entry import list_children
 from node.cli.context import console, err_console, fail, open_database, open_settings
 from node.db.unit_of_work import Database
 from node.settings import Level, NodeSettings
-from rollup.export import NEEDS_FILE, display, write
-from rollup.figures import FIGURES, Figures
-from rollup.labels import COLUMN_TITLES, FIGURE_TITLES, GROUP_TITLES, load_labels
-from rollup.periods import PeriodError, parse_period
-from rollup.reading import PeriodOutOfRange, RollupUnavailable, read_figures
-from rollup.refresh import ConcurrentRun, RunResult, refresh
-from rollup.report import build_report
+from rollup.entry import (
+    COLUMN_TITLES,
+    FIGURE_TITLES,
+    FIGURES,
+    GROUP_TITLES,
+    NEEDS_FILE,
+    ConcurrentRun,
+    Figures,
+    PeriodError,
+    PeriodOutOfRange,
+    RollupUnavailable,
+    RunResult,
+    build_report,
+    display,
+    load_labels,
+    parse_period,
+    read_figures,
+    refresh,
+    write,
+)
 
 ALL = "all"
 # Up to this many groups, a table shows one column per group and a row per figure.

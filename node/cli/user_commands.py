@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from node.auth.accounts import Role, User
 from node.cli.context import console, fail, open_database, open_settings
 from node.errors import DomainError, InvalidFields
-from node.users.models import Role, User
 
 user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 

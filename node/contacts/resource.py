@@ -9,8 +9,8 @@ from pydantic import Field, field_validator
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.contacts.models import Contact
 from node.crud.references import live_row
 from node.crud.resource import Resource

@@ -11,8 +11,8 @@ from pydantic import Field
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.contracts.models import Contract, ContractStatus
 from node.crud.references import live_row
 from node.crud.resource import Resource

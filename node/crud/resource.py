@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
 from node.api.errors import validation_fields
 from node.api.pagination import (
     DEFAULT_LIMIT,
@@ -24,6 +23,7 @@ from node.api.pagination import (
     parse_order,
 )
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.crud.constraints import check_unique, fit_columns
 from node.db.base import Replicated
 from node.db.types import utcnow

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from node.api.deps import SessionDep, Viewer, require, writes_on_read
+from node.api.deps import SessionDep, require, writes_on_read
 from node.api.openapi import errors
 from node.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from node.auth.viewer import Viewer
 from node.crud.resource import Resource
 from node.crud.schemas import StorableInput
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
 
+from node.errors import NUL_REASON
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-NUL_REASON = "must not contain NUL characters (\\x00)"
 
 
 class ReplicatedRead(BaseModel):

@@ -8,23 +8,23 @@ from typing import Any, ClassVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
 from node.audit.service import record
+from node.auth.accounts import User
 from node.auth.permissions import Perm
-from node.crud.references import dictionary_entry, live_row
+from node.auth.viewer import Viewer
+from node.crud.references import live_row
 from node.crud.resource import Page, Resource
 from node.crud.schemas import partial
 from node.customers.lookup import classify, cursor_value, lookup_rows
 from node.customers.models import Customer
 from node.customers.schemas import CustomerDetail, CustomerIn, CustomerOut
 from node.customers.search_terms import customer_search_terms
-from node.customers.summary import customer_360
 from node.db.counters import allocate
 from node.db.types import utcnow
+from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
 from node.errors import Conflict, invalid
 from node.privacy.masking import mask_email, mask_id_number, mask_phone
-from node.users.models import User
 
 
 def next_customer_no(session: Session, count: int = 1) -> list[str]:
@@ -146,7 +146,7 @@ class CustomerResource(Resource[Customer]):
                 ip=viewer.ip,
                 detail={"fields": ["id_number", "phone"]},
             )
-        return data | customer_360(session, viewer, row)
+        return data
 
 
 _KEY_CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() takes "²" too

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
-from node.api.deps import Viewer
+from node.auth.viewer import Viewer
 from node.customers.models import Customer
 
 

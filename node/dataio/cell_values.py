@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from openpyxl.utils.datetime import from_excel
 
-from node.crud.schemas import NUL_REASON
 from node.dataio.customer_columns import (
     FALSE_WORDS,
     GENDER_WORDS,
@@ -18,6 +17,7 @@ from node.dataio.customer_columns import (
     TYPE_WORDS,
     word_map,
 )
+from node.errors import NUL_REASON
 
 try:
     CHINA_TZ: tzinfo = ZoneInfo("Asia/Shanghai")

@@ -21,6 +21,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from node.audit.service import record
+from node.auth.accounts import User
 from node.crud.resource import validate_model
 from node.customers.schemas import CustomerIn
 from node.dataio.cell_values import cell_value, id_key
@@ -45,7 +46,6 @@ from node.dataio.tabular import DataFileError, Sheet, open_sheet
 from node.db.unit_of_work import Database
 from node.dictionaries.models import DictionaryEntry
 from node.errors import InvalidFields
-from node.users.models import User
 
 _IN_CHUNK = 500  # values per IN (...) list
 _EXISTING_COLUMNS = [

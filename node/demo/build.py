@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from node.auth.accounts import Role, User
 from node.db.migrate import current_revision
 from node.db.unit_of_work import Database
 from node.demo.city_data import generate_city
@@ -27,7 +28,6 @@ from node.provisioning.errors import ProvisioningError
 from node.provisioning.links import SftpTarget, is_linked, register_child, set_parent
 from node.provisioning.nodes import NodeSpec, create_node
 from node.settings import CONFIG_FILE, Level, load_settings
-from node.users.models import Role, User
 
 PASSWORDS = "admin-passwords.txt"
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from node.auth.accounts import Role, User
 from node.db.base import new_id
 from node.products.models import Product
-from node.users.models import Role, User
 
 # (code, name, type, monthly price in yuan); enterprise products are priced per contract.
 PRODUCTS: tuple[tuple[str, str, str, str], ...] = (

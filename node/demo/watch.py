@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import column, func, select, table
 
-from federation.verify.client import verify_children
-from federation.verify.record import save_result
+from federation.entry import save_result, verify_children
 from node.db.unit_of_work import Database
 from node.demo.plan import DemoNode, Plan
 from node.settings import load_settings

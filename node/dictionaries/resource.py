@@ -8,8 +8,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
 from node.dictionaries.defaults import DEFAULT_ENTRIES

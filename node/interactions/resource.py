@@ -10,8 +10,9 @@ from pydantic import AwareDatetime, Field
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
+from node.auth.accounts import User
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.crud.references import live_row
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
@@ -19,7 +20,6 @@ from node.customers.models import Customer
 from node.customers.scoping import scope_to_customer_area
 from node.db.types import utcnow
 from node.interactions.models import Channel, Direction, Interaction
-from node.users.models import User
 
 
 class InteractionIn(StrictInput):

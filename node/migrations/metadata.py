@@ -4,8 +4,8 @@ rollup snapshots.
 Migrations assemble the node like the app factory does, so they may import federation.
 """
 
-import federation.registry.models  # noqa: F401  (registers its tables on Base.metadata)
-import rollup.models  # noqa: F401  (the same for the rollup snapshot tables)
-from node.db.models import Base
+import federation.entry  # noqa: F401  (registers federation's tables on Base.metadata)
+import rollup.entry  # noqa: F401  (the same for the rollup snapshot tables)
+from node.models import Base
 
 metadata = Base.metadata

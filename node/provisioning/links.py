@@ -6,9 +6,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from federation.registry.service import RegistryError, active_child, add_child, revoke_child
-from federation.sending.setup import CREDENTIAL_FILE, has_parent, node_path
-from federation.sftp.inbox import prepare_child_inbox
+from federation.entry import (
+    CREDENTIAL_FILE,
+    RegistryError,
+    active_child,
+    add_child,
+    has_parent,
+    node_path,
+    prepare_child_inbox,
+    revoke_child,
+)
 from node.db.unit_of_work import Database
 from node.provisioning.errors import ProvisioningError
 from node.settings import Level, NodeSettings, write_settings

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from node.api.deps import SessionDep, Viewer, require
+from node.api.deps import SessionDep, require
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.tickets.resource import TicketOut, TicketResource, TransitionIn
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])

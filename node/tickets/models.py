@@ -27,6 +27,15 @@ class TicketStatus(StrEnum):
     reopened = "reopened"
 
 
+# Waiting on us: what the customer 360 view, the tickets board and key accounts show open.
+OPEN_TICKET_STATES = (
+    TicketStatus.open,
+    TicketStatus.dispatched,
+    TicketStatus.in_progress,
+    TicketStatus.reopened,
+)
+
+
 class Ticket(Base, Replicated):
     __tablename__ = "tickets"
 

@@ -10,19 +10,20 @@ from pydantic import Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
+from node.auth.accounts import Role, User
 from node.auth.permissions import Perm
-from node.crud.references import dictionary_entry, live_row
+from node.auth.viewer import Viewer
+from node.crud.references import live_row
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
 from node.customers.models import Customer
 from node.db.counters import allocate
 from node.db.types import utcnow
+from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
 from node.errors import Conflict, PermissionDenied, invalid
 from node.tickets import workflow
 from node.tickets.models import Severity, Ticket, TicketEvent, TicketStatus
-from node.users.models import Role, User
 
 
 class TicketIn(StrictInput):

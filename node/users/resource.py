@@ -7,16 +7,16 @@ from typing import Any, ClassVar
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
+from node.auth.accounts import Role, User
 from node.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.crud.constraints import check_unique, fit_columns
-from node.crud.references import dictionary_entry
 from node.crud.resource import Resource, validate_model
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
+from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
 from node.errors import invalid
-from node.users.models import Role, User
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{2,64}$"
 

@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from node.auth.accounts import Role, User
 from node.dictionaries.models import DictionaryEntry
-from node.users.models import Role, User
 
 
 def dictionary_choices(session: Session, kind: str) -> list[tuple[str, str]]:

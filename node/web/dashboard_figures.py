@@ -13,13 +13,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
-from rollup.figures import Figures, figures
-from rollup.figures.churn import trend_months
-from rollup.figures.grouping import province_of
-from rollup.labels import Labels
-from rollup.periods import format_period, parse_period
-from rollup.reading import PeriodOutOfRange, RollupUnavailable, read_figures
-from rollup.store import last_run, load_partials
+from rollup.entry import (
+    Figures,
+    Labels,
+    PeriodOutOfRange,
+    RollupUnavailable,
+    figures,
+    format_period,
+    last_run,
+    load_partials,
+    parse_period,
+    province_of,
+    read_figures,
+    trend_months,
+)
 
 HQ = "000000"
 

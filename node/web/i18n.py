@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rollup.labels import COLUMN_TITLES, GROUP_TITLES
+from rollup.entry import COLUMN_TITLES, GROUP_TITLES
 
 DEFAULT_LANG = "zh-CN"
 LANGS = ("zh-CN", "en")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from node.api.deps import Viewer
+from node.auth.accounts import Role
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.settings import Level
-from node.users.models import Role
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from node.api.deps import SessionDep, Viewer, client_ip
+from node.api.deps import SessionDep, client_ip
 from node.auth import service
+from node.auth.viewer import Viewer
 from node.web.errors import WebRoute
 from node.web.i18n import LANG_COOKIE, LANGS, translator
 from node.web.menus import home_for

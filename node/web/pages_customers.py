@@ -13,11 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.api.deps import SessionDep, Viewer, writes_on_read
+from node.api.deps import SessionDep, writes_on_read
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.churn.resource import ChurnRequest
 from node.churn.service import mark_churned
-from node.customers.resource import CustomerResource
+from node.customer_360.resource import CustomerResourceWith360
 from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError
 from node.interactions.models import Channel, Direction
@@ -34,7 +35,7 @@ from node.web.session import PostingViewer, WebViewer, need
 from node.web.tables import Table, export_url, wanted_export, xlsx_response
 
 router = APIRouter(prefix="/ui/customers", include_in_schema=False, route_class=WebRoute)
-customers = CustomerResource()
+customers = CustomerResourceWith360()
 interactions = InteractionResource()
 tickets = TicketResource()
 SEARCH_LIMIT = 20

@@ -20,13 +20,19 @@ from node.web.i18n import figure_titler, translator
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.tables import Table, export_url, wanted_export, xlsx_response
-from rollup.export import display, percent
-from rollup.figures import Figures
-from rollup.labels import Labels, load_labels
-from rollup.periods import PeriodError, parse_period
-from rollup.reading import PeriodOutOfRange, RollupUnavailable
-from rollup.refresh import refresh
-from rollup.report import svg
+from rollup.entry import (
+    Figures,
+    Labels,
+    PeriodError,
+    PeriodOutOfRange,
+    RollupUnavailable,
+    display,
+    load_labels,
+    parse_period,
+    percent,
+    refresh,
+    svg,
+)
 
 router = APIRouter(prefix="/ui/dashboard", include_in_schema=False, route_class=WebRoute)
 COMPARED = ["customers", "churn_rate", "key_revenue_share", "sla_rate", "satisfaction_mean"]

@@ -10,14 +10,13 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from node.api.deps import SessionDep
+from node.auth.accounts import Role
 from node.auth.permissions import Perm
 from node.customers.models import Customer
 from node.customers.resource import CustomerResource
-from node.customers.summary import OPEN_TICKET_STATES
 from node.dictionaries.models import DictionaryKind
 from node.subscriptions.models import Subscription, SubscriptionStatus
-from node.tickets.models import Ticket
-from node.users.models import Role
+from node.tickets.models import OPEN_TICKET_STATES, Ticket
 from node.web.choices import dictionary_labels, user_names
 from node.web.errors import WebRoute
 from node.web.i18n import translator

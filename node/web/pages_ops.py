@@ -7,9 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from federation.registry.models import QuarantinedBatch
-from federation.status import node_status
-from federation.verify.record import load_result
+from federation.entry import QuarantinedBatch, load_result, node_status
 from node.api.deps import SessionDep
 from node.auth.permissions import Perm
 from node.web.errors import WebRoute

@@ -12,17 +12,17 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.api.deps import SessionDep, Viewer
+from node.api.deps import SessionDep
+from node.auth.accounts import Role
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.customers.models import Customer
-from node.customers.summary import OPEN_TICKET_STATES
 from node.db.types import utcnow
 from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError
 from node.tickets import workflow
-from node.tickets.models import Ticket, TicketStatus
+from node.tickets.models import OPEN_TICKET_STATES, Ticket, TicketStatus
 from node.tickets.resource import TicketResource, TransitionIn
-from node.users.models import Role
 from node.web.choices import dictionary_choices, dictionary_labels, technicians, user_names
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from node.api.deps import Viewer
+from node.auth.viewer import Viewer
 from node.web.i18n import LANG_COOKIE, code_labeller, pick_lang, translator
 from node.web.menus import menu_for
 from node.web.session import CSRF_FIELD, csrf_for

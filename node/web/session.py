@@ -19,8 +19,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from node.api.deps import SessionDep, Viewer, viewer_for_token
+from node.api.deps import SessionDep, client_ip
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer, viewer_for_token
 
 SESSION_COOKIE = "fedcrm_session"
 LOGIN_CSRF_COOKIE = "fedcrm_login_csrf"
@@ -98,7 +99,7 @@ def login_csrf_ok(request: Request, submitted: str | None) -> bool:
 def optional_viewer(request: Request, session: SessionDep) -> Viewer | None:
     """The logged-in viewer, built exactly as the API builds it, or None."""
     token = request.cookies.get(SESSION_COOKIE)
-    return viewer_for_token(request, session, token) if token else None
+    return viewer_for_token(session, token, client_ip(request)) if token else None
 
 
 def web_viewer(

@@ -1,4 +1,7 @@
-"""POST /api/v1/auth/login and /logout, and GET /api/v1/auth/me."""
+"""Signing in and out of the API: POST /api/v1/auth/login and /logout, GET /api/v1/auth/me.
+
+The HTTP face of `node.auth.service`, kept with the accounts it answers about so auth
+stays free of the web framework."""
 
 from __future__ import annotations
 

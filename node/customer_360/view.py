@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.api.deps import Viewer
+from node.auth.viewer import Viewer
 from node.churn.models import ChurnEvent
 from node.churn.resource import ChurnEventOut
 from node.contacts.models import Contact
@@ -17,16 +17,10 @@ from node.interactions.models import Interaction
 from node.interactions.resource import InteractionOut
 from node.subscriptions.models import Subscription, SubscriptionStatus
 from node.subscriptions.resource import SubscriptionResource
-from node.tickets.models import Ticket, TicketStatus
+from node.tickets.models import OPEN_TICKET_STATES, Ticket
 from node.tickets.resource import TicketOut
 
 RECENT_INTERACTIONS = 10
-OPEN_TICKET_STATES = (
-    TicketStatus.open,
-    TicketStatus.dispatched,
-    TicketStatus.in_progress,
-    TicketStatus.reopened,
-)
 
 
 def _live(model):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""Staff users. Replicated (so parents can name account managers), password excluded."""
+"""Staff accounts and their roles. Replicated (so parents can name account managers),
+password excluded. Owned by auth: who may sign in and what their role lets them do."""
 
 from __future__ import annotations
 

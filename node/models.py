@@ -1,6 +1,10 @@
-"""Import every mapped class so Base.metadata is complete (migrations, tests)."""
+"""Every mapped class of the node core, so Base.metadata is complete.
+
+Imported from above (migrations, tests), never by `node.db`: the database layer sits
+below the domains and must not know them."""
 
 from node.audit.models import AuditEntry
+from node.auth.accounts import User
 from node.auth.models import AccessToken, LoginAttempt
 from node.churn.models import ChurnEvent
 from node.contacts.models import Contact
@@ -13,7 +17,6 @@ from node.interactions.models import Interaction
 from node.products.models import Product
 from node.subscriptions.models import Subscription
 from node.tickets.models import Ticket, TicketEvent
-from node.users.models import User
 
 REPLICATED_MODELS = (
     DictionaryEntry,

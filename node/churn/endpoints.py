@@ -1,4 +1,5 @@
-"""Customer actions beyond CRUD: mark churned."""
+"""POST /api/v1/customers/{id}/churn: the churn action on a customer (churn ends
+the subscriptions, so it lives above customers and subscriptions, in churn)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from node.api.deps import SessionDep, Viewer, require
+from node.api.deps import SessionDep, require
 from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
 from node.churn.resource import ChurnEventOut, ChurnRequest
 from node.churn.service import mark_churned
 from node.customers.resource import CustomerResource

@@ -1,0 +1,155 @@
+"""federation's one entry point: how the composition root (app factory, scheduler
+wiring, CLI, web pages, demo, provisioning, migrations) uses this package.
+
+`install_federation` mounts the receiving, status and digest routes and the metrics on
+an app; `schedule_federation` adds the sending and SFTP-ingest jobs to a scheduler. The
+names re-exported below are the operations the CLI and the web pages run. Nothing
+outside federation imports its modules directly (import-linter holds it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.base import BaseScheduler
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from sqlalchemy.orm import Session
+
+from federation.metrics import FederationMetrics, FederationStateCollector
+from federation.receiving.endpoints import router as receiving_router
+from federation.receiving.service import Receiver
+from federation.registry.models import QuarantinedBatch
+from federation.registry.service import (
+    RegistryError,
+    active_child,
+    add_child,
+    list_children,
+    reset_checkpoints,
+    revoke_child,
+)
+from federation.resync import expected_rows, received_rows
+from federation.sending.relay import Relay
+from federation.sending.setup import CREDENTIAL_FILE, NoParent, build_sender, has_parent, node_path
+from federation.sftp.inbox import IngestReport, ingest_inbox, prepare_child_inbox, prune_done
+from federation.status import node_status
+from federation.status_endpoints import router as status_router
+from federation.verify.client import verify_children
+from federation.verify.endpoints import router as digest_router
+from federation.verify.record import load_result, save_result
+from node.api.openapi import errors
+from node.db.unit_of_work import Database
+from node.settings import NodeSettings
+
+__all__ = [
+    "CREDENTIAL_FILE",
+    "NoParent",
+    "QuarantinedBatch",
+    "RegistryError",
+    "active_child",
+    "add_child",
+    "build_sender",
+    "child_names",
+    "expected_rows",
+    "has_parent",
+    "ingest_inbox_now",
+    "install_federation",
+    "list_children",
+    "load_result",
+    "node_path",
+    "node_status",
+    "prepare_child_inbox",
+    "received_rows",
+    "reset_checkpoints",
+    "revoke_child",
+    "save_result",
+    "schedule_federation",
+    "verify_children",
+]
+
+log = logging.getLogger("fedcrm.node")
+
+
+def _receiver(settings: NodeSettings, db: Database, metrics: FederationMetrics) -> Receiver:
+    return Receiver(
+        db=db,
+        data_dir=settings.data_dir,
+        metrics=metrics,
+        max_tag_age=settings.federation.tag_max_age_seconds,
+    )
+
+
+def install_federation(app: FastAPI, settings: NodeSettings, db: Database) -> None:
+    """Mount federation's routes and metrics on `app`; keep the receiver on app.state."""
+    metrics = FederationMetrics(app.state.metrics_registry)
+    app.state.metrics_registry.register(FederationStateCollector(db))
+    app.state.federation_metrics = metrics
+    app.state.receiver = _receiver(settings, db, metrics)
+    # A parent checks the request's tag, not a bearer token: errors the route's signature
+    # does not show.
+    app.include_router(receiving_router, responses=errors(400, 401, 403, 409, 413))
+    app.include_router(status_router)
+    app.include_router(digest_router, responses=errors(401, 403))
+
+
+def schedule_federation(scheduler: BaseScheduler, app: FastAPI) -> None:
+    """Push changes to the parent every interval; ingest an SFTP inbox from children."""
+    settings: NodeSettings = app.state.settings
+    try:
+        relay = Relay(build_sender(settings, app.state.db, app.state.federation_metrics))
+    except NoParent as exc:
+        if has_parent(settings):
+            log.warning("replication not started: %s", exc)
+    else:
+        _every(scheduler, relay.run, "replicate-to-parent", settings.federation.interval_seconds)
+        relay.trigger = lambda: scheduler.modify_job("replicate-to-parent", next_run_time=_now())
+        app.state.receiver.on_applied = relay.applied
+    inbox = settings.federation.inbox_dir
+    if inbox:
+        root = node_path(settings, inbox)
+        limit = settings.federation.receive_max_bytes
+        seconds = settings.federation.ingest_interval_seconds
+        args = (app.state.receiver, root, limit)
+        _every(scheduler, ingest_inbox, "ingest-sftp-inbox", seconds, args)
+        retention = settings.federation.done_retention_days
+        scheduler.add_job(
+            prune_done, "interval", id="prune-sftp-done", hours=1, args=(root, retention)
+        )
+
+
+def ingest_inbox_now(settings: NodeSettings, db: Database) -> IngestReport:
+    """Apply the batches waiting in this node's SFTP inbox once (`fedcrm ingest`)."""
+    receiver = _receiver(settings, db, FederationMetrics(CollectorRegistry()))
+    root = node_path(settings, settings.federation.inbox_dir or "")
+    return ingest_inbox(receiver, root, settings.federation.receive_max_bytes)
+
+
+def child_names(session: Session) -> dict[str, str]:
+    """The display name of every child this node registered, by node code."""
+    return {child.code: child.name for child in list_children(session)}
+
+
+def _every(
+    scheduler: BaseScheduler,
+    job: Callable[..., object],
+    job_id: str,
+    seconds: float,
+    args: tuple[object, ...] = (),
+) -> None:
+    # One run at a time; a long catch-up spans several intervals instead of piling up.
+    scheduler.add_job(
+        job,
+        "interval",
+        id=job_id,
+        args=args,
+        seconds=seconds,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=_now(),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,38 @@
+"""Scheduler wiring (composition root): the background jobs `fedcrm serve` runs.
+
+federation and rollup add their own jobs through their entry points; this module only
+owns the scheduler's life.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from fastapi import FastAPI
+
+from federation.entry import schedule_federation
+from rollup.entry import schedule_rollups
+
+
+class _QuietSkips(logging.Filter):
+    """Drop APScheduler's warning that a job is still running: with max_instances=1 that is
+    the intended behaviour (a long catch-up simply spans several intervals)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_QUIET_SKIPS = _QuietSkips()  # one instance: addFilter ignores it when already there
+
+
+def start_jobs(app: FastAPI) -> BackgroundScheduler | None:
+    """Start replication, SFTP ingest and rollup jobs; None when there is nothing to run."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    logging.getLogger("apscheduler.scheduler").addFilter(_QUIET_SKIPS)
+    schedule_federation(scheduler, app)
+    schedule_rollups(scheduler, app.state.db)
+    if not scheduler.get_jobs():
+        return None
+    scheduler.start()
+    return scheduler
