@@ -62,3 +62,16 @@ class InvalidFields(DomainError):
 
 def invalid(field: str, reason: str) -> InvalidFields:
     return InvalidFields({field: reason})
+
+
+def _field_name(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_fields(errors: list[dict]) -> dict[str, str]:
+    """Field name -> first message, from pydantic's error list (request or model)."""
+    fields: dict[str, str] = {}
+    for err in errors:
+        fields.setdefault(_field_name(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
+    return fields

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from node.db.stamping import ForeignRowError
-from node.errors import DomainError, InvalidFields
+from node.errors import DomainError, InvalidFields, validation_fields
 
 log = logging.getLogger("fedcrm.api")
 
@@ -20,18 +20,6 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     if fields:
         body["error"]["fields"] = fields
     return body
-
-
-def _field_name(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
-
-
-def validation_fields(errors: list[dict]) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for err in errors:
-        fields.setdefault(_field_name(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
-    return fields
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from node.churn.models import ChurnEvent
 from node.customers.models import Customer
-from node.dictionaries.lookup import dictionary_entry
+from node.dictionaries.lookup import codes_with_meaning, dictionary_entry
 from node.dictionaries.models import DictionaryKind, StatusMeaning
-from node.dictionaries.resource import codes_with_meaning
 from node.errors import Conflict, invalid
 from node.subscriptions.models import Subscription, SubscriptionStatus
 

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from node.api.errors import validation_fields
 from node.api.pagination import (
     DEFAULT_LIMIT,
     apply_keyset,
@@ -27,7 +26,7 @@ from node.auth.viewer import Viewer
 from node.crud.constraints import check_unique, fit_columns
 from node.db.base import Replicated
 from node.db.types import utcnow
-from node.errors import Conflict, InvalidFields, NotFound
+from node.errors import Conflict, InvalidFields, NotFound, validation_fields
 
 M = TypeVar("M", bound=Replicated)
 

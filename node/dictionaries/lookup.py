@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.dictionaries.models import DictionaryEntry
+from node.dictionaries.models import DictionaryEntry, DictionaryKind, StatusMeaning
 from node.errors import invalid
 
 
@@ -28,3 +28,19 @@ def dictionary_entry(
             field, f"unknown {kind} code {code!r}; see GET /api/v1/dictionaries?kind={kind}"
         )
     return entry
+
+
+def codes_with_meaning(session: Session, meaning: StatusMeaning) -> list[str]:
+    """Local customer-status codes that mean `meaning` (e.g. every churned status)."""
+    return list(
+        session.execute(
+            select(DictionaryEntry.code)
+            .where(
+                DictionaryEntry.kind == DictionaryKind.customer_status,
+                DictionaryEntry.meaning == meaning,
+                DictionaryEntry.origin == session.info["node_code"],
+                DictionaryEntry.deleted_at.is_(None),
+            )
+            .order_by(DictionaryEntry.sort_order)
+        ).scalars()
+    )

@@ -90,19 +90,3 @@ def seed_dictionaries(session: Session) -> int:
             added += 1
     session.flush()
     return added
-
-
-def codes_with_meaning(session: Session, meaning: StatusMeaning) -> list[str]:
-    """Local customer-status codes that mean `meaning` (e.g. every churned status)."""
-    return list(
-        session.execute(
-            select(DictionaryEntry.code)
-            .where(
-                DictionaryEntry.kind == DictionaryKind.customer_status,
-                DictionaryEntry.meaning == meaning,
-                DictionaryEntry.origin == session.info["node_code"],
-                DictionaryEntry.deleted_at.is_(None),
-            )
-            .order_by(DictionaryEntry.sort_order)
-        ).scalars()
-    )
