@@ -72,6 +72,8 @@ from node.auth.viewer import Viewer
 from node.customers.lookup import QueryKind, apply_lookup, classify
 from node.customers.resource import CustomerResource
 from node.db.engine import make_engine
+from node.provisioning.errors import ProvisioningError
+from node.provisioning.serving import stop_serving, wait_until_ready
 
 # Bump when the generator changes what it produces: cached node dirs are then rebuilt.
 GENERATOR_VERSION = 1
@@ -644,30 +646,16 @@ def running_server(node: Node, timeout: float) -> Iterator[str]:
 
 
 def wait_ready(proc: subprocess.Popen[bytes], base: str, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(base_url=base, timeout=2.0, trust_env=False) as client:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise SystemExit(f"server exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                if client.get("/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-    raise SystemExit(f"server not ready after {timeout:.0f} s:\n{log.read_text()}")
+    """The product's readiness wait (node.provisioning.serving); a benchmark exits on failure."""
+    try:
+        wait_until_ready(proc, base, log, timeout)
+    except ProvisioningError as exc:
+        raise SystemExit(f"server {exc}") from exc
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """Terminate the server we started; kill it if it does not exit in time."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
+    stop_serving(proc, grace=15)
 
 
 @dataclass

@@ -16,6 +16,8 @@ import tomli_w
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from node.atomic_file import SHARED, write_atomically
+
 CONFIG_FILE = "node.toml"
 DEFAULT_DB_FILE = "node.db"
 HQ_CODE = "000000"
@@ -167,7 +169,5 @@ def write_settings(settings: NodeSettings) -> Path:
     """Write node.toml atomically (temporary name, then rename)."""
     path = settings.data_dir / CONFIG_FILE
     doc = settings.model_dump(mode="json", exclude={"data_dir"}, exclude_none=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(doc), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, tomli_w.dumps(doc), mode=SHARED)
     return path

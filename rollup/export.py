@@ -9,6 +9,7 @@ Parquet, one file each named after the figure (`rollup.csv` -> `rollup-churn.csv
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from node.atomic_file import SHARED, atomic_path, write_atomically
 from rollup.figures import Figures
 from rollup.labels import COLUMN_TITLES, FIGURE_TITLES, GROUP_TITLES, PERCENT_COLUMNS
 
@@ -50,9 +52,10 @@ def write_csv(figs: Sequence[Figures], out: Path | None, stream: IO[str]) -> lis
     written = []
     for fig in figs:
         path = per_figure_path(out, figs, fig)
+        text = io.StringIO(newline="")
+        _csv_table(fig, text)
         # utf-8-sig: the BOM makes Excel read the Chinese labels as UTF-8.
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
-            _csv_table(fig, f)
+        write_atomically(path, text.getvalue().encode("utf-8-sig"), mode=SHARED)
         written.append(path)
     return written
 
@@ -70,7 +73,7 @@ def write_json(figs: Sequence[Figures], out: Path | None, stream: IO[str]) -> li
     if out is None:
         stream.write(text + "\n")
         return []
-    out.write_text(text + "\n", encoding="utf-8")
+    write_atomically(out, text + "\n", mode=SHARED)
     return [out]
 
 
@@ -80,7 +83,8 @@ def write_parquet(figs: Sequence[Figures], out: Path) -> list[Path]:
         header, rows = rows_of(fig)
         columns = {h: [r[i] for r in rows] for i, h in enumerate(header)}
         path = per_figure_path(out, figs, fig)
-        pq.write_table(pa.table({k: pa.array(v) for k, v in columns.items()}), path)
+        with atomic_path(path, mode=SHARED) as tmp:
+            pq.write_table(pa.table({k: pa.array(v) for k, v in columns.items()}), tmp)
         written.append(path)
     return written
 
@@ -106,7 +110,8 @@ def write_xlsx(figs: Sequence[Figures], out: Path) -> list[Path]:
             for col, key in enumerate(fig.columns, start=2):
                 if key in PERCENT_COLUMNS:
                     sheet.cell(sheet.max_row, col).number_format = "0.00%"
-    book.save(out)
+    with atomic_path(out, mode=SHARED) as tmp:
+        book.save(tmp)
     return [out]
 
 

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.compute as pc
 
-DEFAULT_TZ = "Asia/Shanghai"
+from node.office_time import OFFICE_TZ_NAME
+
+DEFAULT_TZ = OFFICE_TZ_NAME
 # How many months the stored partials cover, ending with the current month: two years,
 # so a period and the twelve months of trend before it are always at hand.
 WINDOW_MONTHS = 24

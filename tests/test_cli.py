@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from node.cli.main import app
+from node.provisioning.serving import start_serving, stop_serving, wait_until_ready
 
 runner = CliRunner()
 
@@ -131,25 +127,10 @@ def test_serve_as_a_real_process(tmp_path, fresh_db_url):
         ],
         input="admin-password\n",
     )
-    exe = [sys.executable, "-m", "node.cli", "serve", str(node_dir)]
-    proc = subprocess.Popen(
-        exe,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=os.environ | {"PYTHONUNBUFFERED": "1"},
-    )
+    proc = start_serving(node_dir, node_dir / "serve.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stdout.read().decode()
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.2)
+        wait_until_ready(proc, base, node_dir / "serve.log", timeout=60)
         with httpx.Client(base_url=base, timeout=10) as http:
             token = http.post(
                 "/api/v1/auth/login", json={"username": "admin", "password": "admin-password"}
@@ -165,11 +146,7 @@ def test_serve_as_a_real_process(tmp_path, fresh_db_url):
             assert [c["name"] for c in found["data"]] == ["赵建国"]
             assert "fedcrm_http_requests_total" in http.get("/metrics").text
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_serving(proc)
 
 
 def test_serve_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(tmp_path, fresh_db_url):

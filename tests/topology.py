@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from node.provisioning.errors import ProvisioningError
 from node.provisioning.nodes import ensure_postgres_database
+from node.provisioning.serving import start_serving, stop_serving, wait_until_ready
 from tests.conftest import reset_postgres_schema
 
 PASSWORD = "topology-admin-pw"
@@ -61,43 +61,24 @@ class Node:
     def start(self, interval: float = 3600) -> None:
         """`fedcrm serve`; by default tests drive sync by hand, so the scheduler's
         replication interval is an hour and never races them."""
-        env = os.environ | {
-            "PYTHONUNBUFFERED": "1",
+        env = {
             "FEDCRM_FEDERATION__INTERVAL_SECONDS": str(interval),
             # A parent ingests its SFTP inbox promptly; a served child waits briefly.
             "FEDCRM_FEDERATION__INGEST_INTERVAL_SECONDS": "0.3",
             "FEDCRM_FEDERATION__SFTP_ACK_TIMEOUT_SECONDS": "5",
         }
-        log = open(self.dir / "serve.log", "ab")  # noqa: SIM115 (closed with the process)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "node.cli", "serve", str(self.dir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        self.process = start_serving(self.dir, self.dir / "serve.log", env)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process and self.process.poll() is None, (
-                self.dir / "serve.log"
-            ).read_text()
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"node {self.code} not ready")
+        assert self.process is not None, f"node {self.code} was not started"
+        try:
+            wait_until_ready(self.process, self.url, self.dir / "serve.log", timeout)
+        except ProvisioningError as exc:
+            raise AssertionError(f"node {self.code} {exc}") from exc
 
     def stop(self, hard: bool = False) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_serving(self.process, hard=hard)
         self.process = None
 
     def api(self) -> httpx.Client:

@@ -6,7 +6,6 @@ file; a node that never verified has none.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import orjson
 
 from federation.verify.compare import Row
+from node.atomic_file import SHARED, write_atomically
 
 RESULT_FILE = "verify-last.json"
 
@@ -38,10 +38,7 @@ def save_result(data_dir: Path, rows: Sequence[Row], problems: Sequence[str]) ->
         ],
         "problems": list(problems),
     }
-    target = data_dir / RESULT_FILE
-    tmp = target.with_name(f".{RESULT_FILE}.tmp")
-    tmp.write_bytes(orjson.dumps(result))
-    os.replace(tmp, target)
+    write_atomically(data_dir / RESULT_FILE, orjson.dumps(result), mode=SHARED)
     return result
 
 

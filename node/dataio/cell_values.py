@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from openpyxl.utils.datetime import from_excel
 
@@ -18,11 +17,7 @@ from node.dataio.customer_columns import (
     word_map,
 )
 from node.errors import NUL_REASON
-
-try:
-    CHINA_TZ: tzinfo = ZoneInfo("Asia/Shanghai")
-except ZoneInfoNotFoundError:  # no tz database: China has had no DST since 1991
-    CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+from node.office_time import OFFICE_TZ
 
 _TYPES = word_map(TYPE_WORDS)
 _GENDERS = word_map(GENDER_WORDS)
@@ -63,7 +58,7 @@ def _parse_datetime(cell: Any) -> datetime:
     else:
         value = _parse_date_text(str(cell).strip())
     # Times without a zone come from people in China.
-    return value if value.tzinfo else value.replace(tzinfo=CHINA_TZ)
+    return value if value.tzinfo else value.replace(tzinfo=OFFICE_TZ)
 
 
 def _parse_date_text(text: str) -> datetime:

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from node.audit.service import record
 from node.customers.models import Customer
 from node.customers.resource import mask_customer
-from node.dataio.cell_values import CHINA_TZ
 from node.dataio.customer_columns import (
     BOOL_LABELS,
     DICTIONARY_FIELDS,
@@ -39,6 +38,7 @@ from node.dataio.tabular import (
 )
 from node.db.unit_of_work import Database
 from node.dictionaries.models import DictionaryEntry
+from node.office_time import OFFICE_TZ
 
 CHUNK = 5000
 _TABLE = Customer.__table__
@@ -154,5 +154,5 @@ def _row(
     data["is_key_account"] = BOOL_LABELS[bool(data["is_key_account"])]
     joined: datetime = data["joined_at"]
     # Excel has no time zones; the import reads zone-less times as China time again.
-    data["joined_at"] = joined.astimezone(CHINA_TZ).replace(tzinfo=None, microsecond=0)
+    data["joined_at"] = joined.astimezone(OFFICE_TZ).replace(tzinfo=None, microsecond=0)
     return [data[name] for name in EXPORT_FIELDS]

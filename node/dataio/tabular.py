@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +25,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
+
+from node.atomic_file import SHARED, atomic_path
 
 READ_SUFFIXES = (".csv", ".xlsx")
 WRITE_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -332,23 +333,27 @@ def atomic_table_writer(
     ignored; rows must follow the schema's column order.
     """
     fmt = check_output_path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    writer: TableWriter
-    if fmt == "csv":
-        writer = _CsvWriter(tmp, headers)
-    elif fmt == "xlsx":
-        writer = _XlsxWriter(tmp, headers, sheet_title)
-    else:
-        if parquet_schema is None:
-            raise ValueError("a Parquet file needs a schema")
-        writer = _ParquetWriter(tmp, parquet_schema)
-    try:
-        yield writer
-        writer.finish()
-        os.replace(tmp, path)
-    except BaseException:
+    with atomic_path(path, mode=SHARED) as tmp:
+        writer = _open_writer(fmt, tmp, headers, parquet_schema, sheet_title)
         try:
+            yield writer
+            writer.finish()
+        except BaseException:
             writer.discard()
-        finally:
-            tmp.unlink(missing_ok=True)
-        raise
+            raise
+
+
+def _open_writer(
+    fmt: str,
+    tmp: Path,
+    headers: Sequence[str],
+    parquet_schema: pa.Schema | None,
+    sheet_title: str,
+) -> TableWriter:
+    if fmt == "csv":
+        return _CsvWriter(tmp, headers)
+    if fmt == "xlsx":
+        return _XlsxWriter(tmp, headers, sheet_title)
+    if parquet_schema is None:
+        raise ValueError("a Parquet file needs a schema")
+    return _ParquetWriter(tmp, parquet_schema)

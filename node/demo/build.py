@@ -9,7 +9,6 @@ resumes when the demo is run again.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from node.atomic_file import PRIVATE, write_atomically
 from node.auth.accounts import Role, User
 from node.db.migrate import current_revision
 from node.db.unit_of_work import Database
@@ -134,14 +134,8 @@ def new_passwords(plan: Plan) -> dict[str, str]:
 
 
 def save_passwords(root: Path, passwords: dict[str, str]) -> None:
-    path = root / PASSWORDS
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("".join(f"{code} admin {pw}\n" for code, pw in passwords.items()))
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)
+    lines = "".join(f"{code} admin {pw}\n" for code, pw in passwords.items())
+    write_atomically(root / PASSWORDS, lines, mode=PRIVATE)
 
 
 def load_passwords(root: Path) -> dict[str, str]:

@@ -8,11 +8,11 @@ finished one is reused as it is.
 from __future__ import annotations
 
 import json
-import os
 import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from node.atomic_file import SHARED, write_atomically
 from node.demo.divisions import HQ_CODE, HQ_NAME, PROVINCES, City, choose
 
 MANIFEST = "demo.json"
@@ -134,9 +134,7 @@ def save(root: Path, plan: Plan) -> None:
         "ready": plan.ready,
         "sshd_port": plan.sshd_port,
     }
-    tmp = root / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, root / MANIFEST)
+    write_atomically(root / MANIFEST, json.dumps(body, ensure_ascii=False, indent=2), mode=SHARED)
 
 
 def load(root: Path) -> Plan | None:

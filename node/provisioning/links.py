@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from federation.entry import (
     prepare_child_inbox,
     revoke_child,
 )
+from node.atomic_file import PRIVATE, write_atomically
 from node.db.unit_of_work import Database
 from node.provisioning.errors import ProvisioningError
 from node.settings import Level, NodeSettings, write_settings
@@ -107,12 +107,5 @@ def is_linked(settings: NodeSettings) -> bool:
 def _store_credential(settings: NodeSettings, credential: str) -> None:
     if not credential.startswith(f"fedcrm-{settings.node.code}-"):
         raise ProvisioningError(f"this credential was not issued for node {settings.node.code}")
-    target = settings.data_dir / CREDENTIAL_FILE
-    tmp = target.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(credential + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(target)
+    write_atomically(settings.data_dir / CREDENTIAL_FILE, credential + "\n", mode=PRIVATE)
     settings.federation.credential_file = CREDENTIAL_FILE

@@ -23,6 +23,7 @@ from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError
 from node.interactions.models import Channel, Direction
 from node.interactions.resource import InteractionIn, InteractionResource
+from node.office_time import OFFICE_TZ
 from node.products.models import Product
 from node.tickets.models import Severity
 from node.tickets.resource import TicketIn, TicketResource
@@ -30,7 +31,7 @@ from node.web.choices import dictionary_choices, dictionary_labels
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.i18n import translator
-from node.web.rendering import LOCAL_TZ, lang_of, render
+from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.tables import Table, export_url, wanted_export, xlsx_response
 
@@ -165,7 +166,7 @@ def _render_360(
     row = customers.get(session, viewer, customer_id)
     data = customers.detail(session, viewer, row)
     products = _product_names(session, {s["product_id"] for s in data["active_subscriptions"]})
-    now_local = datetime.now(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    now_local = datetime.now(OFFICE_TZ).strftime("%Y-%m-%dT%H:%M")
     return render(
         request,
         "customer.html",
@@ -276,7 +277,7 @@ def local_datetime(value: str | None) -> str | None:
     except ValueError:
         return value  # the schema names the field and says why
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_TZ)
+        moment = moment.replace(tzinfo=OFFICE_TZ)
     return moment.isoformat()
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from node.auth.viewer import Viewer
+from node.office_time import OFFICE_TZ
 from node.web.i18n import LANG_COOKIE, code_labeller, pick_lang, translator
 from node.web.menus import menu_for
 from node.web.session import CSRF_FIELD, csrf_for
@@ -19,7 +19,6 @@ from node.web.session import CSRF_FIELD, csrf_for
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 # People read times in Beijing time (the rollups' months use the same zone).
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
@@ -31,7 +30,7 @@ def local_time(value: str | datetime | None, with_seconds: bool = False) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).strftime(
+    return moment.astimezone(OFFICE_TZ).strftime(
         "%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M"
     )
 
