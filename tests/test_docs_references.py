@@ -43,3 +43,31 @@ def test_every_module_and_test_named_exists():
     paths = [r for r in refs if "/" in r or r.startswith("test_")]
     assert len(paths) > 30
     assert [r for r in paths if not _exists(r)] == []
+
+
+_REPO_PATH = re.compile(
+    r"^(node|federation|rollup|schemas|tests|benchmarks|docs|deploy|\.ci)/[\w./-]*$"
+)
+
+
+def _checked_text(doc: Path) -> str:
+    """The text whose paths must exist: in a table of moves only the new places."""
+    text = doc.read_text(encoding="utf-8")
+    head, marker, moves = text.partition("## Where things moved")
+    if not marker:
+        return text
+    rows = [line.split("|")[-2] for line in moves.splitlines() if line.startswith("| `")]
+    return head + "\n".join(rows)
+
+
+def test_every_repository_path_the_docs_name_exists():
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    named = [
+        (doc.name, token)
+        for doc in docs
+        for token in re.findall(r"`([^`\s]+)`", _checked_text(doc))
+        if _REPO_PATH.match(token.split("::")[0].rstrip("/")) and "*" not in token
+    ]
+    assert len(named) > 40
+    missing = [(d, t) for d, t in named if not (ROOT / t.split("::")[0].rstrip("/")).exists()]
+    assert missing == []
