@@ -125,7 +125,7 @@ def test_serve_as_a_real_process(tmp_path, fresh_db_url):
             "admin",
             "--password-stdin",
         ],
-        input="admin-password\n",
+        input="harbour-lights-42\n",
     )
     proc = start_serving(node_dir, node_dir / "serve.log")
     base = f"http://127.0.0.1:{port}"
@@ -133,7 +133,7 @@ def test_serve_as_a_real_process(tmp_path, fresh_db_url):
         wait_until_ready(proc, base, node_dir / "serve.log", timeout=60)
         with httpx.Client(base_url=base, timeout=10) as http:
             token = http.post(
-                "/api/v1/auth/login", json={"username": "admin", "password": "admin-password"}
+                "/api/v1/auth/login", json={"username": "admin", "password": "harbour-lights-42"}
             ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             made = http.post(

@@ -9,7 +9,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-MIN_PASSWORD_LENGTH = 8
 
 
 @cache
@@ -19,8 +18,7 @@ def _dummy_hash() -> str:
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    """The argon2id hash to store; which passwords are allowed is password_policy's rule."""
     return _HASHER.hash(password)
 
 

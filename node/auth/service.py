@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -105,3 +106,20 @@ def logout(session: Session, token: str, ip: str | None) -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         record(session, "auth.logout", actor_id=row.user_id, ip=ip)
+
+
+def revoke_tokens(session: Session, user_id: uuid.UUID, keep: str | None = None) -> int:
+    """Revoke every live token of `user_id` except `keep` (the caller's own session when
+    they change their own password); returns how many were revoked."""
+    stmt = select(AccessToken).where(
+        AccessToken.user_id == user_id,
+        AccessToken.revoked_at.is_(None),
+        AccessToken.expires_at > utcnow(),
+    )
+    kept = _token_hash(keep) if keep else None
+    revoked = 0
+    for row in session.execute(stmt).scalars():
+        if row.token_hash != kept:
+            row.revoked_at = utcnow()
+            revoked += 1
+    return revoked

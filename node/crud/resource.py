@@ -74,6 +74,12 @@ class Resource(Generic[M]):
     def after_create(self, session: Session, viewer: Viewer, row: M) -> None:
         """Side effects of a create in the same unit of work (events, numbers)."""
 
+    def after_update(self, session: Session, viewer: Viewer, row: M, changed: set[str]) -> None:
+        """Side effects of an update in the same unit of work; `changed` names the columns."""
+
+    def check_delete(self, session: Session, viewer: Viewer, row: M) -> None:
+        """Refuse a delete the domain forbids (raise Conflict saying why)."""
+
     def present(self, row: M, viewer: Viewer, detail: bool) -> dict[str, Any]:
         """The JSON shape of a row for this viewer (masking happens here)."""
         return self.read_schema.model_validate(row).model_dump(mode="json")
@@ -145,10 +151,11 @@ class Resource(Generic[M]):
         merged = validate_model(self.create_schema, current | patch).model_dump()
         values = self.check_values(session, viewer, merged, row)
         self.check_storage(session, values, row)
-        for name, value in values.items():
-            if getattr(row, name) != value:
-                setattr(row, name, value)
+        changed = {name for name, value in values.items() if getattr(row, name) != value}
+        for name in changed:
+            setattr(row, name, values[name])
         session.flush()
+        self.after_update(session, viewer, row, changed)
         return row
 
     def check_storage(self, session: Session, values: dict[str, Any], existing: M | None) -> None:
@@ -161,5 +168,6 @@ class Resource(Generic[M]):
         """Tombstone the row; it replicates as a delete and disappears from reads."""
         row = self.get(session, viewer, row_id)
         self.ensure_local(row, viewer)
+        self.check_delete(session, viewer, row)
         row.deleted_at = utcnow()
         session.flush()

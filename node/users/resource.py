@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pydantic import Field
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import Role, User
-from node.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from node.auth.password_policy import MAX_LENGTH, MIN_LENGTH, WeakPassword, check_password
+from node.auth.passwords import hash_password
 from node.auth.permissions import Perm
+from node.auth.service import revoke_tokens
 from node.auth.viewer import Viewer
 from node.crud.constraints import check_unique, fit_columns
 from node.crud.resource import Resource, validate_model
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
 from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
-from node.errors import invalid
+from node.errors import Conflict, invalid
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{2,64}$"
 
@@ -27,7 +30,8 @@ class UserIn(StrictInput):
     role: Role
     service_area: str | None = None
     active: bool = True
-    password: str | None = Field(None, min_length=MIN_PASSWORD_LENGTH, max_length=200)
+    # Length and strength: node.auth.password_policy, with a message naming the rule.
+    password: str | None = Field(None, max_length=MAX_LENGTH)
 
 
 class UserOut(ReplicatedRead):
@@ -54,7 +58,41 @@ class UserResource(Resource[User]):
     def check_values(
         self, session: Session, viewer: Viewer, values: dict[str, Any], existing: User | None
     ) -> dict[str, Any]:
-        return check_user_values(session, values, existing)
+        values = check_user_values(session, values, existing)
+        if existing is not None and not (values["active"] and values["role"] == Role.admin):
+            keep_an_admin(session, existing)
+        return values
+
+    def after_update(self, session: Session, viewer: Viewer, row: User, changed: set[str]) -> None:
+        if "password_hash" in changed:
+            # A new password ends every other session: whoever knew the old one is out.
+            own = viewer.token if viewer.user.id == row.id else None
+            revoke_tokens(session, row.id, keep=own)
+
+    def check_delete(self, session: Session, viewer: Viewer, row: User) -> None:
+        keep_an_admin(session, row)
+
+
+def keep_an_admin(session: Session, leaving: User) -> None:
+    """Conflict if `leaving` is the node's last active admin (deleted, deactivated or
+    demoted, nobody could manage users any more)."""
+    if not (leaving.active and leaving.role == Role.admin):
+        return
+    others = session.execute(
+        select(func.count()).where(
+            User.origin == session.info["node_code"],
+            User.role == Role.admin,
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+            User.id != leaving.id,
+        )
+    ).scalar_one()
+    if not others:
+        raise Conflict(
+            f"{leaving.username} 是本节点最后一个启用的管理员，不能删除、停用或降级 "
+            "(the last active admin cannot be deleted, deactivated or demoted; "
+            "make another user admin first)"
+        )
 
 
 def check_user_values(
@@ -67,10 +105,14 @@ def check_user_values(
     password = values.pop("password", None)
     if existing is None:
         if not password:
-            raise invalid("password", f"required, at least {MIN_PASSWORD_LENGTH} characters")
+            raise invalid("password", f"必填，至少 {MIN_LENGTH} 个字符 (required)")
     elif values["username"] != existing.username:
         raise invalid("username", "cannot change; create a new user and deactivate this one")
     if password:
+        try:
+            check_password(password, values["username"])
+        except WeakPassword as exc:
+            raise invalid("password", str(exc)) from exc
         values["password_hash"] = hash_password(password)
     return values
 
