@@ -11,11 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PRIVATE = 0o600  # credentials, passwords, anything holding personal data
-SHARED = 0o644  # configuration and reports other local users may read
+# Everything a node writes holds personal data, secrets or a database URL: only the
+# node's own account may read it (docs/operations.md "Files and permissions").
+PRIVATE = 0o600
 
 
-def write_atomically(path: Path, data: bytes | str, *, mode: int, temp: Path | None = None) -> None:
+def write_atomically(
+    path: Path, data: bytes | str, *, mode: int = PRIVATE, temp: Path | None = None
+) -> None:
     """Replace `path` with `data` (text is UTF-8) atomically, created with `mode`.
 
     `temp` names the temporary file when a reader must recognise it (an SFTP inbox
@@ -29,7 +32,7 @@ def write_atomically(path: Path, data: bytes | str, *, mode: int, temp: Path | N
 
 
 @contextmanager
-def atomic_path(path: Path, *, mode: int, temp: Path | None = None) -> Iterator[Path]:
+def atomic_path(path: Path, *, mode: int = PRIVATE, temp: Path | None = None) -> Iterator[Path]:
     """A temporary path to write `path`'s new content to (by any writer, e.g. Parquet);
     on success it is fsynced, given `mode` and renamed over `path`; on failure removed."""
     tmp = temp or path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from node.atomic_file import SHARED, write_atomically
+from node.atomic_file import write_atomically
 
 CONFIG_FILE = "node.toml"
 DEFAULT_DB_FILE = "node.db"
@@ -67,6 +67,10 @@ class DatabaseSection(BaseModel):
 class ServerSection(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8100, ge=1, le=65535)
+    # Proxies whose X-Forwarded-For / -Proto are believed (addresses or networks). None
+    # by default: a client on the same machine must not choose the address the login
+    # limit counts and the audit records.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
 
 class AuthSection(BaseModel):
@@ -169,5 +173,5 @@ def write_settings(settings: NodeSettings) -> Path:
     """Write node.toml atomically (temporary name, then rename)."""
     path = settings.data_dir / CONFIG_FILE
     doc = settings.model_dump(mode="json", exclude={"data_dir"}, exclude_none=True)
-    write_atomically(path, tomli_w.dumps(doc), mode=SHARED)
+    write_atomically(path, tomli_w.dumps(doc))
     return path

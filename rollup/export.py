@@ -18,7 +18,7 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from node.atomic_file import SHARED, atomic_path, write_atomically
+from node.atomic_file import atomic_path, write_atomically
 from rollup.figures import Figures
 from rollup.labels import COLUMN_TITLES, FIGURE_TITLES, GROUP_TITLES, PERCENT_COLUMNS
 
@@ -55,7 +55,7 @@ def write_csv(figs: Sequence[Figures], out: Path | None, stream: IO[str]) -> lis
         text = io.StringIO(newline="")
         _csv_table(fig, text)
         # utf-8-sig: the BOM makes Excel read the Chinese labels as UTF-8.
-        write_atomically(path, text.getvalue().encode("utf-8-sig"), mode=SHARED)
+        write_atomically(path, text.getvalue().encode("utf-8-sig"))
         written.append(path)
     return written
 
@@ -73,7 +73,7 @@ def write_json(figs: Sequence[Figures], out: Path | None, stream: IO[str]) -> li
     if out is None:
         stream.write(text + "\n")
         return []
-    write_atomically(out, text + "\n", mode=SHARED)
+    write_atomically(out, text + "\n")
     return [out]
 
 
@@ -83,7 +83,7 @@ def write_parquet(figs: Sequence[Figures], out: Path) -> list[Path]:
         header, rows = rows_of(fig)
         columns = {h: [r[i] for r in rows] for i, h in enumerate(header)}
         path = per_figure_path(out, figs, fig)
-        with atomic_path(path, mode=SHARED) as tmp:
+        with atomic_path(path) as tmp:
             pq.write_table(pa.table({k: pa.array(v) for k, v in columns.items()}), tmp)
         written.append(path)
     return written
@@ -110,7 +110,7 @@ def write_xlsx(figs: Sequence[Figures], out: Path) -> list[Path]:
             for col, key in enumerate(fig.columns, start=2):
                 if key in PERCENT_COLUMNS:
                     sheet.cell(sheet.max_row, col).number_format = "0.00%"
-    with atomic_path(out, mode=SHARED) as tmp:
+    with atomic_path(out) as tmp:
         book.save(tmp)
     return [out]
 

@@ -11,7 +11,9 @@ import textwrap
 
 import pytest
 
-from node.atomic_file import PRIVATE, SHARED, atomic_path, write_atomically
+from node.atomic_file import PRIVATE, atomic_path, write_atomically
+
+SHARED = 0o644
 
 
 def _mode(path) -> int:
@@ -40,8 +42,8 @@ def test_the_temporary_file_is_private_from_its_creation(tmp_path):
 
 def test_a_failed_write_leaves_the_old_content_and_no_temporary_file(tmp_path):
     target = tmp_path / "node.toml"
-    write_atomically(target, "old\n", mode=SHARED)
-    with pytest.raises(RuntimeError), atomic_path(target, mode=SHARED) as tmp:
+    write_atomically(target, "old\n")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
         tmp.write_text("half of the ne", encoding="utf-8")
         raise RuntimeError("disk full")
     assert target.read_text(encoding="utf-8") == "old\n"
@@ -50,7 +52,7 @@ def test_a_failed_write_leaves_the_old_content_and_no_temporary_file(tmp_path):
 
 def test_a_writer_killed_mid_write_leaves_the_old_content(tmp_path):
     target = tmp_path / "report.csv"
-    write_atomically(target, "old\n", mode=SHARED)
+    write_atomically(target, "old\n")
     # A real process killed by SIGKILL while the new content is half written.
     script = textwrap.dedent(
         f"""
@@ -69,6 +71,6 @@ def test_a_writer_killed_mid_write_leaves_the_old_content(tmp_path):
 
 def test_a_named_temporary_file_is_used_and_consumed(tmp_path):
     part = tmp_path / ".part-batch"
-    write_atomically(tmp_path / "batch", b"\x00\x01", mode=SHARED, temp=part)
+    write_atomically(tmp_path / "batch", b"\x00\x01", temp=part)
     assert (tmp_path / "batch").read_bytes() == b"\x00\x01"
     assert not part.exists()

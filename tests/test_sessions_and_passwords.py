@@ -20,9 +20,7 @@ def _me(client, headers: dict) -> int:
     return client.get("/api/v1/auth/me", headers=headers).status_code
 
 
-def test_an_admin_resetting_a_password_ends_every_session_of_that_user(
-    client, admin, make_user
-):
+def test_an_admin_resetting_a_password_ends_every_session_of_that_user(client, admin, make_user):
     agent = make_user("agent")
     first, second = _token(client, agent["username"]), _token(client, agent["username"])
     resp = client.patch(
@@ -34,9 +32,7 @@ def test_an_admin_resetting_a_password_ends_every_session_of_that_user(
     assert _me(client, admin) == 200  # the admin's own session is not the agent's
 
 
-def test_changing_your_own_password_keeps_only_the_session_that_changed_it(
-    client, make_user
-):
+def test_changing_your_own_password_keeps_only_the_session_that_changed_it(client, make_user):
     me = make_user("admin")
     here, elsewhere = _token(client, me["username"]), _token(client, me["username"])
     resp = client.patch(f"/api/v1/users/{me['id']}", json={"password": NEW_PASSWORD}, headers=here)

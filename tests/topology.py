@@ -17,7 +17,7 @@ from node.provisioning.nodes import ensure_postgres_database
 from node.provisioning.serving import start_serving, stop_serving, wait_until_ready
 from tests.conftest import reset_postgres_schema
 
-PASSWORD = "topology-admin-pw"
+PASSWORD = "topology-harbour-pw"
 
 
 def free_port() -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from federation.verify.compare import Row
-from node.atomic_file import SHARED, write_atomically
+from node.atomic_file import write_atomically
 
 RESULT_FILE = "verify-last.json"
 
@@ -38,7 +38,7 @@ def save_result(data_dir: Path, rows: Sequence[Row], problems: Sequence[str]) ->
         ],
         "problems": list(problems),
     }
-    write_atomically(data_dir / RESULT_FILE, orjson.dumps(result), mode=SHARED)
+    write_atomically(data_dir / RESULT_FILE, orjson.dumps(result))
     return result
 
 

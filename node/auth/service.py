@@ -62,7 +62,7 @@ def login(
     if _rate_limited(session, username, ip, limits):
         session.add(LoginAttempt(username=username, ip=ip, success=False))
         record(session, "auth.login.rate_limited", actor=username, ip=ip)
-        log.warning("login refused (rate limit) user=%s ip=%s", username, ip)
+        log.warning("login refused (rate limit) user=%r ip=%r", username, ip)
         return LoginResult(failure="rate_limited")
     local = session.info["node_code"]
     user = session.execute(
@@ -72,7 +72,7 @@ def login(
     if not verify_password(user.password_hash if usable else None, password):  # type: ignore[union-attr]
         session.add(LoginAttempt(username=username, ip=ip, success=False))
         record(session, "auth.login.failed", actor=username, ip=ip)
-        log.info("login failed user=%s ip=%s", username, ip)
+        log.info("login failed user=%r ip=%r", username, ip)  # %r: no forged lines
         return LoginResult(failure="invalid")
     assert user is not None
     token = secrets.token_urlsafe(32)
@@ -86,7 +86,7 @@ def login(
     )
     session.add(LoginAttempt(username=username, ip=ip, success=True))
     record(session, "auth.login.succeeded", actor_id=user.id, actor=username, ip=ip)
-    log.info("login succeeded user=%s ip=%s", username, ip)
+    log.info("login succeeded user=%r ip=%r", username, ip)
     return LoginResult(token=token, expires_in=ttl)
 
 

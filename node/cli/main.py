@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 
@@ -46,8 +47,14 @@ app.command("report")(report_command)
 app.command()(demo)
 
 
+# Files this process creates (node.db, its journal, logs, quarantine, exports) are
+# readable by the node's own account only, whatever the shell's umask was.
+PRIVATE_UMASK = 0o077
+
+
 @app.callback()
-def _configure_logging(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def _start(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    os.umask(PRIVATE_UMASK)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

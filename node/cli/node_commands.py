@@ -59,6 +59,9 @@ def serve(data_dir: Annotated[Path, typer.Argument(help="The node directory")]) 
         port=settings.server.port,
         log_level="info",
         access_log=False,
+        # Forwarded headers only from the proxies configured (none by default).
+        proxy_headers=bool(settings.server.trusted_proxies),
+        forwarded_allow_ips=[str(net) for net in settings.server.trusted_proxies],
     )
 
 

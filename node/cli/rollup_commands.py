@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from federation.entry import list_children
-from node.atomic_file import SHARED, write_atomically
+from node.atomic_file import write_atomically
 from node.cli.context import console, err_console, fail, open_database, open_settings
 from node.db.unit_of_work import Database
 from node.settings import Level, NodeSettings
@@ -163,7 +163,7 @@ def report_command(
     finally:
         db.dispose()
     try:
-        write_atomically(out, html, mode=SHARED)
+        write_atomically(out, html)
     except OSError as exc:
         fail(f"cannot write {out}: {exc}")
     _say(f"wrote {out} ({len(html.encode('utf-8')) // 1024} KiB)")

@@ -26,7 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from node.atomic_file import SHARED, atomic_path
+from node.atomic_file import atomic_path
 
 READ_SUFFIXES = (".csv", ".xlsx")
 WRITE_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -333,7 +333,7 @@ def atomic_table_writer(
     ignored; rows must follow the schema's column order.
     """
     fmt = check_output_path(path)
-    with atomic_path(path, mode=SHARED) as tmp:
+    with atomic_path(path) as tmp:
         writer = _open_writer(fmt, tmp, headers, parquet_schema, sheet_title)
         try:
             yield writer

@@ -30,13 +30,17 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
     # LIFO: the connection that wrote last (its cache still valid) is handed out next.
     engine = create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False}, pool_use_lifo=True
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False},
+        pool_use_lifo=True,
+        hide_parameters=True,  # errors in logs never carry customers' data
     )
 
     @event.listens_for(engine, "connect")

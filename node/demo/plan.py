@@ -12,7 +12,7 @@ import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from node.atomic_file import SHARED, write_atomically
+from node.atomic_file import write_atomically
 from node.demo.divisions import HQ_CODE, HQ_NAME, PROVINCES, City, choose
 
 MANIFEST = "demo.json"
@@ -134,7 +134,7 @@ def save(root: Path, plan: Plan) -> None:
         "ready": plan.ready,
         "sshd_port": plan.sshd_port,
     }
-    write_atomically(root / MANIFEST, json.dumps(body, ensure_ascii=False, indent=2), mode=SHARED)
+    write_atomically(root / MANIFEST, json.dumps(body, ensure_ascii=False, indent=2))
 
 
 def load(root: Path) -> Plan | None:

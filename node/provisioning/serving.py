@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from node.atomic_file import PRIVATE
 from node.provisioning.errors import ProvisioningError
 
 
@@ -32,7 +33,8 @@ def start_serving(
     node.toml); `own_session` keeps a terminal's Ctrl-C from reaching the node, so
     the caller can stop its nodes in order.
     """
-    with log.open("ab") as out:
+    # Private from creation: a node's log names its users and customers.
+    with os.fdopen(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE), "ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "node.cli", "serve", str(data_dir)],
             stdout=out,
