@@ -15,12 +15,9 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.churn.models import ChurnEvent
 from node.churn.service import mark_churned
-from node.crud.references import live_row
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput
-from node.customers.models import Customer
-from node.customers.scoping import scope_to_customer_area
-from node.errors import invalid
+from node.customers.scoping import customer_for_write, scope_to_customer_area
 
 
 class ChurnRequest(StrictInput):
@@ -73,10 +70,7 @@ class ChurnEventResource(Resource[ChurnEvent]):
 
     def create(self, session: Session, viewer: Viewer, payload: BaseModel) -> ChurnEvent:
         data = payload.model_dump()
-        customer = live_row(session, Customer, data["customer_id"], "customer_id")
-        assert customer is not None
-        if customer.origin != viewer.node_code:
-            raise invalid("customer_id", f"customer belongs to node {customer.origin}")
+        customer = customer_for_write(session, viewer, data["customer_id"])
         return mark_churned(
             session, customer, data["churned_at"], data["reason"], data["competitor"], data["note"]
         )

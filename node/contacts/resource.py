@@ -12,12 +12,10 @@ from sqlalchemy.orm import Session
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.contacts.models import Contact
-from node.crud.references import live_row
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
-from node.customers.models import Customer
 from node.customers.schemas import check_email, check_phone
-from node.customers.scoping import scope_to_customer_area
+from node.customers.scoping import customer_for_write, scope_to_customer_area
 from node.privacy.masking import mask_email, mask_phone
 
 
@@ -64,7 +62,7 @@ class ContactResource(Resource[Contact]):
     def check_values(
         self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Contact | None
     ) -> dict[str, Any]:
-        live_row(session, Customer, values["customer_id"], "customer_id")
+        customer_for_write(session, viewer, values["customer_id"])
         return values
 
     def present(self, row: Contact, viewer: Viewer, detail: bool) -> dict[str, Any]:

@@ -14,11 +14,9 @@ from sqlalchemy.orm import Session
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.contracts.models import Contract, ContractStatus
-from node.crud.references import live_row
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
-from node.customers.models import Customer
-from node.customers.scoping import scope_to_customer_area
+from node.customers.scoping import customer_for_write, scope_to_customer_area
 from node.db.counters import allocate
 from node.errors import invalid
 
@@ -65,7 +63,7 @@ class ContractResource(Resource[Contract]):
     def check_values(
         self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Contract | None
     ) -> dict[str, Any]:
-        live_row(session, Customer, values["customer_id"], "customer_id")
+        customer_for_write(session, viewer, values["customer_id"])
         if values["ends_at"] is not None and values["ends_at"] < values["starts_at"]:
             raise invalid("ends_at", "is before starts_at")
         if not values["contract_no"]:

@@ -64,6 +64,8 @@ def crud_router(resource: Resource, *, writable: bool = True) -> APIRouter:
     @router.get(
         "/{item_id}",
         response_model=resource.detail_schema or Read,
+        # Parts a viewer may not see are left out of the detail, not sent as null.
+        response_model_exclude_unset=True,
         summary=f"Get one {resource.entity}",
     )
     def get_row(item_id: uuid.UUID, viewer: reader, session: SessionDep):

@@ -17,7 +17,7 @@ from node.crud.resource import Page, Resource
 from node.crud.schemas import partial
 from node.customers.lookup import classify, cursor_value, lookup_rows
 from node.customers.models import Customer
-from node.customers.schemas import CustomerDetail, CustomerIn, CustomerOut
+from node.customers.schemas import CustomerIn, CustomerOut
 from node.customers.search_terms import customer_search_terms
 from node.db.counters import allocate
 from node.db.types import utcnow
@@ -48,7 +48,6 @@ class CustomerResource(Resource[Customer]):
     create_schema = CustomerIn
     update_schema = partial(CustomerIn, "CustomerPatch")
     read_schema = CustomerOut
-    detail_schema = CustomerDetail
     read_perm = Perm.customers_read
     write_perm = Perm.customers_write
     detail_writes = True

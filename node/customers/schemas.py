@@ -104,13 +104,3 @@ class CustomerOut(ReplicatedRead):
     is_key_account: bool
     joined_at: datetime
     note: str | None
-
-
-class CustomerDetail(CustomerOut):
-    """GET /customers/{id}: the customer and its 360 summary."""
-
-    contacts: list[dict]
-    active_subscriptions: list[dict]
-    open_tickets: list[dict]
-    recent_interactions: list[dict]
-    churn_events: list[dict]

@@ -16,8 +16,7 @@ from node.auth.viewer import Viewer
 from node.crud.references import live_row
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
-from node.customers.models import Customer
-from node.customers.scoping import scope_to_customer_area
+from node.customers.scoping import customer_for_write, scope_to_customer_area
 from node.db.types import utcnow
 from node.interactions.models import Channel, Direction, Interaction
 
@@ -73,7 +72,7 @@ class InteractionResource(Resource[Interaction]):
     def check_values(
         self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Interaction | None
     ) -> dict[str, Any]:
-        live_row(session, Customer, values["customer_id"], "customer_id")
+        customer_for_write(session, viewer, values["customer_id"])
         if existing is None and values["agent_id"] is None:
             values["agent_id"] = viewer.user.id
         live_row(session, User, values["agent_id"], "agent_id")

@@ -16,8 +16,7 @@ from node.auth.viewer import Viewer
 from node.crud.references import live_row
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
-from node.customers.models import Customer
-from node.customers.scoping import scope_to_customer_area
+from node.customers.scoping import customer_for_write, scope_to_customer_area
 from node.db.types import utcnow
 from node.errors import invalid
 from node.privacy.masking import mask_phone
@@ -81,7 +80,7 @@ class SubscriptionResource(Resource[Subscription]):
         values: dict[str, Any],
         existing: Subscription | None,
     ) -> dict[str, Any]:
-        live_row(session, Customer, values["customer_id"], "customer_id")
+        customer_for_write(session, viewer, values["customer_id"])
         product = live_row(session, Product, values["product_id"], "product_id")
         if values["monthly_fee"] is None:
             values["monthly_fee"] = product.monthly_price  # type: ignore[union-attr]

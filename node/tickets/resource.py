@@ -16,7 +16,7 @@ from node.auth.viewer import Viewer
 from node.crud.references import live_row
 from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
-from node.customers.models import Customer
+from node.customers.scoping import customer_for_write
 from node.db.counters import allocate
 from node.db.types import utcnow
 from node.dictionaries.lookup import dictionary_entry
@@ -102,9 +102,12 @@ class TicketResource(Resource[Ticket]):
     def check_values(
         self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Ticket | None
     ) -> dict[str, Any]:
-        customer = live_row(session, Customer, values["customer_id"], "customer_id")
+        customer = customer_for_write(session, viewer, values["customer_id"])
         dictionary_entry(session, DictionaryKind.ticket_kind, values["kind"], "kind")
-        values["service_area"] = values["service_area"] or customer.service_area  # type: ignore[union-attr]
+        values["service_area"] = values["service_area"] or customer.service_area
+        if viewer.area and values["service_area"] != viewer.area:
+            # Writes keep to the same area as reads: the writer could not see it after.
+            raise invalid("service_area", f"outside your service area {viewer.area}")
         dictionary_entry(
             session, DictionaryKind.service_area, values["service_area"], "service_area"
         )
@@ -155,6 +158,8 @@ class TicketResource(Resource[Ticket]):
         if not workflow.allowed(ticket.status, target):
             raise Conflict(f"a ticket cannot go from {ticket.status} to {target.value}")
         if request.technician_id is not None:
+            if viewer.user.role == Role.technician and request.technician_id != viewer.user.id:
+                raise PermissionDenied("a technician cannot reassign a ticket; ask a dispatcher")
             _check_technician(session, request.technician_id, field="technician_id")
             ticket.technician_id = request.technician_id
         if target is TicketStatus.dispatched and ticket.technician_id is None:
