@@ -148,10 +148,10 @@ def test_after_changes_runs_when_a_new_month_begins(database):
 
 
 def test_the_node_schedules_both_jobs(database):
-    from node.app import _add_rollup_jobs
+    from rollup.entry import schedule_rollups
 
     scheduler = BackgroundScheduler(timezone="UTC")
-    _add_rollup_jobs(scheduler, database)
+    schedule_rollups(scheduler, database)
     scheduler.start(paused=True)
     try:
         nightly = scheduler.get_job("rollup-nightly")
