@@ -24,7 +24,8 @@ from repl_topology import (
     timed,
 )
 
-from federation.receiving.upsert import upsert_from, upsert_sql, with_seq
+from federation.receiving.apply import with_seq
+from federation.receiving.newer_wins import upsert_from, upsert_sql
 from federation.storage import to_sqlite_columns
 from node.db.engine import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES
 

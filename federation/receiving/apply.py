@@ -1,37 +1,63 @@
-"""apply_incoming: upsert a validated batch and record the checkpoint, in one transaction.
+"""apply_incoming: write a checked batch and record the sender's checkpoint, in one
+transaction (docs/federation.md rules 5 and 6).
 
-The upsert rule (upsert.py) makes applying any batch any number of times, in any order,
-converge (docs/federation.md rule 5). Applied rows get this node's own seq, so a province relays
-them upward with the same sender. Each database gets its fastest safe bulk path:
-SQLite one executemany upsert with the search index filled at once (apply_sqlite.py);
-PostgreSQL COPY into a staging table and one upsert from it (below).
+This module holds what is the same on both databases: the checkpoint row locked and
+compared (a batch past a hole is refused), this node's own seqs allocated (so a
+province relays what it applies with the same sender), the count of rows written and
+the checkpoint moved. The write itself is the database's own fastest safe bulk path,
+chosen by dialect: apply_postgres.py or apply_sqlite.py, siblings that share only the
+newer-wins rule (newer_wins.py).
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-from sqlalchemy import select
+import pyarrow.compute as pc
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from federation.receiving.apply_sqlite import upsert_sqlite
-from federation.receiving.upsert import (
-    ApplyConflict,
-    ApplyResult,
-    OutOfOrder,
-    newest_change,
-    upsert_from,
-    with_seq,
-)
+from federation.receiving.apply_postgres import write_postgres
+from federation.receiving.apply_sqlite import write_sqlite
 from federation.registry.models import Checkpoint
 from node.db.counters import SEQ, allocate
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
 
-__all__ = ["ApplyConflict", "ApplyResult", "OutOfOrder", "apply_incoming"]
+# Upsert a batch (wire rows plus this node's seq) into a table, in the open transaction.
+_WRITERS: dict[str, Callable[[Connection, str, pa.Table], None]] = {
+    "postgresql": write_postgres,
+    "sqlite": write_sqlite,
+}
+
+
+class OutOfOrder(Exception):
+    """The batch continues from a point this node has not reached: resend from checkpoint."""
+
+    def __init__(self, sender: str, table: str, prev_seq: int, checkpoint: int) -> None:
+        super().__init__(
+            f"{table} batch from {sender} continues from seq {prev_seq}, but this node holds "
+            f"only up to {checkpoint}: resend from {checkpoint}"
+        )
+        self.checkpoint = checkpoint
+
+
+class ApplyConflict(Exception):
+    """The batch breaks a constraint of rows held here (e.g. a duplicate customer number)."""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: int
+    skipped_older: int
+    checkpoint: int
+    # The batch with this node's seq column when every row of it was written, so each
+    # row now sits at exactly that seq (what a province's sender would read back).
+    written: pa.Table | None = field(default=None, compare=False, repr=False)
 
 
 def apply_incoming(
@@ -51,28 +77,10 @@ def apply_incoming(
         raise ApplyConflict(reason) from None
 
 
-def _copy_into_stage(session: Session, table: str, staged: pa.Table) -> str:
-    stage = f"stage_{table}"
-    conn = session.connection()
-    conn.exec_driver_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS) "
-        "ON COMMIT DELETE ROWS"
-    )
-    conn.exec_driver_sql(f"TRUNCATE {stage}")
-    buffer = io.BytesIO()
-    pacsv.write_csv(
-        staged,
-        buffer,
-        write_options=pacsv.WriteOptions(include_header=False, quoting_style="all_valid"),
-    )
-    raw = conn.connection.driver_connection
-    columns = ", ".join(staged.column_names)
-    with (
-        raw.cursor() as cur,
-        cur.copy(f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
-    ):
-        copy.write(buffer.getvalue())
-    return stage
+def with_seq(batch: pa.Table, first: int) -> pa.Table:
+    """The batch with this node's own seq appended: a province relays what it applies."""
+    seqs = pa.array(range(first, first + batch.num_rows), pa.int64())
+    return batch.append_column("seq", seqs)
 
 
 def _apply(
@@ -93,11 +101,7 @@ def _apply(
         first = allocate(session, SEQ, n)
         staged = with_seq(batch, first)
         conn = session.connection()
-        if conn.dialect.name == "sqlite":
-            upsert_sqlite(conn, table, staged)
-        else:
-            stage = _copy_into_stage(session, table, staged)
-            conn.exec_driver_sql(upsert_from(table, staged.column_names, stage))
+        _WRITERS[conn.dialect.name](conn, table, staged)
         applied = conn.exec_driver_sql(
             f"SELECT count(*) FROM {table} WHERE seq BETWEEN {first} AND {first + n - 1}"
         ).scalar_one()
@@ -131,8 +135,13 @@ def _record_checkpoint(
     row.rows_received += batch.num_rows
     row.batches_applied += 1
     row.last_batch_at = utcnow()
-    newest = newest_change(batch)
+    newest = _newest_change(batch)
     if newest is not None and (row.newest_change_at is None or newest > row.newest_change_at):
         row.newest_change_at = newest
     session.flush()
     return row.last_seq
+
+
+def _newest_change(batch: pa.Table) -> datetime | None:
+    """The newest updated_at in the batch (what the lag metric measures from), or None."""
+    return pc.max(batch.column("updated_at")).as_py() if batch.num_rows else None

@@ -1,4 +1,4 @@
-"""Apply a batch to SQLite: the batch loaded whole into the connection's scratch schema,
+"""Write a batch into SQLite: the batch loaded whole into the connection's scratch schema,
 then set statements: an UPDATE for rows whose indexed values stay, one INSERT .. SELECT
 upsert for the rest, and three for the search index (customers only).
 
@@ -17,15 +17,16 @@ import re
 import pyarrow as pa
 from sqlalchemy import Connection
 
-from federation.receiving.upsert import upsert_from
+from federation.receiving.newer_wins import newer_than_held, upsert_from
 from federation.storage import to_sqlite_columns
 from node.db.scratch import SCRATCH, arrow_image, load_scratch
 
 _BATCH = f"{SCRATCH}.batch"
 
 
-def upsert_sqlite(conn: Connection, table: str, staged: pa.Table) -> None:
-    """Upsert `staged` (wire rows plus this node's seq) into `table`."""
+def write_sqlite(conn: Connection, table: str, staged: pa.Table) -> None:
+    """Upsert `staged` (wire rows plus this node's seq) into `table`, inside the caller's
+    transaction."""
     columns = staged.column_names
     stored = pa.Table.from_arrays(to_sqlite_columns(staged), names=columns)
     pooled = conn.connection
@@ -53,12 +54,13 @@ def _apply_statements(conn: Connection, table: str, columns: list[str], upsert: 
 def _narrow_update_sql(conn: Connection, table: str, columns: list[str]) -> str:
     indexed = _indexed_columns(conn, table)
     free = [c for c in columns if c not in indexed or c == "seq"]
-    same = [c for c in columns if c in indexed and c not in ("id", "seq")]
+    # origin is indexed too, but newer_than_held already compares it.
+    same = [c for c in columns if c in indexed and c not in ("id", "seq", "origin")]
     sets = ", ".join(f"{c} = b.{c}" for c in free)
     where = [
         f"b.id = {table}.id",
-        f"b.origin_version > {table}.origin_version",
-        *(f"b.{c} IS {table}.{c}" for c in same),  # origin among them: only its owner
+        newer_than_held("b", table),
+        *(f"b.{c} IS {table}.{c}" for c in same),
     ]
     return f"UPDATE {table} SET {sets} FROM {_BATCH} AS b WHERE {' AND '.join(where)}"
 
@@ -108,8 +110,8 @@ def _upsert_customers(conn: Connection, columns: list[str], sql: str) -> None:
         f"INSERT INTO {_REINDEX} (search_key, terms, held) "
         "SELECT coalesce(c.search_key, b.seq), b.search_terms, c.search_key "
         f"FROM {_BATCH} AS b LEFT JOIN customers AS c ON c.id = b.id "
-        "WHERE c.id IS NULL OR (b.origin = c.origin "
-        "AND b.origin_version > c.origin_version AND b.search_terms IS NOT c.search_terms)"
+        f"WHERE c.id IS NULL OR ({newer_than_held('b', 'c')} "
+        "AND b.search_terms IS NOT c.search_terms)"
     )
     conn.exec_driver_sql(
         "DELETE FROM customer_fts WHERE rowid IN "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -11,7 +12,9 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from federation.batches.manifest import MANIFEST_HEADER, TAG_HEADER, request_tag
-from federation.receiving.service import Receiver, StreamGap, keep, receive_batch
+from federation.receiving.answer import Answer
+from federation.receiving.intake import Refusal
+from federation.receiving.service import Receiver, keep, receive_batch
 from federation.receiving.validate import BatchRejected
 from federation.registry.models import Checkpoint
 from federation.registry.service import active_child
@@ -19,10 +22,9 @@ from federation.registry.service import active_child
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 
 
-def _error(status: int, reason: str) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": "batch_rejected", "message": reason}}, status_code=status
-    )
+def respond(answer: Answer) -> JSONResponse:
+    """An answer as HTTP: its status as the response code, its body as JSON."""
+    return JSONResponse(answer.body(), status_code=answer.status)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
@@ -39,34 +41,23 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
 
 
 @router.post("/batches")
-async def post_batch(request: Request):
+async def post_batch(request: Request) -> JSONResponse:
     receiver: Receiver = request.app.state.receiver
     limit = request.app.state.settings.federation.receive_max_bytes
     header = request.headers.get(MANIFEST_HEADER, "")
     tag = request.headers.get(TAG_HEADER, "")
     body = await _read_limited(request, limit)
     if body is None:
-        exc = BatchRejected(413, f"batch body larger than this node accepts ({limit} bytes)")
-        await run_in_threadpool(keep, receiver, exc, None, None, header, None)
-        return _error(exc.status, exc.reason)
-    try:
-        result = await run_in_threadpool(receive_batch, receiver, header, tag, body)
-    except StreamGap as exc:
-        body_out = {
-            "error": {"code": "out_of_order", "message": exc.reason},
-            "checkpoint": exc.checkpoint,
-        }
-        return JSONResponse(body_out, status_code=409)
-    except BatchRejected as exc:
-        return _error(exc.status, exc.reason)
-    return {
-        "applied": result.applied,
-        "skipped_older": result.skipped_older,
-        "checkpoint": result.checkpoint,
-    }
+        # Refused before it is read whole: kept without its body, and not counted.
+        too_big = Refusal(413, f"batch body larger than this node accepts ({limit} bytes)")
+        await run_in_threadpool(keep, receiver, too_big, header, None)
+        return respond(Answer.refused(too_big.status, too_big.reason))
+    return respond(await run_in_threadpool(receive_batch, receiver, header, tag, body))
 
 
-def _check_request(request: Request, key_for) -> str:  # type: ignore[no-untyped-def]
+def check_signed_request(request: Request, key_for: Callable[[str], bytes | None]) -> str:
+    """The sender of a signed body-less request (checkpoint, digest), once its tag
+    verifies with the key `key_for` gives for it and is fresh; else BatchRejected."""
     sender = request.headers.get("x-fedcrm-sender", "")
     timestamp = request.headers.get("x-fedcrm-timestamp", "0")
     tag = request.headers.get(TAG_HEADER, "")
@@ -96,9 +87,9 @@ def get_checkpoint(request: Request):
             return bytes.fromhex(child.key_hash) if child else None
 
     try:
-        sender = _check_request(request, key_for)
+        sender = check_signed_request(request, key_for)
     except BatchRejected as exc:
-        return _error(exc.status, exc.reason)
+        return respond(Answer.refused(exc.status, exc.reason))
     with db.unit_of_work(write=False) as session:
         rows = session.execute(select(Checkpoint).where(Checkpoint.sender == sender)).scalars()
         return {"sender": sender, "tables": {r.table_name: r.last_seq for r in rows}}

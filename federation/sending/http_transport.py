@@ -7,7 +7,7 @@ import time
 import httpx
 
 from federation.batches.manifest import MANIFEST_HEADER, TAG_HEADER, request_tag
-from federation.sending.transport import PermanentRejection, TransientError
+from federation.transport import PermanentRejection, TransientError
 
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 

@@ -30,13 +30,13 @@ from federation.metrics import FederationMetrics
 from federation.sending.capture import Changes, backlog, read_changes
 from federation.sending.lock import SenderBusy, sender_lock
 from federation.sending.recent import RecentlyApplied
-from federation.sending.transport import (
+from federation.sending.watermarks import Watermarks
+from federation.transport import (
     AwaitingAcknowledgement,
     PermanentRejection,
     TransientError,
     Transport,
 )
-from federation.sending.watermarks import Watermarks
 from node.db.unit_of_work import Database
 from node.settings import FederationSection
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLE_ORDER

@@ -8,8 +8,8 @@ from federation.batches.manifest import credential_key
 from federation.metrics import FederationMetrics
 from federation.sending.http_transport import HttpTransport
 from federation.sending.sender import Sender
-from federation.sending.transport import Transport
 from federation.sftp.client import SftpTransport
+from federation.transport import Transport
 from node.db.unit_of_work import Database
 from node.settings import NodeSettings
 

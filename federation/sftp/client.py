@@ -17,12 +17,12 @@ import orjson
 import paramiko
 
 from federation.batches.manifest import Manifest
-from federation.sending.transport import (
+from federation.sftp import layout
+from federation.transport import (
     AwaitingAcknowledgement,
     PermanentRejection,
     TransientError,
 )
-from federation.sftp import layout
 
 
 class SftpTransport:

@@ -12,8 +12,8 @@ from pathlib import Path
 import orjson
 from sqlalchemy import select
 
-from federation.batches.manifest import Manifest, ManifestError
-from federation.receiving.service import Receiver, StreamGap, receive_batch
+from federation.receiving.answer import OUT_OF_ORDER, Answer
+from federation.receiving.service import Receiver, receive_batch
 from federation.receiving.validate import BatchRejected
 from federation.registry.models import Checkpoint
 from federation.sftp import layout
@@ -28,6 +28,15 @@ class IngestReport:
     out_of_order: int = 0
     rows: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def add(self, answer: Answer) -> None:
+        if answer.ok:
+            self.applied += 1
+            self.rows += answer.applied
+        elif answer.error == OUT_OF_ORDER:
+            self.out_of_order += 1
+        else:
+            self.rejected += 1
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -69,33 +78,22 @@ def _ingest_one(
     incoming = child / layout.INCOMING
     manifest_path = incoming / (name + layout.MANIFEST_SUFFIX)
     body_path = incoming / (name + layout.BODY_SUFFIX)
-    answer: dict
-    outcome = layout.DONE
     try:
         header, tag, body = _read_batch(manifest_path, body_path, max_bytes)
-        _check_sender(header, child.name)
-        result = receive_batch(receiver, header, tag, body, transport="sftp")
-        answer = {
-            "status": 200,
-            "applied": result.applied,
-            "skipped_older": result.skipped_older,
-            "checkpoint": result.checkpoint,
-        }
-        report.applied += 1
-        report.rows += result.applied
-    except StreamGap as exc:
-        answer = {
-            "status": 409,
-            "checkpoint": exc.checkpoint,
-            "error": {"code": "out_of_order", "message": exc.reason},
-        }
-        outcome = ""  # not bad data: nothing to keep
-        report.out_of_order += 1
     except BatchRejected as exc:
-        answer = {"status": exc.status, "error": {"code": "batch_rejected", "message": exc.reason}}
+        # Files that do not make a batch: answered and moved to quarantine/ here; the
+        # receiver never sees them (no quarantine row, no metric), as before.
+        answer = Answer.refused(exc.status, exc.reason)
+    else:
+        answer = receive_batch(receiver, header, tag, body, transport="sftp", inbox_of=child.name)
+    report.add(answer)
+    _write_atomically(child / layout.ACKS / (name + ".json"), _answer_file(answer))
+    if answer.ok:
+        outcome = layout.DONE
+    elif answer.error == OUT_OF_ORDER:
+        outcome = ""  # not bad data: nothing to keep
+    else:
         outcome = layout.QUARANTINE
-        report.rejected += 1
-    _write_atomically(child / layout.ACKS / (name + ".json"), orjson.dumps(answer))
     for path in (body_path, manifest_path):
         if not path.exists():
             continue
@@ -105,6 +103,16 @@ def _ingest_one(
             os.replace(path, target / path.name)
         else:
             path.unlink()
+
+
+def _answer_file(answer: Answer) -> bytes:
+    """An answer as the file the child reads back (sftp/client.py): the HTTP body with
+    the status inside, first. A refusal's checkpoint has always come before its error
+    in these files; kept so, byte for byte."""
+    head: dict[str, object] = {"status": answer.status}
+    if not answer.ok and answer.checkpoint is not None:
+        head["checkpoint"] = answer.checkpoint
+    return orjson.dumps({**head, **answer.body()})
 
 
 def _read_batch(manifest_path: Path, body_path: Path, max_bytes: int) -> tuple[str, str, bytes]:
@@ -119,15 +127,6 @@ def _read_batch(manifest_path: Path, body_path: Path, max_bytes: int) -> tuple[s
     if body_path.stat().st_size > max_bytes:
         raise BatchRejected(413, f"batch body larger than this node accepts ({max_bytes} bytes)")
     return header, tag, body_path.read_bytes()
-
-
-def _check_sender(header: str, folder: str) -> None:
-    try:
-        manifest, _ = Manifest.from_header(header)
-    except ManifestError:
-        return  # receive_batch rejects it with the precise reason
-    if manifest.sender != folder:
-        raise BatchRejected(403, f"batch from {manifest.sender} found in {folder}'s inbox")
 
 
 def write_checkpoint_file(receiver: Receiver, child: Path) -> None:

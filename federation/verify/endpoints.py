@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from federation.batches.manifest import credential_key
-from federation.receiving.endpoints import _check_request, _error
+from federation.receiving.answer import Answer
+from federation.receiving.endpoints import check_signed_request, respond
 from federation.receiving.validate import BatchRejected
 from federation.sending.setup import credential_path
 from federation.verify.digest import node_digests
@@ -26,9 +27,9 @@ async def get_digest(request: Request):
         return credential_key(path.read_text(encoding="utf-8"))
 
     try:
-        _check_request(request, key_for)
+        check_signed_request(request, key_for)
     except BatchRejected as exc:
-        return _error(exc.status, exc.reason)
+        return respond(Answer.refused(exc.status, exc.reason))
 
     def compute() -> dict:
         with request.app.state.db.engine.connect() as conn:

@@ -1,4 +1,10 @@
-"""What a sender needs from a way to reach its parent, and the errors it may raise."""
+"""The contract between a sender and a way to reach its parent, and the errors it raises.
+
+It sits beside the packages rather than in sending/ because both implementations use
+it: sending/http_transport.py and sftp/client.py. sending/setup.py builds either one, so
+sending depends on sftp; were the contract inside sending, sftp would depend on sending
+too, and the two packages would import each other.
+"""
 
 from __future__ import annotations
 
