@@ -28,6 +28,7 @@ from federation.receiving.upsert import (
 )
 from federation.registry.models import Checkpoint
 from node.db.counters import SEQ, allocate
+from node.db.engine import driver_connection
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
 
@@ -65,7 +66,7 @@ def _copy_into_stage(session: Session, table: str, staged: pa.Table) -> str:
         buffer,
         write_options=pacsv.WriteOptions(include_header=False, quoting_style="all_valid"),
     )
-    raw = conn.connection.driver_connection
+    raw = driver_connection(conn)
     columns = ", ".join(staged.column_names)
     with (
         raw.cursor() as cur,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -66,7 +67,7 @@ async def post_batch(request: Request):
     }
 
 
-def _check_request(request: Request, key_for) -> str:  # type: ignore[no-untyped-def]
+def _check_request(request: Request, key_for: Callable[[str], bytes | None]) -> str:
     sender = request.headers.get("x-fedcrm-sender", "")
     timestamp = request.headers.get("x-fedcrm-timestamp", "0")
     tag = request.headers.get(TAG_HEADER, "")

@@ -8,6 +8,7 @@ any batch any number of times, in any order, converges (docs/federation.md rule 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -73,6 +74,6 @@ def with_seq(batch: pa.Table, first: int) -> pa.Table:
     return batch.append_column("seq", seqs)
 
 
-def newest_change(batch: pa.Table):  # type: ignore[no-untyped-def]
+def newest_change(batch: pa.Table) -> datetime | None:
     """The newest updated_at in the batch (what the lag metric measures from), or None."""
     return pc.max(batch.column("updated_at")).as_py() if batch.num_rows else None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from node.auth.viewer import Viewer
@@ -13,6 +13,7 @@ from node.churn.resource import ChurnEventOut
 from node.contacts.models import Contact
 from node.contacts.resource import ContactResource
 from node.customers.models import Customer
+from node.db.base import Replicated
 from node.interactions.models import Interaction
 from node.interactions.resource import InteractionOut
 from node.subscriptions.models import Subscription, SubscriptionStatus
@@ -21,9 +22,10 @@ from node.tickets.models import OPEN_TICKET_STATES, Ticket
 from node.tickets.resource import TicketOut
 
 RECENT_INTERACTIONS = 10
+R = TypeVar("R", bound=Replicated)
 
 
-def _live(model):  # type: ignore[no-untyped-def]
+def _live(model: type[R]) -> Select[R]:
     return select(model).where(model.deleted_at.is_(None))
 
 

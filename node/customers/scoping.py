@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+import uuid
+
+from sqlalchemy import Select, SQLColumnExpression, select
 
 from node.auth.viewer import Viewer
 from node.customers.models import Customer
 
 
-def scope_to_customer_area(stmt: Select, customer_id_column, viewer: Viewer) -> Select:  # type: ignore[no-untyped-def]
+def scope_to_customer_area(
+    stmt: Select, customer_id_column: SQLColumnExpression[uuid.UUID], viewer: Viewer
+) -> Select:
     if viewer.area:
         in_area = select(Customer.id).where(Customer.service_area == viewer.area)
         stmt = stmt.where(customer_id_column.in_(in_area))

@@ -103,8 +103,9 @@ class TicketResource(Resource[Ticket]):
         self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Ticket | None
     ) -> dict[str, Any]:
         customer = live_row(session, Customer, values["customer_id"], "customer_id")
+        assert customer is not None  # customer_id is required
         dictionary_entry(session, DictionaryKind.ticket_kind, values["kind"], "kind")
-        values["service_area"] = values["service_area"] or customer.service_area  # type: ignore[union-attr]
+        values["service_area"] = values["service_area"] or customer.service_area
         dictionary_entry(
             session, DictionaryKind.service_area, values["service_area"], "service_area"
         )
