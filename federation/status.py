@@ -30,7 +30,7 @@ def _parent_address(settings: NodeSettings) -> str:
 def parent_status(db: Database, settings: NodeSettings) -> dict[str, Any] | None:
     if not has_parent(settings):
         return None
-    tables = []
+    tables: list[dict[str, Any]] = []
     with db.unit_of_work(write=False) as session, db.engine.connect() as conn:
         states = {s.table_name: s for s in session.execute(select(OutboxState)).scalars()}
         for table in TABLE_ORDER:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 # PostgreSQL refuses NUL in text, so every boundary refuses it with this reason.
 NUL_REASON = "must not contain NUL characters (\\x00)"
 
@@ -69,7 +72,7 @@ def _field_name(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
-def validation_fields(errors: list[dict]) -> dict[str, str]:
+def validation_fields(errors: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Field name -> first message, from pydantic's error list (request or model)."""
     fields: dict[str, str] = {}
     for err in errors:

@@ -8,7 +8,7 @@ saves in its own).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from sqlalchemy.orm import Session
@@ -28,7 +28,9 @@ router = APIRouter(prefix="/api/v1/rollups", tags=["rollups"])
 Reader = Annotated[Viewer, Depends(require(Perm.rollups_read))]
 
 
-def _figures(name: str, request: Request, session: Session, period: str | None, group_by: str):  # type: ignore[no-untyped-def]
+def _figures(
+    name: str, request: Request, session: Session, period: str | None, group_by: str
+) -> dict[str, Any]:
     month = None
     if period is not None:
         try:

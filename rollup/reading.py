@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from rollup.figures import Figures, figures
 from rollup.figures.churn import trend_months
 from rollup.labels import Labels
+from rollup.models import RollupRun
 from rollup.periods import PeriodError, format_period, parse_period
 from rollup.store import last_run, load_partials
 
@@ -47,7 +48,7 @@ def read_figures(
     return result
 
 
-def _require_run(session: Session):  # type: ignore[no-untyped-def]
+def _require_run(session: Session) -> RollupRun:
     run = last_run(session)
     if run is None:
         raise RollupUnavailable(

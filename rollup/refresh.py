@@ -166,7 +166,12 @@ def refresh(
             last = last_run(session)
             watermark = max_seq(session)
             reason = "forced" if full else needs_full(last, window)
-            origins = None if reason else changed_origins(session, last.watermark)  # type: ignore[union-attr]
+            # needs_full gives a reason whenever there is no last run
+            origins = (
+                changed_origins(session, last.watermark)
+                if last is not None and not reason
+                else None
+            )
             batches = origin_batches(session, origins, batch_customers) if origins != [] else []
         if reason:
             log.debug("rollup: full recompute (%s)", reason)
@@ -225,7 +230,7 @@ def refresh(
         return result
 
 
-def _origin_count(parts: dict) -> int:  # type: ignore[type-arg]
+def _origin_count(parts: dict[str, pa.Table]) -> int:
     seen: set[str] = set()
     for table in parts.values():
         seen.update(table.column("origin").unique().to_pylist())

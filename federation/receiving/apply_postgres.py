@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection
 
 from federation.receiving.newer_wins import upsert_from
+from node.db.engine import driver_connection
 
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
 
@@ -37,7 +38,7 @@ def _copy_into_stage(conn: Connection, table: str, staged: pa.Table) -> str:
     conn.exec_driver_sql(f"TRUNCATE {stage}")
     buffer = io.BytesIO()
     pacsv.write_csv(staged, buffer, write_options=_CSV)
-    raw = conn.connection.driver_connection
+    raw = driver_connection(conn)
     columns = ", ".join(staged.column_names)
     with (
         raw.cursor() as cur,

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from federation.receiving.newer_wins import newer_than_held, upsert_from
 from federation.storage import to_sqlite_columns
+from node.db.engine import driver_connection
 from node.db.scratch import SCRATCH, arrow_image, load_scratch
 
 _BATCH = f"{SCRATCH}.batch"
@@ -30,7 +31,7 @@ def write_sqlite(conn: Connection, table: str, staged: pa.Table) -> None:
     columns = staged.column_names
     stored = pa.Table.from_arrays(to_sqlite_columns(staged), names=columns)
     pooled = conn.connection
-    load_scratch(pooled.driver_connection, pooled.info, arrow_image({"batch": stored}))
+    load_scratch(driver_connection(conn), pooled.info, arrow_image({"batch": stored}))
     # WHERE true: without it SQLite would read ON CONFLICT as part of the SELECT's join.
     sql = upsert_from(table, columns, f"{_BATCH} WHERE true")
     if table != "customers":

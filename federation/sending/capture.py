@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from federation.batches.codec import split
 from federation.storage import rows_to_table, select_list, sqlite_arrow_to_wire
+from node.db.engine import driver_connection
 from node.db.scratch import SCRATCH, image_table
 
 log = logging.getLogger("fedcrm.federation.capture")
@@ -67,7 +68,7 @@ def _image_read_fits(conn: Connection, table: str, after_seq: int) -> bool:
     must commit before `serialize` sees it), and a backlog worth the fixed cost."""
     if conn.dialect.name != "sqlite" or conn.in_transaction():
         return False
-    driver = conn.connection.driver_connection
+    driver = driver_connection(conn)
     if driver.in_transaction:
         return False
     found = driver.execute(
@@ -86,7 +87,7 @@ def _read_sqlite_image(conn: Connection, table: str, after_seq: int, limit: int)
     a bulk apply once deserialized into serializes only committed pages).
     """
     columns = ", ".join(["seq", *select_list(table, "sqlite")])
-    driver = conn.connection.driver_connection
+    driver = driver_connection(conn)
     driver.execute(f"DROP TABLE IF EXISTS {SCRATCH}.changes")
     driver.execute(
         f"CREATE TABLE {SCRATCH}.changes AS SELECT {columns} FROM main.{table} "
@@ -113,7 +114,7 @@ def _read_rows(conn: Connection, table: str, after_seq: int, limit: int) -> Chan
         f"SELECT {columns} FROM {table} WHERE seq > {int(after_seq)} "
         f"ORDER BY seq LIMIT {int(limit)}"
     )
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = driver_connection(conn).cursor()
     try:
         cursor.execute(sql)
         rows = cursor.fetchall()

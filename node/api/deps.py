@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary, WeakSet
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -16,16 +17,23 @@ from node.errors import NUL_REASON, AuthenticationFailed, InvalidFields, Permiss
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# The GET endpoints that write, and the permission each check made by `require` needs:
+# kept here by function rather than as attributes set on the functions, so both are
+# typed. Weak, so they keep no app's routes alive (the tests build many apps).
+_WRITING_READS: WeakSet[Callable[..., Any]] = WeakSet()
+_PERMISSION_CHECKS: WeakKeyDictionary[Callable[..., Any], Perm] = WeakKeyDictionary()
+
 
 def writes_on_read(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a GET endpoint that writes (an audit row), so it gets a write transaction."""
-    endpoint.fedcrm_writes = True  # type: ignore[attr-defined]
+    _WRITING_READS.add(endpoint)
     return endpoint
 
 
 def _wants_write(request: Request) -> bool:
     route = request.scope.get("route")
-    marked = getattr(getattr(route, "endpoint", None), "fedcrm_writes", False)
+    # `in` is False for what cannot be weakly referenced (None: a route without one)
+    marked = getattr(route, "endpoint", None) in _WRITING_READS
     return marked or request.method not in SAFE_METHODS
 
 
@@ -82,5 +90,10 @@ def require(perm: Perm) -> Callable[[Viewer], Viewer]:
             raise PermissionDenied(f"role {viewer.user.role} may not do this (needs {perm.value})")
         return viewer
 
-    _check.fedcrm_perm = perm  # type: ignore[attr-defined]  # the OpenAPI lists its 403
+    _PERMISSION_CHECKS[_check] = perm  # the OpenAPI lists its 403
     return _check
+
+
+def required_permission(call: Callable[..., Any] | None) -> Perm | None:
+    """The permission `call` checks if `require` made it, else None."""
+    return _PERMISSION_CHECKS.get(call) if call is not None and call in _PERMISSION_CHECKS else None

@@ -16,7 +16,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from node.api.deps import current_viewer
+from node.api.deps import current_viewer, required_permission
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 DESCRIPTIONS = {
@@ -74,7 +74,7 @@ def derived_errors(route: APIRoute) -> set[int]:
     found: set[int] = set()
     if _needs_bearer(route):
         found.add(401)
-    if any(getattr(call, "fedcrm_perm", None) for call in calls):
+    if any(required_permission(call) is not None for call in calls):
         found.add(403)
     dependant = route.dependant
     if dependant.path_params:
@@ -119,8 +119,10 @@ def install_openapi(app: FastAPI) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document_errors(generate(), app.routes)  # generate() caches it on the app
-        return app.openapi_schema  # type: ignore[return-value]
+        schema = app.openapi_schema
+        if schema is None:
+            schema = generate()  # which caches it on the app
+            document_errors(schema, app.routes)
+        return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented hook

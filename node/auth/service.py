@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from node.audit.service import record
@@ -33,7 +33,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _failures_since(session: Session, column, value: str, hours: int = 1) -> int:  # type: ignore[no-untyped-def]
+def _failures_since(
+    session: Session, column: SQLColumnExpression[str | None], value: str, hours: int = 1
+) -> int:
     since = utcnow() - timedelta(hours=hours)
     stmt = select(func.count()).where(
         column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since
@@ -69,7 +71,7 @@ def login(
         select(User).where(User.username == username, User.origin == local)
     ).scalar_one_or_none()
     usable = user is not None and user.active and user.deleted_at is None
-    if not verify_password(user.password_hash if usable else None, password):  # type: ignore[union-attr]
+    if not verify_password(user.password_hash if user is not None and usable else None, password):
         session.add(LoginAttempt(username=username, ip=ip, success=False))
         record(session, "auth.login.failed", actor=username, ip=ip)
         log.info("login failed user=%r ip=%r", username, ip)  # %r: no forged lines

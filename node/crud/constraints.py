@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Integer, SmallInteger, String, UniqueConstrai
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from node.db.base import Replicated
+from node.db.base import Replicated, table_of
 from node.errors import InvalidFields, Taken
 
 
@@ -36,7 +36,7 @@ def fit_columns(model: type[Replicated], values: dict[str, Any]) -> None:
     PostgreSQL refuses an over-long varchar or an integer beyond the column's width
     (SQLite stores either); both would otherwise leave the API as a 500.
     """
-    columns = model.__table__.columns
+    columns = table_of(model).columns
     errors = {
         name: reason
         for name, value in values.items()
@@ -48,7 +48,7 @@ def fit_columns(model: type[Replicated], values: dict[str, Any]) -> None:
 
 def unique_keys(model: type[Replicated]) -> list[tuple[str, ...]]:
     """The column names of each unique constraint and unique index of `model`'s table."""
-    table = model.__table__
+    table = table_of(model)
     keys = [
         tuple(c.name for c in constraint.columns)
         for constraint in table.constraints

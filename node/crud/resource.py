@@ -48,7 +48,8 @@ def validate_model(schema: type[BaseModel], values: dict[str, Any]) -> BaseModel
 class Resource(Generic[M]):
     path: ClassVar[str]
     entity: ClassVar[str]
-    model: ClassVar[type[Replicated]]
+    # Not a ClassVar only because a ClassVar cannot hold the type variable; set on the class.
+    model: type[M]
     create_schema: ClassVar[type[BaseModel]]
     update_schema: ClassVar[type[BaseModel]]
     read_schema: ClassVar[type[BaseModel]]
@@ -125,7 +126,7 @@ class Resource(Generic[M]):
         row = session.execute(stmt).scalar_one_or_none()
         if row is None:
             raise NotFound(f"no {self.entity} with id {row_id}")
-        return row  # type: ignore[return-value]
+        return row
 
     def ensure_local(self, row: M, viewer: Viewer) -> None:
         if row.origin != viewer.node_code:
@@ -140,8 +141,8 @@ class Resource(Generic[M]):
         row = self.model(**values)
         session.add(row)
         session.flush()
-        self.after_create(session, viewer, row)  # type: ignore[arg-type]
-        return row  # type: ignore[return-value]
+        self.after_create(session, viewer, row)
+        return row
 
     def update(self, session: Session, viewer: Viewer, row_id: uuid.UUID, payload: BaseModel) -> M:
         row = self.get(session, viewer, row_id)

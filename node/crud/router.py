@@ -3,7 +3,8 @@
 # No `from __future__ import annotations`: FastAPI reads these annotations at runtime,
 # and they refer to the schemas of the resource being built.
 import uuid
-from typing import Annotated, Any
+from types import GenericAlias
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -35,18 +36,27 @@ class _ListQuery(StorableInput):
 
 
 def page_model(resource: Resource) -> type[BaseModel]:
-    return create_model(
-        f"{resource.read_schema.__name__}Page",
-        data=(list[resource.read_schema], ...),
-        next_cursor=(str | None, None),
-    )
+    fields: dict[str, Any] = {
+        # list[read_schema], spelt out: a type expression cannot name a runtime value
+        "data": (GenericAlias(list, (resource.read_schema,)), ...),
+        "next_cursor": (str | None, None),
+    }
+    return create_model(f"{resource.read_schema.__name__}Page", **fields)
 
 
 def crud_router(resource: Resource, *, writable: bool = True) -> APIRouter:
     router = APIRouter(prefix=f"/api/v1/{resource.path}", tags=[resource.path])
-    Query_ = list_query_model(resource)
-    Create = resource.create_schema
-    Update = resource.update_schema
+    # FastAPI reads the endpoints' annotations at run time, so they name the models of
+    # this resource; a type checker cannot know classes made at run time and sees the
+    # BaseModel each of them is.
+    if TYPE_CHECKING:
+        Query_: TypeAlias = BaseModel
+        Create: TypeAlias = BaseModel
+        Update: TypeAlias = BaseModel
+    else:
+        Query_ = list_query_model(resource)
+        Create = resource.create_schema
+        Update = resource.update_schema
     Read = resource.read_schema
     reader = Annotated[Viewer, Depends(require(resource.read_perm))]
     writer = Annotated[Viewer, Depends(require(resource.write_perm))]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
 
 from node.errors import NUL_REASON
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeForm  # how pydantic types a field's annotation
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -71,7 +74,16 @@ class StrictInput(StorableInput):
 def partial(model: type[BaseModel], name: str) -> type[BaseModel]:
     """The PATCH schema of `model`: the same fields, all optional, none required."""
     fields: dict[str, Any] = {
-        field_name: (info.annotation | None, None)
+        field_name: (_optional(info.annotation), None)
         for field_name, info in model.model_fields.items()
     }
     return create_model(name, __base__=StrictInput, **fields)
+
+
+def _optional(annotation: TypeForm[Any] | None) -> Any:
+    """`annotation | None`. Pydantic types a field's annotation as possibly None (a field
+    made without one); every field of a model class has one, and None fails here as the
+    `|` would."""
+    if annotation is None:
+        raise TypeError("a field without an annotation cannot be made optional")
+    return annotation | None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from node.auth.permissions import Perm
@@ -17,6 +17,7 @@ from node.churn.resource import ChurnEventOut
 from node.contacts.models import Contact
 from node.contacts.resource import ContactResource
 from node.customers.models import Customer
+from node.db.base import Replicated
 from node.interactions.models import Interaction
 from node.interactions.resource import InteractionOut
 from node.subscriptions.models import Subscription, SubscriptionStatus
@@ -25,9 +26,10 @@ from node.tickets.models import OPEN_TICKET_STATES, Ticket
 from node.tickets.resource import TicketOut, TicketResource
 
 RECENT_INTERACTIONS = 10
+R = TypeVar("R", bound=Replicated)
 
 
-def _live(model):  # type: ignore[no-untyped-def]
+def _live(model: type[R]) -> Select[R]:
     return select(model).where(model.deleted_at.is_(None))
 
 

@@ -54,7 +54,9 @@ def normalize_uscc(value: str) -> str:
     try:
         return uscc.validate(value.strip().upper())
     except stdnum_errors.ValidationError as exc:
-        raise ValueError(f"not a valid unified social credit code: {exc.message}") from None
+        # str() is the subclass's message (InvalidLength, InvalidChecksum...); the base
+        # class has no `message` attribute to name
+        raise ValueError(f"not a valid unified social credit code: {exc}") from None
 
 
 def credit_code_check_digit(body: str) -> str:

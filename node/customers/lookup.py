@@ -20,7 +20,9 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Select,
+    SQLColumnExpression,
     Text,
     and_,
     any_,
@@ -86,7 +88,7 @@ def classify(q: str) -> Lookup:
     return Lookup(QueryKind.text, raw)
 
 
-def _phone_tail(digits: str):  # type: ignore[no-untyped-def]
+def _phone_tail(digits: str) -> ColumnElement[bool]:
     # The 3 must be a literal, as in the index expression: a bound parameter makes
     # SQLite miss ix_customers_phone_tail and scan every customer.
     tail = func.substr(Customer.phone, func.length(Customer.phone) - literal_column("3"))
@@ -96,7 +98,7 @@ def _phone_tail(digits: str):  # type: ignore[no-untyped-def]
     return cond
 
 
-def _text_recheck(fragment: str):  # type: ignore[no-untyped-def]
+def _text_recheck(fragment: str) -> ColumnElement[bool]:
     # Bigram phrases can also match across the end of one field and the start of the
     # next; the LIKE recheck on the few candidate rows removes those.
     pattern = f"%{fragment}%"
@@ -112,7 +114,7 @@ def _fts_phrase(terms: list[str], prefix: bool) -> str:
     return f'"{quoted}"' + ("*" if prefix else "")
 
 
-def page_key(lookup: Lookup, dialect: str):  # type: ignore[no-untyped-def]
+def page_key(lookup: Lookup, dialect: str) -> SQLColumnExpression[int]:
     """The column the results are ordered by, descending, and paged on."""
     if not uses_terms(lookup):
         return Customer.seq
@@ -121,7 +123,11 @@ def page_key(lookup: Lookup, dialect: str):  # type: ignore[no-untyped-def]
 
 def cursor_value(row: Customer, lookup: Lookup, dialect: str) -> int:
     """The cursor that continues after `row` (the value of its page_key)."""
-    return row.search_key if uses_terms(lookup) else row.seq  # type: ignore[return-value]
+    if not uses_terms(lookup):
+        return row.seq
+    # A term look-up joins the search index on search_key: every row it returns has one.
+    assert row.search_key is not None
+    return row.search_key
 
 
 def apply_lookup(stmt: Select, lookup: Lookup, dialect: str, after: int | None) -> Select:
@@ -152,7 +158,7 @@ def _lookup_terms(lookup: Lookup) -> list[str]:
     return [lookup.value] if lookup.kind is QueryKind.pinyin else fragment_terms(lookup.value)
 
 
-def _contains(terms: list[str]):  # type: ignore[no-untyped-def]
+def _contains(terms: list[str]) -> ColumnElement[bool]:
     return customer_search.c.terms.op("@>", is_comparison=True)(literal(terms, ARRAY(Text)))
 
 
@@ -205,7 +211,7 @@ def lookup_rows(
     session: Session, base: Select, lookup: Lookup, after: int | None, limit: int
 ) -> list[Customer]:
     """One page of a look-up (`limit` rows), newest first, after the cursor `after`."""
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    dialect = session.get_bind().dialect.name
     if uses_terms(lookup) and not _lookup_terms(lookup):
         # Only punctuation: nothing to search for, so nothing found (and FTS5 would
         # read the characters as MATCH syntax).

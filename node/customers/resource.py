@@ -100,7 +100,7 @@ class CustomerResource(Resource[Customer]):
                 stmt = stmt.where(getattr(Customer, name) == value)
         wanted = classify(q)
         rows = lookup_rows(session, stmt, wanted, after, limit + 1)
-        dialect = session.bind.dialect.name  # type: ignore[union-attr]
+        dialect = session.get_bind().dialect.name
         last = rows[limit - 1] if len(rows) > limit else None
         next_cursor = str(cursor_value(last, wanted, dialect)) if last else None
         return Page([self.present(r, viewer, detail=False) for r in rows[:limit]], next_cursor)

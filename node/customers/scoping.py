@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, SQLColumnExpression, select
 from sqlalchemy.orm import Session
 
 from node.auth.viewer import Viewer
@@ -14,7 +14,9 @@ from node.customers.models import Customer
 from node.errors import Conflict, invalid
 
 
-def scope_to_customer_area(stmt: Select, customer_id_column, viewer: Viewer) -> Select:  # type: ignore[no-untyped-def]
+def scope_to_customer_area(
+    stmt: Select, customer_id_column: SQLColumnExpression[uuid.UUID], viewer: Viewer
+) -> Select:
     if viewer.area:
         in_area = select(Customer.id).where(Customer.service_area == viewer.area)
         stmt = stmt.where(customer_id_column.in_(in_area))

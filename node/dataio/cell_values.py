@@ -68,7 +68,9 @@ def _parse_date_text(text: str) -> datetime:
             parts = [int(p) if p else 0 for p in match.groups()]
             if len(parts) > 6 and parts[6]:
                 parts[6] = int(match.group(7).ljust(6, "0"))
-            return datetime(*parts)  # type: ignore[misc]
+            # The compact form (20190305) has no time: midnight, as datetime() defaults it.
+            year, month, day, hour, minute, second, micro = [*parts, 0, 0, 0, 0][:7]
+            return datetime(year, month, day, hour, minute, second, micro)
         return datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(

@@ -7,10 +7,11 @@ from typing import Any, Protocol
 
 from node.customers.models import Customer
 from node.customers.schemas import CustomerIn
+from node.db.base import table_of
 
 CHUNK = 2000  # rows checked per database look-up, and written per statement
 INPUT_FIELDS: tuple[str, ...] = tuple(CustomerIn.model_fields)
-TABLE = Customer.__table__
+TABLE = table_of(Customer)
 
 
 class Tracker(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from node.db.scratch import attach_scratch, clear_scratch
@@ -72,3 +72,14 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The driver's own connection under `conn` (sqlite3's or psycopg's), for what
+    SQLAlchemy does not offer: serialize, COPY, a bare cursor. Typed Any: it is each
+    driver's own class. SQLAlchemy's type allows None, which only a pooled connection
+    that was detached has, never the one a Connection in use holds."""
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the pooled connection has no driver connection (detached)")
+    return driver

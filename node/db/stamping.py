@@ -53,7 +53,7 @@ def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
         if row.origin is None:
             row.origin = local
         elif row.origin != local:
-            raise ForeignRowError(row.__tablename__, row.origin, local)  # type: ignore[attr-defined]
+            raise ForeignRowError(row.__tablename__, row.origin, local)
     first = allocate(session, SEQ, len(rows))
     now = utcnow()
     for offset, row in enumerate(rows):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from node.customers.models import Customer
-from node.db.base import new_id
+from node.db.base import Replicated, new_id
 from node.demo.catalogue import Staff
 from node.demo.customers import pick
 from node.interactions.models import Interaction
@@ -60,14 +60,16 @@ class ActivityFactory:
     now: datetime
     ticket_no: Callable[[], str]  # the next ticket number
 
-    def rows(self, customer: Customer, joined: datetime, churned: datetime | None) -> list[object]:
+    def rows(
+        self, customer: Customer, joined: datetime, churned: datetime | None
+    ) -> list[Replicated]:
         start = max(joined, self.now - timedelta(days=365))
         end = churned or self.now
         if end <= start:
             return []
         years = (end - start).days / 365
         rate = 1.5 if customer.type == "enterprise" else 0.35
-        rows: list[object] = []
+        rows: list[Replicated] = []
         repairs: list[Ticket] = []
         moments = sorted(
             start + (end - start) * self.rng.random() for _ in range(self._count(rate * years))
@@ -83,7 +85,9 @@ class ActivityFactory:
         whole = int(mean)
         return whole + (1 if self.rng.random() < mean - whole else 0)
 
-    def _ticket(self, customer: Customer, opened: datetime, repairs: list[Ticket]) -> list[object]:
+    def _ticket(
+        self, customer: Customer, opened: datetime, repairs: list[Ticket]
+    ) -> list[Replicated]:
         kind = pick(self.rng, KINDS)
         major = self.rng.random() < (0.35 if customer.type == "enterprise" else 0.15)
         severity = "major" if major else "general"
@@ -131,9 +135,9 @@ class ActivityFactory:
             closed = ticket.resolved_at + timedelta(days=1)
             events.append(self._event(ticket, "resolved", "closed", closed))
             ticket.status, ticket.closed_at = "closed", closed
-        rows: list[object] = [ticket, *events]
+        rows: list[Replicated] = [ticket, *events]
         if ticket.resolved_at and self.rng.random() < 0.5:
-            rows.append(self._survey(customer, ticket))
+            rows.append(self._survey(customer, ticket, ticket.resolved_at))
         return rows
 
     def _event(self, ticket: Ticket, before: str | None, after: str, at: datetime) -> TicketEvent:
@@ -141,8 +145,8 @@ class ActivityFactory:
             ticket_id=ticket.id, from_status=before, to_status=after, at=at, created_at=at
         )
 
-    def _survey(self, customer: Customer, ticket: Ticket) -> Interaction:
-        at = min(self.now, ticket.resolved_at + timedelta(hours=self.rng.uniform(2, 48)))  # type: ignore[operator]
+    def _survey(self, customer: Customer, ticket: Ticket, resolved_at: datetime) -> Interaction:
+        at = min(self.now, resolved_at + timedelta(hours=self.rng.uniform(2, 48)))
         happy = (ticket.satisfaction or 0) >= 4
         return Interaction(
             customer_id=customer.id,

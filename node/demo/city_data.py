@@ -57,7 +57,7 @@ def generate_city(
                     household.customer, household.joined, household.churned
                 )
                 session.add_all(rows)
-                counts.update(type(row).__tablename__ for row in rows)  # type: ignore[attr-defined]
+                counts.update(type(row).__tablename__ for row in rows)
             session.flush()
             progress(size)
     return counts

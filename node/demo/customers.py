@@ -19,7 +19,7 @@ from node.contacts.models import Contact
 from node.contracts.models import Contract
 from node.customers.models import Customer
 from node.customers.search_terms import customer_search_terms
-from node.db.base import new_id
+from node.db.base import Replicated, new_id
 from node.demo.catalogue import Staff
 from node.demo.identities import Identities
 from node.products.models import Product
@@ -56,7 +56,7 @@ class Household:
     """A generated customer and its rows, with its lifetime for the activity generator."""
 
     customer: Customer
-    rows: list[object]
+    rows: list[Replicated]
     joined: datetime
     churned: datetime | None
 
@@ -79,7 +79,7 @@ class CustomerFactory:
         subs = self._subscriptions(customer, enterprise, joined)
         self._grade(customer, enterprise, sum((s.monthly_fee for s in subs), Decimal("0")))
         churned = self._churn(customer, subs, joined)
-        rows: list[object] = [customer, *subs]
+        rows: list[Replicated] = [customer, *subs]
         if enterprise:
             rows += self._contacts(customer)
         if customer.is_key_account:

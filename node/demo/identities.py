@@ -9,6 +9,7 @@ Faker's zh_CN locale.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -65,7 +66,7 @@ class Identities:
         self.faker = Faker("zh_CN")
         self.faker.seed_instance(self.rng.getrandbits(32))
 
-    def _unique(self, draw) -> str:  # type: ignore[no-untyped-def]
+    def _unique(self, draw: Callable[[], str]) -> str:
         while True:
             value = draw()
             if value not in self._taken:

@@ -83,7 +83,8 @@ def port_is_free(port: int) -> bool:
 
 
 def _free_ports(count: int, first: int) -> list[int]:
-    ports, port = [], first
+    ports: list[int] = []
+    port = first
     while len(ports) < count:
         if port_is_free(port):
             ports.append(port)

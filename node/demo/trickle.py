@@ -63,7 +63,11 @@ class CityWorker:
                 self.done["errors"] += 1
                 log.debug("trickle at %s: %s", self.node.code, exc)
 
-    def _call(self, api, customers, _t, _o, _i) -> str:  # type: ignore[no-untyped-def]
+    # Each action takes the same arguments: the client, the customer ids, the technician
+    # ids, the open ticket ids and the city's identities.
+    def _call(
+        self, api: httpx.Client, customers: list[str], _t: list[str], _o: list[str], _i: Identities
+    ) -> str:
         payload = {
             "customer_id": self.rng.choice(customers),
             "channel": "phone",
@@ -76,7 +80,14 @@ class CityWorker:
         api.post("/api/v1/interactions", json=payload).raise_for_status()
         return "calls"
 
-    def _ticket(self, api, customers, _t, open_tickets, _i) -> str:  # type: ignore[no-untyped-def]
+    def _ticket(
+        self,
+        api: httpx.Client,
+        customers: list[str],
+        _t: list[str],
+        open_tickets: list[str],
+        _i: Identities,
+    ) -> str:
         payload = {
             "customer_id": self.rng.choice(customers),
             "kind": "repair",
@@ -88,7 +99,14 @@ class CityWorker:
         open_tickets.append(resp.json()["id"])
         return "tickets opened"
 
-    def _dispatch(self, api, _c, technicians, open_tickets, _i) -> str:  # type: ignore[no-untyped-def]
+    def _dispatch(
+        self,
+        api: httpx.Client,
+        _c: list[str],
+        technicians: list[str],
+        open_tickets: list[str],
+        _i: Identities,
+    ) -> str:
         if not open_tickets:
             return "idle"
         ticket = open_tickets.pop(0)
@@ -96,12 +114,16 @@ class CityWorker:
         api.post(f"/api/v1/tickets/{ticket}/transition", json=body).raise_for_status()
         return "tickets dispatched"
 
-    def _note(self, api, customers, _t, _o, _i) -> str:  # type: ignore[no-untyped-def]
+    def _note(
+        self, api: httpx.Client, customers: list[str], _t: list[str], _o: list[str], _i: Identities
+    ) -> str:
         body = {"note": f"客户经理回访记录 {self.rng.randint(1, 10**6)}"}
         api.patch(f"/api/v1/customers/{self.rng.choice(customers)}", json=body).raise_for_status()
         return "customers updated"
 
-    def _sign_up(self, api, customers, _t, _o, ids: Identities) -> str:  # type: ignore[no-untyped-def]
+    def _sign_up(
+        self, api: httpx.Client, customers: list[str], _t: list[str], _o: list[str], ids: Identities
+    ) -> str:
         name, _gender, resident_id = ids.person(date.today())
         body = {
             "name": name,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
+from sqlalchemy.schema import SchemaItem
 
 from node.migrations.metadata import metadata
 
@@ -15,11 +16,17 @@ target_metadata = metadata
 HAND_MANAGED = ("customer_fts", "customer_search")
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def include_object(
+    obj: SchemaItem,
+    name: str | None,
+    type_: str,
+    reflected: bool,
+    compare_to: SchemaItem | None,
+) -> bool:
     return not (type_ == "table" and name and name.startswith(HAND_MANAGED))
 
 
-def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
+def _configure_and_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -35,6 +42,9 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _configure_and_run(connection)
 else:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no connection given and no sqlalchemy.url configured to migrate")
+    engine = create_engine(url)
     with engine.connect() as conn:
         _configure_and_run(conn)

@@ -82,8 +82,9 @@ class SubscriptionResource(Resource[Subscription]):
     ) -> dict[str, Any]:
         customer_for_write(session, viewer, values["customer_id"])
         product = live_row(session, Product, values["product_id"], "product_id")
+        assert product is not None  # product_id is required
         if values["monthly_fee"] is None:
-            values["monthly_fee"] = product.monthly_price  # type: ignore[union-attr]
+            values["monthly_fee"] = product.monthly_price
         values["started_at"] = values["started_at"] or utcnow()
         ended = values["ended_at"]
         if ended is not None and ended < values["started_at"]:

@@ -7,7 +7,8 @@ error (not found, conflict...) into a page with the service's own message.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
@@ -29,7 +30,7 @@ def error_page(request: Request, title: str, message: str, status_code: int) -> 
 class WebRoute(APIRoute):
     """An APIRoute whose failures answer as pages."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:

@@ -76,8 +76,11 @@ def compare_table(
     service_by = {r["key"]: r for r in service.rows}
     for row in keys.rows:
         merged = {**row, **churn_by.get(row["key"], {}), **service_by.get(row["key"], {})}
-        link = f"/ui/dashboard?scope={row['key']}&period={keys.period}"
-        link = link if drill and row["key"] else None
+        link = (
+            f"/ui/dashboard?scope={row['key']}&period={keys.period}"
+            if drill and row["key"]
+            else None
+        )
         table.add([row["label"], *(display(c, merged.get(c)) for c in COMPARED)], link=link)
     return table
 

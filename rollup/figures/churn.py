@@ -8,6 +8,8 @@ nobody active at the start the rate is null.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 from rollup.figures.grouping import (
@@ -82,7 +84,13 @@ def trend_months(period: int) -> list[int]:
     return list(range(period - TREND_MONTHS + 1, period + 1))
 
 
-def _row(key, label: str, base: dict, lost: dict, churned_total: int | None) -> dict:  # type: ignore[no-untyped-def]
+def _row(
+    key: str | None,
+    label: str,
+    base: dict[str, int],
+    lost: dict[str, int],
+    churned_total: int | None,
+) -> dict[str, Any]:
     churned = lost.get("churned", 0)
     return {
         "key": key,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 from rollup.figures.churn import trend_months
@@ -54,7 +56,7 @@ def service_figures(
     return Figures(NAME, format_period(period), group_by, COLUMNS, rows, total)
 
 
-def _row(key, label: str, t: dict) -> dict:  # type: ignore[no-untyped-def]
+def _row(key: str | None, label: str, t: dict[str, int]) -> dict[str, Any]:
     get = lambda m: t.get(m, 0)  # noqa: E731
     hours = ratio(get("resolve_us"), get("resolved"))
     return {

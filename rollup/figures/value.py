@@ -9,6 +9,8 @@ unbounded, not a number to put in a report.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 from rollup.figures.churn import trend_months
@@ -70,7 +72,9 @@ def value_figures(
     )
 
 
-def _row(key, label: str, now: dict, year: dict, lost: dict) -> dict:  # type: ignore[no-untyped-def]
+def _row(
+    key: str | None, label: str, now: dict[str, int], year: dict[str, int], lost: dict[str, int]
+) -> dict[str, Any]:
     arpu = ratio(now.get("revenue_at_end", 0), now.get("active_at_end", 0))
     rate = ratio(lost.get("churned_from_start", 0), year.get("active_at_start", 0))
     lifetime = 1 / rate if rate else None
