@@ -17,9 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests.topology import PASSWORD, Node, db_url_factory, free_port, setup_cli
+from tests.topology import PASSWORD, Node, served_city
 
 pytestmark = pytest.mark.slow
 
@@ -42,19 +41,7 @@ CONFIG = "[auth]\nauto-signup = false\n"
 
 
 def _served_node(backend: str, root: Path, request: pytest.FixtureRequest) -> Node:
-    """An initialized city node with an admin user, served on a free loopback port."""
-    pg_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
-    # Named after the suite's own database, so two suites on one server never share it.
-    prefix = f"{make_url(pg_url).database}_fuzz_" if pg_url else ""
-    db_url = db_url_factory(backend, root, pg_url, prefix=prefix)("430100")
-    node = Node("430100", "长沙市", "city", root / "430100", free_port(), db_url)
-    init = ["init", str(node.dir), "--level", "city", "--code", "430100", "--name", "长沙市"]
-    setup_cli(*init, "--db", db_url, "--port", str(node.port))
-    user = ["user", "add", str(node.dir), "--username", "admin", "--role", "admin"]
-    setup_cli(*user, "--password-stdin", stdin=PASSWORD + "\n")
-    node.start()
-    node.wait_ready()
-    return node
+    return served_city(backend, root, request, "fuzz")
 
 
 def _login(node: Node) -> str:

@@ -11,32 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from node.audit.models import AuditEntry
 from node.db.engine import make_engine
-from tests.topology import PASSWORD, Node, db_url_factory, fedcrm, free_port
+from tests.topology import PASSWORD, Node, fedcrm, free_port, served_city
 
 
 def _served_city(backend: str, root: Path, request: pytest.FixtureRequest, **env: str) -> Node:
-    pg_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
-    prefix = f"{make_url(pg_url).database}_edges_" if pg_url else ""
-    db_url = db_url_factory(backend, root, pg_url, prefix=prefix)("430100")
-    node = Node("430100", "长沙市", "city", root / "430100", free_port(), db_url)
-    init = ["init", str(node.dir), "--level", "city", "--code", "430100", "--name", "长沙市"]
-    fedcrm(*init, "--db", db_url, "--port", str(node.port))
-    user = ["user", "add", str(node.dir), "--username", "admin", "--role", "admin"]
-    fedcrm(*user, "--password-stdin", stdin=PASSWORD + "\n")
-    for key, value in env.items():
-        os.environ[key] = value  # the served process inherits it; removed by the caller
-    try:
-        node.start()
-        node.wait_ready()
-    finally:
-        for key in env:
-            os.environ.pop(key, None)
-    return node
+    return served_city(backend, root, request, "edges", extra_env=env)
 
 
 def _audited_ips(node: Node, action: str) -> list[str | None]:

@@ -9,8 +9,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from node.provisioning.errors import ProvisioningError
 from node.provisioning.nodes import ensure_postgres_database
@@ -58,10 +60,10 @@ class Node:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, interval: float = 3600) -> None:
+    def start(self, interval: float = 3600, extra_env: dict[str, str] | None = None) -> None:
         """`fedcrm serve`; by default tests drive sync by hand, so the scheduler's
         replication interval is an hour and never races them."""
-        env = {
+        env = (extra_env or {}) | {
             "FEDCRM_FEDERATION__INTERVAL_SECONDS": str(interval),
             # A parent ingests its SFTP inbox promptly; a served child waits briefly.
             "FEDCRM_FEDERATION__INGEST_INTERVAL_SECONDS": "0.3",
@@ -206,3 +208,28 @@ def build(root: Path, db_url_for, sftp: dict[str, SftpLink] | None = None) -> To
                 str(up.dir / "inbox" / code),
             )
     return topo
+
+
+def served_city(
+    backend: str,
+    root: Path,
+    request: Any,
+    suite: str,
+    extra_env: dict[str, str] | None = None,
+) -> Node:
+    """An initialized city node 430100 with an admin user, served on a free loopback port.
+
+    Its PostgreSQL database is named after the suite's own one plus `suite`, so two
+    suites on one server never share it.
+    """
+    pg_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    prefix = f"{make_url(pg_url).database}_{suite}_" if pg_url else ""
+    db_url = db_url_factory(backend, root, pg_url, prefix=prefix)("430100")
+    node = Node("430100", "长沙市", "city", root / "430100", free_port(), db_url)
+    init = ["init", str(node.dir), "--level", "city", "--code", "430100", "--name", "长沙市"]
+    setup_cli(*init, "--db", db_url, "--port", str(node.port))
+    user = ["user", "add", str(node.dir), "--username", "admin", "--role", "admin"]
+    setup_cli(*user, "--password-stdin", stdin=PASSWORD + "\n")
+    node.start(extra_env=extra_env)
+    node.wait_ready()
+    return node
