@@ -78,13 +78,15 @@ def _receiver(settings: NodeSettings, db: Database, metrics: FederationMetrics) 
         data_dir=settings.data_dir,
         metrics=metrics,
         max_tag_age=settings.federation.tag_max_age_seconds,
+        quarantine_max_bytes=settings.federation.quarantine_max_bytes,
     )
 
 
 def install_federation(app: FastAPI, settings: NodeSettings, db: Database) -> None:
     """Mount federation's routes and metrics on `app`; keep the receiver on app.state."""
     metrics = FederationMetrics(app.state.metrics_registry)
-    app.state.metrics_registry.register(FederationStateCollector(db))
+    collector = FederationStateCollector(db, settings.federation.quarantine_max_bytes)
+    app.state.metrics_registry.register(collector)
     app.state.federation_metrics = metrics
     app.state.receiver = _receiver(settings, db, metrics)
     # A parent checks the request's tag, not a bearer token: errors the route's signature

@@ -55,6 +55,11 @@ class FederationMetrics:
             buckets=APPLY_BUCKETS,
             registry=registry,
         )
+        self.quarantine_pruned = Counter(
+            "fedcrm_quarantine_bodies_pruned_total",
+            "Bodies of refused batches deleted to keep the quarantine within its byte cap",
+            registry=registry,
+        )
         self.batch_bytes = Histogram(
             "fedcrm_batch_bytes",
             "Size of batch bodies sent and received",
@@ -68,8 +73,9 @@ class FederationStateCollector(Collector):
     """Gauges read from the database at scrape time, so they are right after a restart
     and keep growing while a child is silent (lag is now minus its newest change)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, quarantine_max_bytes: int) -> None:
         self.db = db
+        self.quarantine_max_bytes = quarantine_max_bytes
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         lag = GaugeMetricFamily(
@@ -85,6 +91,12 @@ class FederationStateCollector(Collector):
             labels=["child"],
         )
         kept = GaugeMetricFamily("fedcrm_quarantined_batches", "Batches kept in quarantine")
+        kept_bytes = GaugeMetricFamily(
+            "fedcrm_quarantine_bytes", "Bytes of refused batches' bodies kept in quarantine"
+        )
+        cap = GaugeMetricFamily(
+            "fedcrm_quarantine_max_bytes", "The quarantine's byte cap (oldest bodies go past it)"
+        )
         now = utcnow()
         with self.db.unit_of_work(write=False) as session:
             newest = session.execute(
@@ -99,6 +111,11 @@ class FederationStateCollector(Collector):
                 .group_by(Checkpoint.sender)
             ).all()
             count = session.execute(select(func.count()).select_from(QuarantinedBatch)).scalar()
+            body_bytes = session.execute(
+                select(func.coalesce(func.sum(QuarantinedBatch.body_bytes), 0)).where(
+                    QuarantinedBatch.body_path.is_not(None)
+                )
+            ).scalar_one()
         for child, at in newest:
             if at is not None:
                 at = at if at.tzinfo else at.replace(tzinfo=now.tzinfo)
@@ -107,9 +124,13 @@ class FederationStateCollector(Collector):
             if at is not None:
                 last_batch.add_metric([child], _aware(at).timestamp())
         kept.add_metric([], float(count or 0))
+        kept_bytes.add_metric([], float(body_bytes))
+        cap.add_metric([], float(self.quarantine_max_bytes))
         yield lag
         yield last_batch
         yield kept
+        yield kept_bytes
+        yield cap
 
 
 def _aware(at: datetime) -> datetime:

@@ -88,6 +88,8 @@ class FederationSection(BaseModel):
     batch_max_rows: int = Field(default=50_000, ge=1)
     batch_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     receive_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # Bodies of refused batches kept for inspection, at most; the oldest are deleted first.
+    quarantine_max_bytes: int = Field(default=1024**3, ge=0)
     tag_max_age_seconds: int = Field(default=300, ge=1)
     timeout_seconds: float = Field(default=60.0, gt=0)
     # SFTP, child side: where this node uploads (its own directory in the parent's inbox).

@@ -100,19 +100,23 @@ def test_bad_batches_each_get_their_status_and_change_nothing(client, admin, dat
     )
     older_schema = rows.drop_columns(["note"])
     big = pa.concat_tables([rows] * 400)
+    # Only a batch whose tag verified is quarantined (kept=True): nothing an
+    # unauthenticated request claims is stored.
     cases = [
-        ("corrupt body", dict(body=body[:10] + b"garbage" + body[17:]), 400),
-        ("truncated body", dict(send_body=body[: len(body) // 2]), 400),
-        ("wrong tag", dict(tag="00" * 32), 401),
-        ("stale tag", dict(created_at=time.time() - 3600), 401),
-        ("unknown child", dict(sender="430300"), 403),
-        ("newer schema", dict(schema_version=SCHEMA_VERSION + 1), 409),
-        ("row count lies", dict(row_count=5), 400),
+        ("corrupt body", dict(body=body[:10] + b"garbage" + body[17:]), 400, True),
+        ("truncated body", dict(send_body=body[: len(body) // 2]), 400, False),
+        ("wrong tag", dict(tag="00" * 32), 401, False),
+        ("stale tag", dict(created_at=time.time() - 3600), 401, False),
+        ("unknown child", dict(sender="430300"), 403, False),
+        ("newer schema", dict(schema_version=SCHEMA_VERSION + 1), 409, True),
+        ("row count lies", dict(row_count=5), 400, True),
     ]
-    for expected_quarantine, (label, overrides, status) in enumerate(cases, start=1):
+    expected_quarantine = 0
+    for label, overrides, status, kept in cases:
         resp = _post(http, key, "customers", rows, **overrides)
         assert resp.status_code == status, (label, resp.text)
         assert resp.json()["error"]["message"], label
+        expected_quarantine += kept
         assert _counts(parent) == (0, expected_quarantine), label
     assert (
         "upgrade the parent"
@@ -162,7 +166,7 @@ def test_manifest_header_garbage(province):
         },
     )
     assert resp.status_code == 400
-    assert _counts(parent) == (0, 1)
+    assert _counts(parent) == (0, 0)  # never authenticated: answered, not stored
 
 
 def test_a_batch_past_a_hole_is_refused_with_the_checkpoint(client, admin, database, province):
@@ -189,6 +193,7 @@ def test_replication_metrics_at_the_parent(client, admin, database, province):
     changes = _changes(database)
     _post(http, key, "customers", changes.rows, changes.seq_start, changes.seq_end)
     _post(http, key, "customers", changes.rows, tag="00" * 32)
+    _post(http, key, "customers", changes.rows, row_count=9)  # authentic, refused
     text = http.get("/metrics").text
     assert 'fedcrm_rows_applied_total{child="430100",table="customers"} 1.0' in text
     assert (
@@ -198,6 +203,11 @@ def test_replication_metrics_at_the_parent(client, admin, database, province):
     assert (
         'fedcrm_batches_received_total{child="430100",result="rejected",transport="http"} 1.0'
         in text
+    )
+    # A forged tag proves nothing about who sent it: one fixed label, never quarantined.
+    assert (
+        'fedcrm_batches_received_total{child="unauthenticated",result="rejected",'
+        'transport="http"} 1.0' in text
     )
     assert "fedcrm_quarantined_batches 1.0" in text
     lag = [

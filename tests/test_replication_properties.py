@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import text
 
-from federation.batches.manifest import Manifest
+from federation.batches.manifest import Manifest, body_digest
 from federation.receiving.apply import OutOfOrder, apply_incoming
 from federation.receiving.validate import check_rows, conform
 from federation.registry.models import Checkpoint
@@ -69,7 +69,7 @@ def _capture(src: Database, after: int, limit: int):  # type: ignore[no-untyped-
         schema_version=SCHEMA_VERSION,
         fingerprint=FINGERPRINTS["customers"],
         row_count=changes.rows.num_rows,
-        body_sha256="",
+        body_sha256=body_digest(b""),  # rows are applied directly; no body is checked
         created_at=0,
     )
     return manifest, changes.rows

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from federation.batches.manifest import MANIFEST_HEADER, TAG_HEADER, request_tag
 from federation.receiving.answer import Answer
 from federation.receiving.intake import Refusal
-from federation.receiving.service import Receiver, keep, receive_batch
+from federation.receiving.service import Receiver, receive_batch, turn_away
 from federation.receiving.validate import BatchRejected
 from federation.registry.models import Checkpoint
 from federation.registry.service import active_child
@@ -48,9 +48,9 @@ async def post_batch(request: Request) -> JSONResponse:
     tag = request.headers.get(TAG_HEADER, "")
     body = await _read_limited(request, limit)
     if body is None:
-        # Refused before it is read whole: kept without its body, and not counted.
+        # Refused before it is read whole, so before anything in it could be verified.
         too_big = Refusal(413, f"batch body larger than this node accepts ({limit} bytes)")
-        await run_in_threadpool(keep, receiver, too_big, header, None)
+        turn_away(receiver, too_big, "http")
         return respond(Answer.refused(too_big.status, too_big.reason))
     return respond(await run_in_threadpool(receive_batch, receiver, header, tag, body))
 

@@ -5,7 +5,10 @@ from its headers, SFTP from the files in the child's inbox). The manifest is par
 here and nowhere else on the receive path. Checks run in this order, each refusing with
 the status its answer shows: the manifest (rule 4), the inbox it came through, the body
 digest (first, so a body cut short in transit reads as such rather than as a bad tag),
-the credential and tag age, the schema (rule 8), then every row (rules 1 and 12).
+the credential and tag age, the schema (rule 8), then every value and every row (rules 12
+and 1). Until the tag verifies nothing the batch claims is believed: such a refusal
+carries no manifest, so nothing is stored or labelled by what it says (docs/federation.md
+rule 12).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pyarrow as pa
 
 from federation.batches import codec
 from federation.batches.manifest import Manifest, ManifestError, body_digest, verify
+from federation.receiving.column_rules import check_values
 from federation.receiving.validate import BatchRejected, check_rows, conform
 from federation.registry.service import active_child
 from node.db.unit_of_work import Database
@@ -34,8 +38,9 @@ class CheckedBatch:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a batch is not applied. `manifest` is what the batch claimed when the header
-    parsed: quarantine and metrics name its sender and table even when it is forged."""
+    """Why a batch is not applied. `manifest` is set once the batch's tag verified (the
+    refusal is then the sender's to see in quarantine); None means the request was never
+    authenticated and nothing it claims may be stored or used as a label."""
 
     status: int
     reason: str
@@ -57,13 +62,17 @@ def open_batch(
     except ManifestError as exc:
         return Refusal(400, str(exc))
     try:
-        rows = _check(db, max_tag_age, manifest, signed, tag, body, inbox_of)
+        level = _verified_level(db, max_tag_age, manifest, signed, tag, body, inbox_of)
+    except BatchRejected as exc:
+        return Refusal(exc.status, exc.reason)
+    try:
+        rows = _check(manifest, body, level)
     except BatchRejected as exc:
         return Refusal(exc.status, exc.reason, manifest)
     return CheckedBatch(manifest, rows)
 
 
-def _check(
+def _verified_level(
     db: Database,
     max_tag_age: float,
     manifest: Manifest,
@@ -71,16 +80,24 @@ def _check(
     tag: str,
     body: bytes,
     inbox_of: str | None,
-) -> pa.Table:
+) -> Level:
+    """The sender's level once the batch is shown to come from it, else BatchRejected."""
     if inbox_of is not None and manifest.sender != inbox_of:
         raise BatchRejected(403, f"batch from {manifest.sender} found in {inbox_of}'s inbox")
     if body_digest(body) != manifest.body_sha256:
         raise BatchRejected(400, "body SHA-256 does not match the manifest (corrupt or truncated)")
-    level = _authenticate(db, max_tag_age, manifest, signed, body, tag)
+    return _authenticate(db, max_tag_age, manifest, signed, body, tag)
+
+
+def _check(manifest: Manifest, body: bytes, level: Level) -> pa.Table:
+    """The rows of an authenticated batch, in the current wire schema, every one checked."""
     try:
         rows = conform(manifest, codec.decode(body))
     except codec.BodyError as exc:
         raise BatchRejected(400, str(exc)) from None
+    # Values first: the row checks ask the database about origins, and a value no column
+    # can hold (a NUL, say) must be refused before any query carries it.
+    check_values(manifest.table, rows)
     check_rows(manifest, rows, level)
     return rows
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fedcrm.federation.receive")
 
+# The one label value of every request whose sender is not shown by a verified tag.
+UNAUTHENTICATED = "unauthenticated"
+
 
 @dataclass
 class Receiver:
@@ -34,6 +37,8 @@ class Receiver:
     data_dir: Path
     metrics: FederationMetrics
     max_tag_age: float
+    # The bodies of refused batches kept at most (quarantine.py); the oldest go first.
+    quarantine_max_bytes: int = 1024**3
     # Called after a batch is applied and committed, with its table and the rows as
     # written (ApplyResult.written): a province wakes its own sender to relay them.
     on_applied: Callable[[str, pa.Table | None], None] | None = None
@@ -95,35 +100,51 @@ def receive_batch(
 def _refuse(
     receiver: Receiver, refusal: Refusal, header: str, body: bytes, transport: str
 ) -> Answer:
-    keep(receiver, refusal, header, body)
-    _count(receiver, refusal.manifest, "rejected", transport)
+    if refusal.manifest is None:
+        turn_away(receiver, refusal, transport)
+    else:
+        keep(receiver, refusal, header, body)
+        _count(receiver, refusal.manifest, "rejected", transport)
     return Answer.refused(refusal.status, refusal.reason)
 
 
 def _count(receiver: Receiver, manifest: Manifest | None, result: str, transport: str) -> str:
-    """Count the batch by its claimed sender when that looks like a node code (anything
-    else would let a sender invent label values); returns that label."""
-    sender = manifest.sender if manifest else None
-    child = sender if sender and len(sender) == 6 and sender.isdigit() else "unknown"
+    """Count a batch under its sender once authenticated (a registered child: a bounded
+    set of label values), else under UNAUTHENTICATED; returns the label."""
+    child = manifest.sender if manifest else UNAUTHENTICATED
     receiver.metrics.batches_received.labels(child, result, transport).inc()
     return child
 
 
-def keep(receiver: Receiver, refusal: Refusal, header: str | None, body: bytes | None) -> None:
-    """Quarantine a refused batch and log why (never silently dropped, rule 5)."""
+def turn_away(receiver: Receiver, refusal: Refusal, transport: str) -> None:
+    """Answer a request that never authenticated: counted under one fixed label and
+    logged (escaped, it is anyone's text), never written to disk or the quarantine."""
+    log.warning("unauthenticated batch refused (%s): %r", refusal.status, refusal.reason)
+    _count(receiver, None, "rejected", transport)
+
+
+def keep(receiver: Receiver, refusal: Refusal, header: str, body: bytes) -> None:
+    """Quarantine an authenticated sender's refused batch and log why (never silently
+    dropped, rule 5)."""
     manifest = refusal.manifest
-    sender, table = (manifest.sender, manifest.table) if manifest else (None, None)
+    assert manifest is not None, "only an authenticated batch is kept"
     log.warning(
-        "batch rejected (%s) from %s table %s: %s", refusal.status, sender, table, refusal.reason
+        "batch rejected (%s) from %s table %r: %r",
+        refusal.status,
+        manifest.sender,
+        manifest.table,
+        refusal.reason,
     )
     with receiver.db.unit_of_work() as session:
-        quarantine.quarantine(
+        pruned = quarantine.quarantine(
             session,
             receiver.data_dir,
             status=refusal.status,
             reason=refusal.reason,
-            sender=sender,
-            table=table,
-            manifest=header.encode() if header else None,
+            sender=manifest.sender,
+            table=manifest.table,
+            manifest=header.encode(),
             body=body,
+            max_bytes=receiver.quarantine_max_bytes,
         )
+    receiver.metrics.quarantine_pruned.inc(pruned)

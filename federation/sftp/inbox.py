@@ -13,7 +13,8 @@ import orjson
 from sqlalchemy import select
 
 from federation.receiving.answer import OUT_OF_ORDER, Answer
-from federation.receiving.service import Receiver, receive_batch
+from federation.receiving.intake import Refusal
+from federation.receiving.service import Receiver, receive_batch, turn_away
 from federation.receiving.validate import BatchRejected
 from federation.registry.models import Checkpoint
 from federation.sftp import layout
@@ -81,9 +82,12 @@ def _ingest_one(
     try:
         header, tag, body = _read_batch(manifest_path, body_path, max_bytes)
     except BatchRejected as exc:
-        # Files that do not make a batch: answered and moved to quarantine/ here; the
-        # receiver never sees them (no quarantine row, no metric), as before.
-        answer = Answer.refused(exc.status, exc.reason)
+        # Files that do not make a batch cannot be authenticated: answered, counted like
+        # any unauthenticated request, and moved to the child's own quarantine/ folder
+        # here (never into this node's quarantine table).
+        refused = Refusal(exc.status, exc.reason)
+        turn_away(receiver, refused, "sftp")
+        answer = Answer.refused(refused.status, refused.reason)
     else:
         answer = receive_batch(receiver, header, tag, body, transport="sftp", inbox_of=child.name)
     report.add(answer)

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
+from node.db.value_rules import one_of
 
 
 class Role(StrEnum):
@@ -27,7 +28,7 @@ class User(Base, Replicated):
 
     username: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20), info=one_of(Role))
     service_area: Mapped[str | None] = mapped_column(String(40), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Never leaves the node (the wire schema excludes it); null on replicated copies,

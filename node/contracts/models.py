@@ -11,6 +11,7 @@ from sqlalchemy import Date, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
+from node.db.value_rules import one_of
 from node.products.models import Money
 
 
@@ -32,4 +33,6 @@ class Contract(Base, Replicated):
     signed_at: Mapped[date | None] = mapped_column(Date, default=None)
     starts_at: Mapped[date] = mapped_column(Date)
     ends_at: Mapped[date | None] = mapped_column(Date, default=None)
-    status: Mapped[str] = mapped_column(String(20), default=ContractStatus.active)
+    status: Mapped[str] = mapped_column(
+        String(20), default=ContractStatus.active, info=one_of(ContractStatus)
+    )

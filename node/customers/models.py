@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
 from node.db.types import UTCDateTime
+from node.db.value_rules import one_of
 
 
 class CustomerType(StrEnum):
@@ -40,13 +41,15 @@ class Customer(Base, Replicated):
 
     customer_no: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    type: Mapped[str] = mapped_column(String(20), default=CustomerType.individual)
+    type: Mapped[str] = mapped_column(
+        String(20), default=CustomerType.individual, info=one_of(CustomerType)
+    )
     category: Mapped[str | None] = mapped_column(String(40), default=None)
     grade: Mapped[str | None] = mapped_column(String(40), default=None)
     status: Mapped[str] = mapped_column(String(40), default="active", index=True)
-    gender: Mapped[str | None] = mapped_column(String(10), default=None)
+    gender: Mapped[str | None] = mapped_column(String(10), default=None, info=one_of(Gender))
     birth_date: Mapped[date | None] = mapped_column(Date, default=None)
-    id_type: Mapped[str | None] = mapped_column(String(20), default=None)
+    id_type: Mapped[str | None] = mapped_column(String(20), default=None, info=one_of(IdType))
     id_number: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     occupation: Mapped[str | None] = mapped_column(String(100), default=None)
     phone: Mapped[str | None] = mapped_column(String(20), default=None, index=True)

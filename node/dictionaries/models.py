@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
+from node.db.value_rules import one_of
 
 
 class DictionaryKind(StrEnum):
@@ -32,9 +33,11 @@ class DictionaryEntry(Base, Replicated):
     __tablename__ = "dictionary_entries"
     __table_args__ = (UniqueConstraint("origin", "kind", "code"),)
 
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32), info=one_of(DictionaryKind))
     code: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(100))
-    meaning: Mapped[str | None] = mapped_column(String(20), default=None)
+    meaning: Mapped[str | None] = mapped_column(
+        String(20), default=None, info=one_of(StatusMeaning)
+    )
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

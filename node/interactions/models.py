@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
 from node.db.types import UTCDateTime
+from node.db.value_rules import one_of, within
 
 
 class Channel(StrEnum):
@@ -30,12 +31,12 @@ class Interaction(Base, Replicated):
     __tablename__ = "interactions"
 
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    channel: Mapped[str] = mapped_column(String(10))
-    direction: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(10), info=one_of(Channel))
+    direction: Mapped[str] = mapped_column(String(10), info=one_of(Direction))
     agent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None, index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    ring_seconds: Mapped[int] = mapped_column(Integer, default=0)
-    talk_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    ring_seconds: Mapped[int] = mapped_column(Integer, default=0, info=within(0, 3600))
+    talk_seconds: Mapped[int] = mapped_column(Integer, default=0, info=within(0, 86_400))
     answered: Mapped[bool] = mapped_column(Boolean, default=True)
     outcome: Mapped[str | None] = mapped_column(String(100), default=None)
     summary: Mapped[str | None] = mapped_column(Text, default=None)

@@ -9,6 +9,7 @@ from sqlalchemy import Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
+from node.db.value_rules import one_of
 
 Money = Numeric(14, 2)
 
@@ -29,5 +30,5 @@ class Product(Base, Replicated):
 
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(100))
-    type: Mapped[str] = mapped_column(String(20))
+    type: Mapped[str] = mapped_column(String(20), info=one_of(ProductType))
     monthly_price: Mapped[Decimal] = mapped_column(Money)

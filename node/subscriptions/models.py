@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
 from node.db.types import UTCDateTime
+from node.db.value_rules import one_of
 from node.products.models import Money
 
 
@@ -30,5 +31,7 @@ class Subscription(Base, Replicated):
     monthly_fee: Mapped[Decimal] = mapped_column(Money)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    status: Mapped[str] = mapped_column(String(20), default=SubscriptionStatus.active)
+    status: Mapped[str] = mapped_column(
+        String(20), default=SubscriptionStatus.active, info=one_of(SubscriptionStatus)
+    )
     termination_reason: Mapped[str | None] = mapped_column(String(200), default=None)

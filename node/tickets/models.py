@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
 from node.db.types import UTCDateTime
+from node.db.value_rules import one_of, within
 
 
 class Severity(StrEnum):
@@ -42,8 +43,12 @@ class Ticket(Base, Replicated):
     ticket_no: Mapped[str] = mapped_column(String(24), unique=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    severity: Mapped[str] = mapped_column(String(10), default=Severity.general)
-    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.open, index=True)
+    severity: Mapped[str] = mapped_column(
+        String(10), default=Severity.general, info=one_of(Severity)
+    )
+    status: Mapped[str] = mapped_column(
+        String(20), default=TicketStatus.open, index=True, info=one_of(TicketStatus)
+    )
     service_area: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
     technician_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None, index=True)
     description: Mapped[str | None] = mapped_column(Text, default=None)
@@ -52,15 +57,17 @@ class Ticket(Base, Replicated):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     repeat_of_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
-    satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)
+    satisfaction: Mapped[int | None] = mapped_column(Integer, default=None, info=within(1, 5))
 
 
 class TicketEvent(Base, Replicated):
     __tablename__ = "ticket_events"
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    from_status: Mapped[str | None] = mapped_column(String(20), default=None)
-    to_status: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(
+        String(20), default=None, info=one_of(TicketStatus)
+    )
+    to_status: Mapped[str] = mapped_column(String(20), info=one_of(TicketStatus))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text, default=None)
