@@ -68,6 +68,9 @@ ENDPOINTS: list[tuple[str, str, Perm, dict | None]] = [
         Perm.users_write,
         {"username": "new{n}", "display_name": "n", "role": "agent", "password": "long-enough-1"},
     ),
+    # Anyone signed in reads the dictionaries (every role holds customers:read): their
+    # labels name the statuses and kinds on every row a role may read.
+    ("GET", "/api/v1/dictionaries", Perm.customers_read, None),
     (
         "POST",
         "/api/v1/dictionaries",

@@ -138,3 +138,21 @@ def test_a_technician_cannot_reassign_while_resolving(client, admin, login, make
     assert moved.status_code == 403, moved.text
     after = client.get(f"/api/v1/tickets/{ticket['id']}", headers=admin).json()
     assert (after["technician_id"], after["status"]) == (tech["x-user-id"], "dispatched")
+
+
+def test_an_agent_keeps_customers_in_their_own_area(client, admin, login):
+    agent = login(Role.agent, service_area="urban")
+    elsewhere = client.post(
+        "/api/v1/customers", json=customer_payload(service_area="county"), headers=agent
+    )
+    assert elsewhere.status_code == 422, elsewhere.text
+    assert "service_area" in elsewhere.json()["error"]["fields"]
+    mine = _customer(client, agent, service_area=None)
+    assert mine["service_area"] == "urban"  # a customer filed without an area: the writer's
+    url = f"/api/v1/customers/{mine['id']}"
+    moved = client.patch(url, json={"service_area": "county"}, headers=agent)
+    assert moved.status_code == 422, moved.text
+    assert "service_area" in moved.json()["error"]["fields"]
+    assert client.get(url, headers=admin).json()["service_area"] == "urban"
+    # Who is not bound to an area files anywhere.
+    assert _customer(client, admin, service_area="county")["service_area"] == "county"

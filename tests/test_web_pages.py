@@ -290,6 +290,16 @@ def test_customer_360_is_masked_for_an_agent_and_full_for_a_team_lead(client, ad
     assert len(audited) == 1
 
 
+@pytest.mark.parametrize("role", [Role.dispatcher, Role.technician])
+def test_customer_360_page_opens_for_a_role_that_may_not_read_subscriptions(
+    client, admin, web, role
+):
+    made = _customer(client, admin, service_area="urban")
+    page = web(role, service_area="urban").get(f"/ui/customers/{made['id']}")
+    assert page.status_code == 200, page.text
+    assert made["customer_no"] in page.text
+
+
 def test_customer_outside_the_agents_area_is_not_found(client, admin, web):
     made = _customer(client, admin, service_area="county")
     agent = web(Role.agent, service_area="urban")

@@ -111,6 +111,7 @@ class CustomerResource(Resource[Customer]):
         dictionary_entry(session, DictionaryKind.customer_status, values["status"], "status")
         dictionary_entry(session, DictionaryKind.customer_grade, values["grade"], "grade")
         dictionary_entry(session, DictionaryKind.customer_category, values["category"], "category")
+        _keep_to_area(viewer, values)
         dictionary_entry(
             session, DictionaryKind.service_area, values["service_area"], "service_area"
         )
@@ -146,6 +147,16 @@ class CustomerResource(Resource[Customer]):
                 detail={"fields": ["id_number", "phone"]},
             )
         return data
+
+
+def _keep_to_area(viewer: Viewer, values: dict[str, Any]) -> None:
+    """An area-bound writer's customers stay in their area: one they created or moved
+    elsewhere they could no longer read (as tickets do, node.tickets.resource)."""
+    if not viewer.area:
+        return
+    values["service_area"] = values["service_area"] or viewer.area
+    if values["service_area"] != viewer.area:
+        raise invalid("service_area", f"outside your service area {viewer.area}")
 
 
 _KEY_CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() takes "²" too

@@ -42,7 +42,9 @@ class DictionaryResource(Resource[DictionaryEntry]):
     create_schema = DictionaryEntryIn
     update_schema = partial(DictionaryEntryIn, "DictionaryEntryPatch")
     read_schema = DictionaryEntryOut
-    read_perm = Perm.products_read  # every role that works with customers has it
+    # Anyone signed in reads: every role holds customers:read, and the labels name the
+    # statuses and kinds on every row a role may read (a technician's tickets too).
+    read_perm = Perm.customers_read
     write_perm = Perm.dictionaries_write
     filter_fields: ClassVar[dict[str, Any]] = {"kind": DictionaryKind, "origin": str}
     order_fields = ("sort_order", "created_at", "code")

@@ -165,7 +165,9 @@ def _render_360(
 ) -> Response:
     row = customers.get(session, viewer, customer_id)
     data = customers.detail(session, viewer, row)
-    products = _product_names(session, {s["product_id"] for s in data["active_subscriptions"]})
+    # A role without subscriptions:read gets no such section (customer_360): none to name.
+    subscriptions = data.get("active_subscriptions", [])
+    products = _product_names(session, {s["product_id"] for s in subscriptions})
     now_local = datetime.now(OFFICE_TZ).strftime("%Y-%m-%dT%H:%M")
     return render(
         request,
