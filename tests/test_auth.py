@@ -116,3 +116,27 @@ def test_health_ready_and_metrics(client, admin):
     assert 'route="/api/v1/customers/{item_id}"' in text
     assert "01900000-0000" not in text  # raw paths never become labels
     assert "fedcrm_http_request_duration_seconds_bucket" in text
+
+
+def test_readyz_tells_anyone_unready_but_names_no_server(client, caplog):
+    """/readyz is public: the driver's message (host, port, database, user) stays in the log."""
+    from node.db.unit_of_work import Database
+
+    app_state = client.app.state
+    held = app_state.db
+    app_state.db = Database(
+        "postgresql+psycopg://fedcrm_nobody@127.0.0.1:5432/fedcrm_no_such_db", held.node_code
+    )
+    try:
+        with caplog.at_level("WARNING"):
+            resp = client.get("/readyz")
+    finally:
+        app_state.db.engine.dispose()
+        app_state.db = held
+    assert resp.status_code == 503
+    assert resp.json() == {
+        "status": "unavailable",
+        "reason": "database unreachable (see the node's log)",
+    }
+    assert "fedcrm_no_such_db" not in resp.text and "127.0.0.1" not in resp.text
+    assert "fedcrm_nobody" in caplog.text  # the operator still learns why

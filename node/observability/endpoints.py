@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,6 +12,7 @@ from sqlalchemy import text
 from node.db.migrate import is_up_to_date
 
 router = APIRouter(tags=["operations"])
+log = logging.getLogger(__name__)
 
 
 @router.get("/healthz")
@@ -25,7 +28,13 @@ def readyz(request: Request):
             conn.execute(text("SELECT 1"))
         migrated = is_up_to_date(db.engine)
     except Exception as exc:  # any database failure means "not ready"
-        return JSONResponse({"status": "unavailable", "reason": str(exc)[:200]}, status_code=503)
+        # Anyone may ask /readyz: the driver's message (host, database and user names)
+        # goes to the node's log only.
+        log.warning("readyz: database unreachable: %r", str(exc)[:500])
+        return JSONResponse(
+            {"status": "unavailable", "reason": "database unreachable (see the node's log)"},
+            status_code=503,
+        )
     if not migrated:
         return JSONResponse(
             {
