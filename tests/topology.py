@@ -151,10 +151,12 @@ def db_url_factory(
     if backend == "sqlite":
         return lambda code: f"sqlite:///{root / f'{code}.db'}"
     assert pg_url is not None
-    base = pg_url.rsplit("/", 1)[0]
+    # Named after the suite's own database too, so two suites on one server (CI beside a
+    # developer's run) never reset each other's nodes.
+    base, suite_db = pg_url.rsplit("/", 1)[0], make_url(pg_url).database
 
     def url_for(code: str) -> str:
-        url = f"{base}/{prefix}{code}"
+        url = f"{base}/{suite_db}_{prefix}{code}"
         ensure_postgres_database(url)
         reset_postgres_schema(url)
         return url
@@ -223,7 +225,7 @@ def served_city(
     suites on one server never share it.
     """
     pg_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
-    prefix = f"{make_url(pg_url).database}_{suite}_" if pg_url else ""
+    prefix = f"{suite}_" if pg_url else ""
     db_url = db_url_factory(backend, root, pg_url, prefix=prefix)("430100")
     node = Node("430100", "长沙市", "city", root / "430100", free_port(), db_url)
     init = ["init", str(node.dir), "--level", "city", "--code", "430100", "--name", "长沙市"]
