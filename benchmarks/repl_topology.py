@@ -144,11 +144,12 @@ def build_topology(
         if node.parent is None:
             continue
         up = by_code[node.parent]
+        # Only public keys travel: the child's to the parent, the parent's back.
+        child_key = cli(["key", "show", str(node.dir)]).strip().splitlines()[-1]
         add = ["child", "add", str(up.dir), "--code", node.code, "--name", node.name]
-        out = cli([*add, "--level", node.level, "--url", node.url, *(["--sftp"] if sshd else [])])
-        cred = run_dir / f"{node.code}.credential"
-        cred.write_text(out.strip().splitlines()[-1], encoding="utf-8")
-        link = ["parent", "set", str(node.dir), "--credential-file", str(cred)]
+        add += ["--public-key", child_key, "--level", node.level, "--url", node.url]
+        out = cli([*add, *(["--sftp"] if sshd else [])])
+        link = ["parent", "set", str(node.dir), "--parent-key", out.strip().splitlines()[-1]]
         if sshd is None:
             cli([*link, "--url", up.url])
         else:

@@ -12,12 +12,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from apscheduler.schedulers.base import BaseScheduler
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session
 
+from federation.batches.signatures import (
+    load_node_key,
+    parse_public_key,
+    public_key_text,
+)
 from federation.metrics import FederationMetrics, FederationStateCollector
 from federation.receiving.endpoints import router as receiving_router
 from federation.receiving.service import Receiver
@@ -29,10 +35,17 @@ from federation.registry.service import (
     list_children,
     reset_checkpoints,
     revoke_child,
+    rotate_child,
 )
 from federation.resync import expected_rows, received_rows
 from federation.sending.relay import Relay
-from federation.sending.setup import CREDENTIAL_FILE, NoParent, build_sender, has_parent, node_path
+from federation.sending.setup import (
+    NoParent,
+    build_sender,
+    has_parent,
+    node_path,
+    node_signer,
+)
 from federation.sftp.inbox import IngestReport, ingest_inbox, prepare_child_inbox, prune_done
 from federation.status import node_status
 from federation.status_endpoints import router as status_router
@@ -44,7 +57,6 @@ from node.db.unit_of_work import Database
 from node.settings import NodeSettings
 
 __all__ = [
-    "CREDENTIAL_FILE",
     "NoParent",
     "QuarantinedBatch",
     "RegistryError",
@@ -59,11 +71,15 @@ __all__ = [
     "list_children",
     "load_result",
     "node_path",
+    "node_public_key",
+    "node_signer",
     "node_status",
+    "normalised_public_key",
     "prepare_child_inbox",
     "received_rows",
     "reset_checkpoints",
     "revoke_child",
+    "rotate_child",
     "save_result",
     "schedule_federation",
     "verify_children",
@@ -126,6 +142,16 @@ def ingest_inbox_now(settings: NodeSettings, db: Database) -> IngestReport:
     receiver = _receiver(settings, db, FederationMetrics(CollectorRegistry()))
     root = node_path(settings, settings.federation.inbox_dir or "")
     return ingest_inbox(receiver, root, settings.federation.receive_max_bytes)
+
+
+def node_public_key(data_dir: Path) -> str:
+    """This node's public key as text (`fedcrm key show`); makes DIR/node.key if missing."""
+    return public_key_text(load_node_key(data_dir))
+
+
+def normalised_public_key(text: str) -> str:
+    """A public key as given by an operator, checked; ValueError says what is expected."""
+    return public_key_text(parse_public_key(text))
 
 
 def child_names(session: Session) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from federation.batches.signatures import Signer
 from federation.registry.models import Checkpoint
 from federation.registry.service import active_child
 from federation.registry.topology import in_subtree
@@ -12,15 +13,16 @@ from node.db.unit_of_work import Database
 from node.settings import Level
 
 
-def expected_rows(db: Database, code: str) -> int | None:
-    """Rows the child holds in its subtree (from its digest endpoint), or None if unknown."""
+def expected_rows(db: Database, code: str, signer: Signer) -> int | None:
+    """Rows the child holds in its subtree (from its digest endpoint, asked with this
+    node's own key), or None if unknown."""
     with db.unit_of_work(write=False) as session:
         child = active_child(session, code)
         if child is None or not child.url:
             return None
-        url, level, key = child.url, Level(child.level), bytes.fromhex(child.key_hash)
+        url, level = child.url, Level(child.level)
     try:
-        tables = fetch_child_digests(url, code, key)
+        tables = fetch_child_digests(url, code, signer)
     except VerifyError:
         return None
     return sum(

@@ -82,7 +82,12 @@ class AuthSection(BaseModel):
 class FederationSection(BaseModel):
     """Replication to the parent (sending) and from children (receiving)."""
 
-    credential_file: str | None = None  # relative to the node directory
+    # The parent's public key (`ed25519:...`): what its requests to this node (digests
+    # for `fedcrm verify`, a resync's progress) must be signed with.
+    parent_public_key: str | None = None
+    # A link made before node keys: the legacy credential this node signs with (HMAC)
+    # until `fedcrm parent rotate` moves it to its node key. Relative to the node dir.
+    credential_file: str | None = None
     transport: str = "http"
     interval_seconds: float = Field(default=10.0, gt=0)
     batch_max_rows: int = Field(default=50_000, ge=1)

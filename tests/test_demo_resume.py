@@ -1,4 +1,4 @@
-"""A demo build stopped at any step resumes; credentials travel as values, never as text
+"""A demo build stopped at any step resumes; public keys travel as values, never as text
 read back from a console."""
 
 from __future__ import annotations
@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from federation.batches.manifest import credential_key
+from federation.batches.signatures import load_node_key, public_key_text
 from federation.registry.models import ChildNode
-from federation.sending.setup import CREDENTIAL_FILE
 from node.auth.accounts import User
 from node.db.unit_of_work import Database
 from node.demo import build
@@ -41,17 +40,20 @@ def _assert_linked(root, plan: Plan) -> None:
     for node in plan.nodes:
         if node.parent is None:
             continue
-        stored = (root / node.dir / CREDENTIAL_FILE).read_text(encoding="utf-8").strip()
         parent = load_settings(root / plan.node(node.parent).dir)
+        child_key = public_key_text(load_node_key(root / node.dir))
         db = Database(parent.database_url, parent.node.code)
         with db.unit_of_work(write=False) as session:
             child = session.execute(
                 select(ChildNode).where(ChildNode.code == node.code)
             ).scalar_one()
             assert child.revoked_at is None
-            assert child.key_hash == credential_key(stored).hex()
+            assert child.public_key == child_key and child.key_hash is None
         db.dispose()
-        assert load_settings(root / node.dir).node.parent_url == plan.node(node.parent).url
+        settings = load_settings(root / node.dir)
+        assert settings.node.parent_url == plan.node(node.parent).url
+        parent_key = public_key_text(load_node_key(parent.data_dir))
+        assert settings.federation.parent_public_key == parent_key
 
 
 def _admins(root, plan: Plan, passwords: dict[str, str]) -> None:
@@ -91,12 +93,15 @@ def test_a_build_stopped_at_any_step_resumes(tmp_path, monkeypatch, module, name
     _admins(root, plan, passwords)
 
 
-def test_a_credential_for_another_node_is_refused_in_plain_words(tmp_path):
+def test_a_parent_key_that_is_not_a_key_is_refused_in_plain_words(tmp_path):
     root = tmp_path / "demo"
     plan, _ = open_or_plan(root, PARAMS, first_port=40200)
     build.ensure_built(root, plan, lambda code, n: None)
     city = load_settings(root / "430100")
     with pytest.raises(ProvisioningError) as caught:
-        links.set_parent(city, "fedcrm-430200-abc", "http://127.0.0.1:1")
-    assert str(caught.value) == "this credential was not issued for node 430100"
+        links.set_parent(city, "fedcrm-430100-abc", "http://127.0.0.1:1")
+    assert str(caught.value) == (
+        "--parent-key: not an Ed25519 public key: expected ed25519: and 64 hex digits "
+        "(`fedcrm key show DIR` prints it)"
+    )
     assert "\x1b" not in str(caught.value)

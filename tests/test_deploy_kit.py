@@ -30,11 +30,11 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
-from federation.batches.manifest import credential_key
+from federation.batches.signatures import load_node_key, public_key_text
 from federation.registry.service import list_children
 from node.app import create_app
 from node.db.unit_of_work import Database
-from node.settings import NodeSettings, load_settings
+from node.settings import NodeSettings, load_settings, write_settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
@@ -566,7 +566,8 @@ def test_setup_script_creates_and_links_the_topology_and_can_run_again(tmp_path:
     first = run(bash, str(SETUP_SCRIPT), env=env)
     assert first.returncode == 0, first.stdout + first.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(TOPOLOGY)
-    credentials = {}
+    keys = {code: public_key_text(load_node_key(tmp_path / code)) for code in TOPOLOGY}
+    linked = []
     for code, (level, name, parent) in TOPOLOGY.items():
         settings = load_settings(tmp_path / code)
         assert (settings.node.level.value, settings.node.code, settings.node.name) == (
@@ -575,49 +576,49 @@ def test_setup_script_creates_and_links_the_topology_and_can_run_again(tmp_path:
             name,
         )
         assert settings.server.host == "0.0.0.0" and settings.server.port == NODE_PORT
-        credential = tmp_path / code / "parent.credential"
+        assert stat.S_IMODE((tmp_path / code / "node.key").stat().st_mode) == 0o600
+        assert not (tmp_path / code / "parent.credential").exists()
         if parent is None:
-            assert settings.node.parent_url is None and not credential.exists()
+            assert settings.node.parent_url is None
+            assert settings.federation.parent_public_key is None
             continue
         assert settings.node.parent_url == f"http://{node_service(parent)}:{NODE_PORT}"
-        assert stat.S_IMODE(credential.stat().st_mode) == 0o600
-        assert credential.read_text().startswith(f"fedcrm-{code}-")
-        credentials[code] = credential.read_text()
+        assert settings.federation.parent_public_key == keys[parent]
+        linked.append(code)
     for code in TOPOLOGY:
         expected = {
-            child: (f"http://{node_service(child)}:{NODE_PORT}", credential_key(cred).hex())
-            for child, cred in credentials.items()
+            child: (f"http://{node_service(child)}:{NODE_PORT}", keys[child])
+            for child in linked
             if TOPOLOGY[child][2] == code
         }
         assert active_children(tmp_path / code) == expected, code
 
     # Run again, as compose does on every `up`: existing nodes are left as they are
-    # (migrated only), and a registration whose credential never reached its child
-    # (here 株洲市's, lost) is issued anew.
-    (tmp_path / "430200" / "parent.credential").unlink()
+    # (migrated only), and a link whose child never kept its parent's key (here
+    # 株洲市's, lost) is made anew.
+    city = load_settings(tmp_path / "430200")
+    city.federation.parent_public_key = None
+    write_settings(city)
     again = run(bash, str(SETUP_SCRIPT), env=env)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert again.stdout.count("already linked") == len(credentials) - 1
+    assert again.stdout.count("already linked") == len(linked) - 1
     assert again.stdout.count("database already at") == len(TOPOLOGY)
-    for code, credential in credentials.items():
-        if code != "430200":
-            assert (tmp_path / code / "parent.credential").read_text() == credential
-    reissued = (tmp_path / "430200" / "parent.credential").read_text()
-    assert reissued.startswith("fedcrm-430200-") and reissued != credentials["430200"]
-    assert stat.S_IMODE((tmp_path / "430200" / "parent.credential").stat().st_mode) == 0o600
+    assert load_settings(tmp_path / "430200").federation.parent_public_key == keys["430000"]
     children = active_children(tmp_path / "430000")
-    assert children["430200"][1] == credential_key(reissued).hex()
-    assert children["430100"][1] == credential_key(credentials["430100"]).hex()
+    assert children["430200"][1] == keys["430200"]
+    assert children["430100"][1] == keys["430100"]
 
 
-def active_children(node_dir: Path) -> dict[str, tuple[str | None, str]]:
-    """Code -> (url, key hash) of the node's registered, unrevoked children."""
+def active_children(node_dir: Path) -> dict[str, tuple[str | None, str | None]]:
+    """Code -> (url, public key) of the node's registered, unrevoked children."""
     settings = load_settings(node_dir)
     db = Database(settings.database_url, settings.node.code)
     try:
         with db.unit_of_work(write=False) as session:
             return {
-                c.code: (c.url, c.key_hash) for c in list_children(session) if c.revoked_at is None
+                c.code: (c.url, c.public_key)
+                for c in list_children(session)
+                if c.revoked_at is None
             }
     finally:
         db.dispose()

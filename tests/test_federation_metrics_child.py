@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from federation.batches import codec
-from federation.batches.manifest import Manifest, body_digest, credential_key, sign
+from federation.batches.manifest import Manifest, body_digest
+from federation.batches.signatures import Signer
 from federation.registry.service import add_child, revoke_child
 from federation.sending.capture import read_changes
 from node.app import create_app
@@ -24,6 +25,7 @@ from node.settings import DatabaseSection, NodeSection, NodeSettings
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION
 from tests.conftest import reset_postgres_schema
 from tests.factories import customer_payload
+from tests.signing import new_signer
 
 GAUGE = "fedcrm_child_last_batch_timestamp_seconds"
 
@@ -60,13 +62,16 @@ def province(parent_database, tmp_path) -> Iterator[tuple[TestClient, bytes]]:
     )
     settings.data_dir.mkdir()
     with parent_database.unit_of_work() as session:
-        credential = add_child(session, "430000", settings.node.level, "430100", "长沙市", "city")
-        add_child(session, "430000", settings.node.level, "430200", "株洲市", "city")
+        signer, public = new_signer()
+        add_child(session, "430000", settings.node.level, "430100", "长沙市", "city", public)
+        add_child(
+            session, "430000", settings.node.level, "430200", "株洲市", "city", new_signer()[1]
+        )
     with TestClient(create_app(settings, parent_database)) as http:
-        yield http, credential_key(credential)
+        yield http, signer
 
 
-def _send_customers(http: TestClient, key: bytes, database, tag: str | None = None) -> int:
+def _send_customers(http: TestClient, key: Signer, database, tag: str | None = None) -> int:
     """Push the city's customer changes to the province as one batch; the HTTP status."""
     with database.engine.connect() as conn:
         changes = read_changes(conn, "customers", 0, 10_000)
@@ -88,7 +93,7 @@ def _send_customers(http: TestClient, key: bytes, database, tag: str | None = No
         content=body,
         headers={
             "x-fedcrm-manifest": manifest.to_header(),
-            "x-fedcrm-tag": tag or sign(key, manifest.to_bytes(), body),
+            "x-fedcrm-tag": tag or key.tag(manifest.to_bytes(), body),
         },
     )
     return resp.status_code

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from federation.batches import codec
-from federation.batches.manifest import Manifest, body_digest, credential_key, sign
+from federation.batches.manifest import Manifest, body_digest
 from federation.registry.models import QuarantinedBatch
 from federation.registry.service import add_child, revoke_child
 from federation.sending.capture import read_changes
@@ -23,6 +23,7 @@ from node.customers.models import Customer
 from node.settings import DatabaseSection, FederationSection, NodeSection, NodeSettings
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION
 from tests.factories import customer_payload
+from tests.signing import new_signer
 
 
 @pytest.fixture
@@ -35,9 +36,10 @@ def province(parent_database, tmp_path, db_url):
     )
     settings.data_dir.mkdir()
     with parent_database.unit_of_work() as s:
-        credential = add_child(s, "430000", settings.node.level, "430100", "长沙市", "city")
+        signer, public = new_signer()
+        add_child(s, "430000", settings.node.level, "430100", "长沙市", "city", public)
     with TestClient(create_app(settings, parent_database)) as http:
-        yield http, credential_key(credential), parent_database
+        yield http, signer, parent_database
 
 
 def _changes(database, table="customers"):
@@ -61,7 +63,7 @@ def _post(http, key, table, rows, seq_start=1, seq_end=None, sender="430100", **
     )
     fields.update({k: v for k, v in overrides.items() if k in fields})
     manifest = Manifest(**fields)
-    tag = overrides.get("tag") or sign(key, manifest.to_bytes(), body)
+    tag = overrides.get("tag") or key.tag(manifest.to_bytes(), body)
     return http.post(
         "/federation/v1/batches",
         content=overrides.get("send_body", body),

@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import String, Uuid
 
 from federation.batches import codec
-from federation.batches.manifest import Manifest, body_digest, credential_key, sign
+from federation.batches.manifest import Manifest, body_digest
 from federation.registry.service import add_child
 from federation.sending.capture import read_changes
 from node.app import RESOURCES, create_app
@@ -36,6 +36,7 @@ from node.settings import DatabaseSection, NodeSection, NodeSettings
 from node.users.resource import add_user
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLE_ORDER, TABLES
 from tests.conftest import PASSWORD
+from tests.signing import new_signer
 from tests.test_list_paging import RowMaker
 from tests.test_web_pages import web_login
 
@@ -109,9 +110,8 @@ class Province:
         )
         settings.data_dir.mkdir()
         with parent_database.unit_of_work() as s:
-            self.key = credential_key(
-                add_child(s, "430000", settings.node.level, "430100", "长沙市", "city")
-            )
+            self.key, public = new_signer()
+            add_child(s, "430000", settings.node.level, "430100", "长沙市", "city", public)
             add_user(s, "prov_admin", "省管理员", Role.admin, PASSWORD, None)
         self.app = create_app(settings, parent_database)
         self.checkpoint: dict[str, int] = {}
@@ -137,7 +137,7 @@ class Province:
             content=body,
             headers={
                 "x-fedcrm-manifest": manifest.to_header(),
-                "x-fedcrm-tag": sign(self.key, manifest.to_bytes(), body),
+                "x-fedcrm-tag": self.key.tag(manifest.to_bytes(), body),
             },
         )
         if resp.status_code == 200:

@@ -13,7 +13,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select
 
 from federation.batches import codec
-from federation.batches.manifest import Manifest, body_digest, credential_key, sign
+from federation.batches.manifest import Manifest, body_digest
+from federation.batches.signatures import Signer
 from federation.metrics import FederationMetrics
 from federation.receiving.service import Receiver
 from federation.registry.models import QuarantinedBatch
@@ -25,6 +26,7 @@ from node.settings import Level
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION
 from tests.conftest import NODE_CODE
 from tests.factories import customer_payload
+from tests.signing import new_signer
 
 MAX_BYTES = 1 << 20
 
@@ -32,13 +34,14 @@ MAX_BYTES = 1 << 20
 @pytest.fixture
 def inbox(parent_database, tmp_path):
     with parent_database.unit_of_work() as s:
-        credential = add_child(s, "430000", Level.province, NODE_CODE, "长沙市", "city")
+        signer, public = new_signer()
+        add_child(s, "430000", Level.province, NODE_CODE, "长沙市", "city", public)
     metrics = FederationMetrics(CollectorRegistry())
     receiver = Receiver(parent_database, tmp_path, metrics, max_tag_age=300)
     root = tmp_path / "inbox"
     for code in (NODE_CODE, "430200"):
         prepare_child_inbox(root, code)
-    return receiver, root, credential_key(credential)
+    return receiver, root, signer
 
 
 def _changes(client, admin, database) -> Changes:
@@ -49,7 +52,7 @@ def _changes(client, admin, database) -> Changes:
     return changes
 
 
-def _drop(folder: Path, key: bytes, changes: Changes, prev_seq: int = 0) -> str:
+def _drop(folder: Path, key: Signer, changes: Changes, prev_seq: int = 0) -> str:
     """Upload a batch the way sftp/client.py does: body first, then its manifest file."""
     body = codec.encode(changes.rows)
     manifest = Manifest(
@@ -64,7 +67,7 @@ def _drop(folder: Path, key: bytes, changes: Changes, prev_seq: int = 0) -> str:
         body_sha256=body_digest(body),
         created_at=time.time(),
     )
-    envelope = {"manifest": manifest.to_header(), "tag": sign(key, manifest.to_bytes(), body)}
+    envelope = {"manifest": manifest.to_header(), "tag": key.tag(manifest.to_bytes(), body)}
     name = layout.batch_name("customers", prev_seq, changes.seq_end)
     (folder / layout.INCOMING / (name + layout.BODY_SUFFIX)).write_bytes(body)
     (folder / layout.INCOMING / (name + layout.MANIFEST_SUFFIX)).write_bytes(orjson.dumps(envelope))
@@ -135,3 +138,14 @@ def test_batch_in_another_childs_inbox_is_refused_and_set_aside(client, admin, d
     # Not shown to come from the child it names: set aside in the inbox it was found in,
     # never a row in this node's quarantine table.
     assert _quarantined(receiver.db) == 0
+
+
+def test_a_batch_in_the_inbox_signed_with_another_key_is_refused(client, admin, database, inbox):
+    """The SFTP way in checks the same Ed25519 signature as HTTP (issue 18 §3)."""
+    receiver, root, _key = inbox
+    changes = _changes(client, admin, database)
+    folder = root / NODE_CODE
+    name = _drop(folder, new_signer()[0], changes)
+    report = ingest_inbox(receiver, root, MAX_BYTES)
+    assert (report.applied, report.rejected) == (0, 1)
+    assert orjson.loads(_answer(folder, name))["status"] == 401

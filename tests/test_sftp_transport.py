@@ -149,7 +149,7 @@ def test_unknown_host_key_and_wrong_client_key_are_refused(
     assert fedcrm("sync", str(city.dir)).returncode == 0
 
 
-def test_altered_batch_on_disk_is_rejected_and_quarantined(
+def test_altered_batch_on_disk_is_refused_and_set_aside(
     mixed: Topology, sshd: SshServer, monkeypatch: pytest.MonkeyPatch
 ):
     city, province = mixed["430100"], mixed["430000"]
@@ -166,10 +166,14 @@ def test_altered_batch_on_disk_is_rejected_and_quarantined(
     bodies[0].write_bytes(bytes(data))
     result = fedcrm("ingest", str(province.dir))
     assert "rejected" in result.stdout and "1 rejected" in result.stdout
-    quarantined = fedcrm("quarantine", "list", str(province.dir)).stdout
-    assert "SHA-256" in quarantined
-    kept = province.dir / "inbox" / "430100" / layout.QUARANTINE
-    assert any(kept.iterdir())
+    # The answer the child reads back names the digest; the files are set aside in the
+    # child's own inbox. A body that does not match its manifest is not shown to come
+    # from anyone, so nothing it claims enters the quarantine table (federation rule 12).
+    inbox = province.dir / "inbox" / "430100"
+    answer = inbox / layout.ACKS / (bodies[0].name.removesuffix(layout.BODY_SUFFIX) + ".json")
+    assert "SHA-256" in answer.read_text()
+    assert any((inbox / layout.QUARANTINE).iterdir())
+    assert "SHA-256" not in fedcrm("quarantine", "list", str(province.dir)).stdout
     province.start()
     province.wait_ready()
     # The child resends on its next cycle and converges.

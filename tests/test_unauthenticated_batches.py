@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from federation.batches import codec
-from federation.batches.manifest import Manifest, body_digest, credential_key, sign
+from federation.batches.manifest import Manifest, body_digest
+from federation.batches.signatures import Signer
 from federation.registry.models import QuarantinedBatch
 from federation.registry.service import add_child
 from federation.sending.capture import read_changes
@@ -27,6 +28,7 @@ from node.app import create_app
 from node.settings import DatabaseSection, FederationSection, NodeSection, NodeSettings
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION
 from tests.factories import customer_payload
+from tests.signing import new_signer
 
 CAP = 20_000  # bytes of quarantined bodies kept at most in these tests
 
@@ -41,9 +43,10 @@ def parent(parent_database, tmp_path):
     )
     settings.data_dir.mkdir()
     with parent_database.unit_of_work() as s:
-        credential = add_child(s, "430000", settings.node.level, "430100", "长沙市", "city")
+        signer, public = new_signer()
+        add_child(s, "430000", settings.node.level, "430100", "长沙市", "city", public)
     with TestClient(create_app(settings, parent_database)) as http:
-        yield http, credential_key(credential), parent_database, settings.data_dir
+        yield http, signer, parent_database, settings.data_dir
 
 
 def _fields(body: bytes, rows: int = 1, **overrides: object) -> dict:
@@ -62,7 +65,7 @@ def _fields(body: bytes, rows: int = 1, **overrides: object) -> dict:
     return fields | overrides
 
 
-def _raw_post(http, key: bytes, fields: dict, body: bytes):
+def _raw_post(http, key: Signer, fields: dict, body: bytes):
     """Post a manifest built by hand (any JSON, even one Manifest would refuse),
     signed with the child's real key: only its contents are wrong."""
     raw = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
@@ -71,7 +74,7 @@ def _raw_post(http, key: bytes, fields: dict, body: bytes):
         content=body,
         headers={
             "x-fedcrm-manifest": base64.urlsafe_b64encode(raw).decode(),
-            "x-fedcrm-tag": sign(key, raw, body),
+            "x-fedcrm-tag": key.tag(raw, body),
         },
     )
 
@@ -138,7 +141,7 @@ def test_a_nan_timestamp_never_reaches_the_freshness_check(parent):
         content=body,
         headers={
             "x-fedcrm-manifest": base64.urlsafe_b64encode(raw).decode(),
-            "x-fedcrm-tag": sign(key, raw, body),
+            "x-fedcrm-tag": key.tag(raw, body),
         },
     )
     assert resp.status_code == 400
@@ -158,7 +161,7 @@ def test_forged_senders_make_no_new_metric_series(parent):
     http, _key, db, data_dir = parent
     body = b"x"
     for code in ("430101", "430102", "999999"):
-        resp = _raw_post(http, b"k" * 32, _fields(body, sender=code), body)
+        resp = _raw_post(http, new_signer()[0], _fields(body, sender=code), body)
         assert resp.status_code == 403
     text = http.get("/metrics").text
     assert 'child="430101"' not in text and 'child="999999"' not in text
@@ -180,7 +183,7 @@ def test_quarantined_bodies_stay_under_the_cap_oldest_pruned(client, admin, data
             content=body,
             headers={
                 "x-fedcrm-manifest": fields.to_header(),
-                "x-fedcrm-tag": sign(key, fields.to_bytes(), body),
+                "x-fedcrm-tag": key.tag(fields.to_bytes(), body),
             },
         )
         assert resp.status_code == 400 and "rows" in resp.json()["error"]["message"]
@@ -212,7 +215,7 @@ def test_a_refused_value_batch_answers_4xx_and_changes_nothing(client, admin, da
         content=body,
         headers={
             "x-fedcrm-manifest": fields.to_header(),
-            "x-fedcrm-tag": sign(key, fields.to_bytes(), body),
+            "x-fedcrm-tag": key.tag(fields.to_bytes(), body),
         },
     )
     assert resp.status_code == 400

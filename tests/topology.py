@@ -178,22 +178,22 @@ def build(root: Path, db_url_for, sftp: dict[str, SftpLink] | None = None) -> To
         if parent is None:
             continue
         child, up = topo[code], topo[parent]
-        add = ["child", "add", str(up.dir), "--code", code, "--name", name, "--level", level]
         link = (sftp or {}).get(code)
-        out = setup_cli(*add, "--url", child.url, *(["--sftp"] if link else []))
-        cred = root / f"{code}.credential"
-        cred.write_text(out.strip().splitlines()[-1], encoding="utf-8")
+        # Only public keys travel: the child's to the parent, the parent's back.
+        child_key = setup_cli("key", "show", str(child.dir)).strip().splitlines()[-1]
+        add = ["child", "add", str(up.dir), "--code", code, "--name", name, "--level", level]
+        add += ["--public-key", child_key, "--url", child.url]
+        out = setup_cli(*add, *(["--sftp"] if link else []))
+        parent_key = out.strip().splitlines()[-1]
         if link is None:
-            setup_cli(
-                "parent", "set", str(child.dir), "--url", up.url, "--credential-file", str(cred)
-            )
+            setup_cli("parent", "set", str(child.dir), "--url", up.url, "--parent-key", parent_key)
         else:
             setup_cli(
                 "parent",
                 "set",
                 str(child.dir),
-                "--credential-file",
-                str(cred),
+                "--parent-key",
+                parent_key,
                 "--transport",
                 "sftp",
                 "--host",

@@ -6,8 +6,9 @@
 #   └── 320000 江苏省: 320100 南京市, 320400 常州市
 #
 # Each node gets DIR=$FEDCRM_ROOT/CODE (node.toml, SQLite node.db, an `admin` user);
-# each parent registers its children (with their URL, for `fedcrm verify`) and each
-# child stores the credential its parent printed (`fedcrm parent set`). On later runs
+# each parent registers its children by their public keys (with their URL, for
+# `fedcrm verify`) and each child keeps its parent's public key (`fedcrm parent set`).
+# Only public keys travel; each node's private key stays in its DIR/node.key. On later runs
 # existing nodes are only migrated, parents first. The compose file runs this in a
 # one-shot `setup` service before the nodes start.
 #
@@ -64,27 +65,26 @@ create_node() {
 
 link_child() {
   local code=$1 name=$2 level=$3 parent=$4 dir="$ROOT/$1" parent_dir="$ROOT/$4"
-  if [ -s "$dir/parent.credential" ]; then
+  if grep -q '^parent_public_key' "$dir/node.toml"; then
     echo "node $code already linked to $parent"
     return
   fi
-  local credential_file errors
-  credential_file=$(umask 077 && mktemp)
+  local child_key parent_key output errors
+  child_key=$(fedcrm key show "$dir")
+  output=$(mktemp)
   errors=$(mktemp)
   local add=(fedcrm child add "$parent_dir" --code "$code" --name "$name" --level "$level"
-    --url "$(url_of "$code")")
-  if ! "${add[@]}" >"$credential_file" 2>"$errors"; then
-    # Registered by an earlier run whose credential never reached the child: re-issue.
+    --public-key "$child_key" --url "$(url_of "$code")")
+  if ! "${add[@]}" >"$output" 2>"$errors"; then
+    # Registered by an earlier run that stopped before the child kept the parent's key.
     grep "already registered" "$errors" >/dev/null || { cat "$errors" >&2; exit 1; }
     fedcrm child revoke "$parent_dir" --code "$code"
-    "${add[@]}" >"$credential_file"
+    "${add[@]}" >"$output"
   fi
-  # The credential is the last line the command prints (the file stays mode 0600).
-  local credential
-  credential=$(tail -n 1 "$credential_file")
-  printf '%s\n' "$credential" >"$credential_file"
-  fedcrm parent set "$dir" --url "$(url_of "$parent")" --credential-file "$credential_file"
-  rm -f "$credential_file" "$errors"
+  # The parent's public key is the last line `child add` prints.
+  parent_key=$(tail -n 1 "$output")
+  fedcrm parent set "$dir" --url "$(url_of "$parent")" --parent-key "$parent_key"
+  rm -f "$output" "$errors"
 }
 
 # The topology is read on fd 3 so that no command in the loops can swallow it from stdin.

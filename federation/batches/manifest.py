@@ -1,10 +1,9 @@
-"""The manifest that travels with every batch, and its HMAC-SHA256 authentication tag."""
+"""The manifest that travels with every batch (its tag: federation/batches/signatures.py)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import time
 from dataclasses import asdict
 from typing import Annotated
@@ -76,25 +75,6 @@ def _first_error(exc: ValidationError) -> str:
     error = exc.errors(include_url=False)[0]
     field = ".".join(str(part) for part in error["loc"]) or "manifest"
     return f"{field}: {error['msg']}"
-
-
-def credential_key(credential: str) -> bytes:
-    """The HMAC key both sides derive from the credential (the parent stores only this)."""
-    return hashlib.sha256(credential.strip().encode()).digest()
-
-
-def sign(key: bytes, manifest_bytes: bytes, body: bytes) -> str:
-    return hmac.new(key, manifest_bytes + b"\n" + body, hashlib.sha256).hexdigest()
-
-
-def verify(key: bytes, manifest_bytes: bytes, body: bytes, tag: str) -> bool:
-    """Constant-time comparison of the expected and given tags."""
-    return hmac.compare_digest(sign(key, manifest_bytes, body), tag)
-
-
-def request_tag(key: bytes, sender: str, timestamp: str, path: str) -> str:
-    """The tag of a body-less request (checkpoint, digest): sender, time and path."""
-    return sign(key, f"{sender}\n{timestamp}\n{path}".encode(), b"")
 
 
 def body_digest(body: bytes) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import time
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
@@ -11,13 +9,22 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from federation.batches.manifest import MANIFEST_HEADER, TAG_HEADER, request_tag
+from federation.batches.manifest import MANIFEST_HEADER, TAG_HEADER
+from federation.batches.signatures import (
+    SENDER_HEADER,
+    TIMESTAMP_HEADER,
+    SignatureRefused,
+    Verifier,
+    check_fresh,
+    request_bytes,
+    request_time,
+)
 from federation.receiving.answer import Answer
 from federation.receiving.intake import Refusal
 from federation.receiving.service import Receiver, receive_batch, turn_away
 from federation.receiving.validate import BatchRejected
 from federation.registry.models import Checkpoint
-from federation.registry.service import active_child
+from federation.registry.service import active_child, child_verifier
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 
@@ -55,24 +62,23 @@ async def post_batch(request: Request) -> JSONResponse:
     return respond(await run_in_threadpool(receive_batch, receiver, header, tag, body))
 
 
-def check_signed_request(request: Request, key_for: Callable[[str], bytes | None]) -> str:
-    """The sender of a signed body-less request (checkpoint, digest), once its tag
-    verifies with the key `key_for` gives for it and is fresh; else BatchRejected."""
-    sender = request.headers.get("x-fedcrm-sender", "")
-    timestamp = request.headers.get("x-fedcrm-timestamp", "0")
+def check_signed_request(request: Request, verifier_for: Callable[[str], Verifier | None]) -> str:
+    """The sender of a signed body-less request (checkpoint, digest), once its timestamp
+    is a finite number, its tag verifies with what `verifier_for` gives for the sender
+    and it is fresh; else BatchRejected (400 malformed, 401 bad or stale, 403 unknown)."""
+    sender = request.headers.get(SENDER_HEADER, "")
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     tag = request.headers.get(TAG_HEADER, "")
-    key = key_for(sender)
-    if key is None:
-        raise BatchRejected(403, f"sender {sender or '?'} is not a registered, active child")
-    expected = request_tag(key, sender, timestamp, request.url.path)
-    if not hmac.compare_digest(expected, tag):
-        raise BatchRejected(401, "authentication tag does not match the credential")
+    max_age = request.app.state.settings.federation.tag_max_age_seconds
     try:
-        age = abs(time.time() - float(timestamp))
-    except ValueError:
-        age = float("inf")
-    if age > request.app.state.settings.federation.tag_max_age_seconds:
-        raise BatchRejected(401, "authentication tag is stale")
+        stamp = request_time(timestamp)
+        verifier = verifier_for(sender)
+        if verifier is None:
+            raise SignatureRefused(403, f"sender {sender or '?'} is not a registered, active child")
+        verifier.check(request_bytes(sender, timestamp, request.url.path), b"", tag)
+        check_fresh(stamp, max_age)
+    except SignatureRefused as exc:
+        raise BatchRejected(exc.status, exc.reason) from None
     return sender
 
 
@@ -81,13 +87,13 @@ def get_checkpoint(request: Request):
     """What this node holds from the asking child, per table (the child resumes from it)."""
     db = request.app.state.db
 
-    def key_for(code: str) -> bytes | None:
+    def verifier_for(code: str) -> Verifier | None:
         with db.unit_of_work(write=False) as session:
             child = active_child(session, code)
-            return bytes.fromhex(child.key_hash) if child else None
+            return child_verifier(child) if child else None
 
     try:
-        sender = check_signed_request(request, key_for)
+        sender = check_signed_request(request, verifier_for)
     except BatchRejected as exc:
         return respond(Answer.refused(exc.status, exc.reason))
     with db.unit_of_work(write=False) as session:

@@ -5,7 +5,8 @@ from its headers, SFTP from the files in the child's inbox). The manifest is par
 here and nowhere else on the receive path. Checks run in this order, each refusing with
 the status its answer shows: the manifest (rule 4), the inbox it came through, the body
 digest (first, so a body cut short in transit reads as such rather than as a bad tag),
-the credential and tag age, the schema (rule 8), then every value and every row (rules 12
+the signature (rule 4: the child's Ed25519 key, or its legacy HMAC key inside its window)
+and the tag age, the schema (rule 8), then every value and every row (rules 12
 and 1). Until the tag verifies nothing the batch claims is believed: such a refusal
 carries no manifest, so nothing is stored or labelled by what it says (docs/federation.md
 rule 12).
@@ -13,16 +14,16 @@ rule 12).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import pyarrow as pa
 
 from federation.batches import codec
-from federation.batches.manifest import Manifest, ManifestError, body_digest, verify
+from federation.batches.manifest import Manifest, ManifestError, body_digest
+from federation.batches.signatures import SignatureRefused, check_fresh
 from federation.receiving.column_rules import check_values
 from federation.receiving.validate import BatchRejected, check_rows, conform
-from federation.registry.service import active_child
+from federation.registry.service import active_child, child_verifier
 from node.db.unit_of_work import Database
 from node.settings import Level
 
@@ -105,15 +106,16 @@ def _check(manifest: Manifest, body: bytes, level: Level) -> pa.Table:
 def _authenticate(
     db: Database, max_tag_age: float, manifest: Manifest, signed: bytes, body: bytes, tag: str
 ) -> Level:
-    """The sender's level, once its tag verifies with its credential and is fresh."""
+    """The sender's level, once its tag verifies with its registered key and is fresh."""
     with db.unit_of_work(write=False) as session:
         child = active_child(session, manifest.sender)
         level = Level(child.level) if child else None
-        key = bytes.fromhex(child.key_hash) if child else None
-    if key is None or level is None:
+        verifier = child_verifier(child) if child else None
+    if verifier is None or level is None:
         raise BatchRejected(403, f"sender {manifest.sender} is not a registered, active child")
-    if not verify(key, signed, body, tag):
-        raise BatchRejected(401, "authentication tag does not match the credential")
-    if abs(time.time() - manifest.created_at) > max_tag_age:
-        raise BatchRejected(401, "authentication tag is stale (older than allowed); resend")
+    try:
+        verifier.check(signed, body, tag)
+        check_fresh(manifest.created_at, max_tag_age)
+    except SignatureRefused as exc:
+        raise BatchRejected(exc.status, exc.reason) from None
     return level

@@ -12,15 +12,20 @@ from node.db.types import UTCDateTime, utcnow
 
 
 class ChildNode(Base):
-    """A registered child. `key_hash` is SHA-256 of the credential; it is the HMAC key,
-    so the credential itself is shown once and never stored."""
+    """A registered child and the public key its signatures verify with.
+
+    `key_hash` is a link's legacy HMAC key (SHA-256 of a credential issued before
+    keys): anyone holding it can sign as the child, so it is accepted only until
+    `hmac_accepted_until` (docs/operations.md "Rotating a key")."""
 
     __tablename__ = "federation_children"
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(10))
-    key_hash: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str | None] = mapped_column(String(80), default=None)
+    key_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    hmac_accepted_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Where the child serves /federation/v1/digest, for `fedcrm verify` (optional).
     url: Mapped[str | None] = mapped_column(String(300), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

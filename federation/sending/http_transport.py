@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
-from federation.batches.manifest import MANIFEST_HEADER, TAG_HEADER, request_tag
+from federation.batches.manifest import MANIFEST_HEADER, TAG_HEADER
+from federation.batches.signatures import Signer
 from federation.transport import PermanentRejection, TransientError
 
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
@@ -15,10 +14,10 @@ RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 class HttpTransport:
     name = "http"
 
-    def __init__(self, base_url: str, sender: str, key: bytes, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, sender: str, signer: Signer, timeout: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.sender = sender
-        self.key = key
+        self.signer = signer
         self.client = httpx.Client(base_url=self.base_url, timeout=timeout)
 
     def _check(self, resp: httpx.Response) -> dict:
@@ -47,12 +46,7 @@ class HttpTransport:
 
     def checkpoint(self) -> dict[str, int]:
         path = "/federation/v1/checkpoint"
-        ts = f"{time.time():.3f}"
-        headers = {
-            "x-fedcrm-sender": self.sender,
-            "x-fedcrm-timestamp": ts,
-            TAG_HEADER: request_tag(self.key, self.sender, ts, path),
-        }
+        headers = self.signer.request_headers(self.sender, path)
         try:
             resp = self.client.get(path, headers=headers)
         except httpx.HTTPError as exc:

@@ -25,7 +25,8 @@ from tenacity import (
 )
 
 from federation.batches import codec
-from federation.batches.manifest import Manifest, body_digest, now, sign
+from federation.batches.manifest import Manifest, body_digest, now
+from federation.batches.signatures import Signer
 from federation.metrics import FederationMetrics
 from federation.sending.capture import Changes, backlog, read_changes
 from federation.sending.lock import SenderBusy, sender_lock
@@ -75,7 +76,7 @@ class Sender:
         self,
         db: Database,
         transport: Transport,
-        key: bytes,
+        signer: Signer,
         limits: FederationSection,
         metrics: FederationMetrics | None = None,
         attempts: int = 4,
@@ -84,7 +85,7 @@ class Sender:
         self.db = db
         self.lock_dir = lock_dir
         self.transport = transport
-        self.key = key
+        self.signer = signer
         self.limits = limits
         self.metrics = metrics
         self.watermarks = Watermarks(db)
@@ -210,7 +211,7 @@ class Sender:
             body_sha256=body_digest(body),
             created_at=now(),
         )
-        tag = sign(self.key, manifest.to_bytes(), body)
+        tag = self.signer.tag(manifest.to_bytes(), body)
         started = time.perf_counter()
         try:
             self._retry(self.transport.send, manifest.to_header(), tag, body)

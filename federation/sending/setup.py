@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from federation.batches.manifest import credential_key
+from federation.batches.signatures import Signer, credential_key, load_node_key
 from federation.metrics import FederationMetrics
 from federation.sending.http_transport import HttpTransport
 from federation.sending.sender import Sender
@@ -21,9 +21,29 @@ class NoParent(Exception):
 
 
 def credential_path(settings: NodeSettings) -> Path:
+    """Where a legacy link keeps its credential (links made before node keys)."""
     name = settings.federation.credential_file or CREDENTIAL_FILE
     path = Path(name)
     return path if path.is_absolute() else settings.data_dir / path
+
+
+def node_signer(settings: NodeSettings) -> Signer:
+    """What this node signs with: its own key (DIR/node.key, made on first need)."""
+    return Signer(private_key=load_node_key(settings.data_dir))
+
+
+def parent_link_signer(settings: NodeSettings) -> Signer:
+    """What this node signs for its parent with: its node key, or on a link made before
+    keys and not yet moved by `fedcrm parent rotate`, its legacy credential (HMAC), which
+    the parent accepts only inside the link's window (docs/operations.md)."""
+    if settings.federation.credential_file:
+        path = credential_path(settings)
+        if not path.is_file():
+            raise NoParent(
+                f"legacy parent credential {path} is missing: run `fedcrm parent rotate`"
+            )
+        return Signer(hmac_key=credential_key(path.read_text(encoding="utf-8")))
+    return node_signer(settings)
 
 
 def node_path(settings: NodeSettings, value: str) -> Path:
@@ -37,11 +57,11 @@ def has_parent(settings: NodeSettings) -> bool:
     return bool(fed.sftp_host if fed.transport == "sftp" else settings.node.parent_url)
 
 
-def build_transport(settings: NodeSettings, key: bytes) -> Transport:
+def build_transport(settings: NodeSettings, signer: Signer) -> Transport:
     fed = settings.federation
     if fed.transport != "sftp":
         return HttpTransport(
-            settings.node.parent_url or "", settings.node.code, key, fed.timeout_seconds
+            settings.node.parent_url or "", settings.node.code, signer, fed.timeout_seconds
         )
     needed = ("sftp_host", "sftp_username", "sftp_key_file", "sftp_known_hosts", "sftp_inbox")
     missing = [name for name in needed if not getattr(fed, name)]
@@ -65,19 +85,16 @@ def build_sender(
     settings: NodeSettings, db: Database, metrics: FederationMetrics | None = None
 ) -> Sender:
     """The sender for this node's parent link, over HTTP or SFTP as configured."""
-    path = credential_path(settings)
     if not has_parent(settings):
         raise NoParent(
             f"no parent configured: run `fedcrm parent set {settings.data_dir} "
-            "--url URL --credential-file FILE` (or --transport sftp ...)"
+            "--url URL --parent-key KEY` (or --transport sftp ...)"
         )
-    if not path.is_file():
-        raise NoParent(f"parent credential file {path} is missing: run `fedcrm parent set`")
-    key = credential_key(path.read_text(encoding="utf-8"))
+    signer = parent_link_signer(settings)
     return Sender(
         db,
-        build_transport(settings, key),
-        key,
+        build_transport(settings, signer),
+        signer,
         settings.federation,
         metrics,
         lock_dir=settings.data_dir,

@@ -21,6 +21,8 @@ from federation.entry import (
     expected_rows,
     ingest_inbox_now,
     list_children,
+    node_public_key,
+    node_signer,
     node_status,
     received_rows,
     reset_checkpoints,
@@ -30,13 +32,33 @@ from federation.entry import (
 )
 from node.cli.context import console, fail, open_database, open_settings
 from node.provisioning.errors import ProvisioningError
-from node.provisioning.links import SftpTarget, register_child, set_parent
+from node.provisioning.links import (
+    SftpTarget,
+    register_child,
+    rotate_child_key,
+    rotate_parent_key,
+    set_parent,
+)
 from node.settings import Level
 
 child_app = typer.Typer(help="Children of this node (at a parent).", no_args_is_help=True)
 parent_app = typer.Typer(help="This node's parent link (at a child).", no_args_is_help=True)
+key_app = typer.Typer(help="This node's own signing key.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Refused batches kept for inspection.", no_args_is_help=True)
 DirArg = Annotated[Path, typer.Argument(help="The node directory")]
+PublicKey = Annotated[
+    str, typer.Option(help="The child's public key, as `fedcrm key show` prints it there")
+]
+ParentKey = Annotated[
+    str, typer.Option(help="The parent's public key, as `fedcrm key show` prints it there")
+]
+
+
+@key_app.command("show")
+def key_show(data_dir: DirArg) -> None:
+    """Print this node's public key (making DIR/node.key, mode 0600, if it has none)."""
+    settings = open_settings(data_dir)
+    print(node_public_key(settings.data_dir))
 
 
 @child_app.command("add")
@@ -45,6 +67,7 @@ def child_add(
     code: Annotated[str, typer.Option(help="The child's 6-digit division code")],
     name: Annotated[str, typer.Option(help="The child's name, e.g. 长沙市")],
     level: Annotated[Level, typer.Option(help="province or city")],
+    public_key: PublicKey,
     url: Annotated[
         str | None, typer.Option(help="The child's base URL, for `fedcrm verify`")
     ] = None,
@@ -52,19 +75,42 @@ def child_add(
         bool, typer.Option("--sftp", help="The child sends over SFTP: create its inbox folder")
     ] = False,
 ) -> None:
-    """Register a child and print its credential once (only a hash is stored)."""
+    """Register a child by its public key; print this node's, for `parent set` there."""
     settings = open_settings(data_dir)
     db = open_database(settings)
     try:
-        issued = register_child(settings, db, (code, name, level), url, sftp=sftp)
+        issued = register_child(settings, db, (code, name, level), public_key, url, sftp=sftp)
     except ProvisioningError as exc:
         fail(str(exc))
     if issued.inbox is not None:
         console.print(
             f"SFTP inbox for {code}: {issued.inbox} (give the child's SSH user write access)"
         )
-    console.print(f"registered {level.value} {code} {name}. Its credential (shown once):")
-    print(issued.credential)
+    console.print(f"registered {level.value} {code} {name}. This node's key, for --parent-key:")
+    print(issued.parent_key)
+
+
+@child_app.command("rotate")
+def child_rotate(
+    data_dir: DirArg,
+    code: Annotated[str, typer.Option(help="Child code")],
+    public_key: PublicKey,
+    hmac_days: Annotated[
+        float,
+        typer.Option(
+            help="A link made before keys: days its HMAC credential stays accepted (0: none)"
+        ),
+    ] = 7,
+) -> None:
+    """Make a child's signatures verify with a new public key (accepted at once)."""
+    settings = open_settings(data_dir)
+    db = open_database(settings)
+    try:
+        parent_key = rotate_child_key(settings, db, code, public_key, hmac_days)
+    except ProvisioningError as exc:
+        fail(str(exc))
+    console.print(f"child {code} now signs with {public_key.strip()}. This node's key:")
+    print(parent_key)
 
 
 @child_app.command("list")
@@ -87,7 +133,7 @@ def child_list(data_dir: DirArg) -> None:
 
 @child_app.command("revoke")
 def child_revoke(data_dir: DirArg, code: Annotated[str, typer.Option(help="Child code")]) -> None:
-    """Revoke a child's credential: its batches are refused from now on."""
+    """Revoke a child: its batches and requests are refused from now on."""
     settings = open_settings(data_dir)
     db = open_database(settings)
     try:
@@ -106,9 +152,7 @@ class Transport(StrEnum):
 @parent_app.command("set")
 def parent_set(
     data_dir: DirArg,
-    credential_file: Annotated[
-        Path, typer.Option(help="File holding the credential the parent printed")
-    ],
+    parent_key: ParentKey,
     url: Annotated[
         str | None, typer.Option(help="The parent's base URL, e.g. http://10.1.2.3:8100")
     ] = None,
@@ -124,7 +168,7 @@ def parent_set(
         str | None, typer.Option(help="SFTP: this node's folder in the parent's inbox")
     ] = None,
 ) -> None:
-    """Point this node at its parent (HTTP or SFTP) and store the credential (mode 0600)."""
+    """Point this node at its parent (HTTP or SFTP) and keep the parent's public key."""
     settings = open_settings(data_dir)
     target = None
     if transport is Transport.sftp:
@@ -139,14 +183,25 @@ def parent_set(
         if missing or not (host and username and key_file and known_hosts and inbox):
             fail(f"the SFTP transport needs {', '.join(missing)}")
         target = SftpTarget(host, port, username, key_file, known_hosts, inbox)
-    if not credential_file.is_file():
-        fail(f"credential file {credential_file} not found")
-    credential = credential_file.read_text(encoding="utf-8")
     try:
-        where = set_parent(settings, credential, url if target is None else None, target)
+        where = set_parent(settings, parent_key, url if target is None else None, target)
     except ProvisioningError as exc:
         fail(str(exc))
-    console.print(f"parent set to {where}")
+    console.print(f"parent set to {where}. Give the parent this node's key (`key show`).")
+
+
+@parent_app.command("rotate")
+def parent_rotate(data_dir: DirArg, parent_key: ParentKey) -> None:
+    """Keep the parent's (new) public key and sign with this node's own key from now on
+    (a link made before keys drops its credential file)."""
+    settings = open_settings(data_dir)
+    try:
+        removed = rotate_parent_key(settings, parent_key)
+    except ProvisioningError as exc:
+        fail(str(exc))
+    if removed is not None:
+        console.print(f"legacy credential {removed} removed")
+    console.print(f"this node signs with {node_public_key(settings.data_dir)}")
 
 
 def ingest(data_dir: DirArg) -> None:
@@ -272,7 +327,7 @@ def verify(data_dir: DirArg) -> None:
     and table). Exit 0 when all match, 1 naming each divergence."""
     settings = open_settings(data_dir)
     db = open_database(settings)
-    rows, problems = verify_children(db)
+    rows, problems = verify_children(db, node_signer(settings))
     save_result(settings.data_dir, rows, problems)  # for the web UI's federation page
     table = Table("child", "table", "origin", "here", "child", "result")
     for r in rows:
@@ -316,7 +371,7 @@ def resync(
     console.print(f"child {child} will resend everything on its next cycle")
     if not wait:
         return
-    total = expected_rows(db, child)
+    total = expected_rows(db, child, node_signer(settings))
     if total is None:
         console.print(
             "the child has no URL here, so progress cannot be shown: follow it with `fedcrm status`"

@@ -12,6 +12,7 @@ from node.cli.demo_command import demo
 from node.cli.federation_commands import (
     child_app,
     ingest,
+    key_app,
     parent_app,
     quarantine_app,
     resync,
@@ -36,6 +37,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(child_app, name="child")
 app.add_typer(parent_app, name="parent")
+app.add_typer(key_app, name="key")
 app.add_typer(quarantine_app, name="quarantine")
 app.command()(sync)
 app.command()(status)

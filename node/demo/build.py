@@ -2,7 +2,7 @@
 
 Each step is the one an operator runs (`fedcrm init`, `user add`, `child add`,
 `parent set`), through the same provisioning functions the CLI calls, so the demo proves
-those steps work together and gets credentials as values, never from printed output.
+those steps work together and gets public keys as values, never from printed output.
 Every step looks first whether it is already done, so a build stopped at any point
 resumes when the demo is run again.
 """
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from federation.entry import node_public_key
 from node.atomic_file import PRIVATE, write_atomically
 from node.auth.accounts import Role, User
 from node.db.migrate import current_revision
@@ -102,8 +103,8 @@ def create_nodes(root: Path, plan: Plan, passwords: dict[str, str], sshd: DemoSs
 def _link(root: Path, parent: DemoNode, child: DemoNode, sshd: DemoSshd | None) -> None:
     """`fedcrm child add` at the parent, `fedcrm parent set` at the child (HTTP or SFTP).
 
-    A child registered by an interrupted build gets a new credential (the first was
-    never stored anywhere)."""
+    Only public keys travel: the child's (its DIR/node.key, made at init) to the parent,
+    the parent's back. A child registered by an interrupted build is registered anew."""
     child_settings = load_settings(root / child.dir)
     if is_linked(child_settings):
         return
@@ -114,6 +115,7 @@ def _link(root: Path, parent: DemoNode, child: DemoNode, sshd: DemoSshd | None) 
             parent_settings,
             db,
             (child.code, child.name, Level(child.level)),
+            node_public_key(child_settings.data_dir),
             child.url,
             sftp=sshd is not None,
             reissue=True,
@@ -126,7 +128,7 @@ def _link(root: Path, parent: DemoNode, child: DemoNode, sshd: DemoSshd | None) 
         target = SftpTarget(
             "127.0.0.1", sshd.port, sshd.username, sshd.client_key, sshd.known_hosts, inbox
         )
-    set_parent(child_settings, issued.credential, parent.url if sshd is None else None, target)
+    set_parent(child_settings, issued.parent_key, parent.url if sshd is None else None, target)
 
 
 def new_passwords(plan: Plan) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import column, func, select, table
 
-from federation.entry import save_result, verify_children
+from federation.entry import node_signer, save_result, verify_children
 from node.db.unit_of_work import Database
 from node.demo.plan import DemoNode, Plan
 from node.settings import load_settings
@@ -84,7 +84,8 @@ def verify_parents(root: Path, plan: Plan) -> list[Verification]:
     for node in plan.of_level("province") + plan.of_level("hq"):
         db = open_database(root, node)
         try:
-            rows, problems = verify_children(db)
+            signer = node_signer(load_settings(root / node.dir))
+            rows, problems = verify_children(db, signer)
         finally:
             db.dispose()
         save_result(root / node.dir, rows, problems)

@@ -1,4 +1,5 @@
-"""Linking a child to its parent: register it at the parent, point it at the parent."""
+"""Linking a child to its parent: register it at the parent by its public key, point it
+at the parent and keep the parent's public key. Only public keys travel between them."""
 
 from __future__ import annotations
 
@@ -6,16 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from federation.entry import (
-    CREDENTIAL_FILE,
     RegistryError,
     active_child,
     add_child,
     has_parent,
     node_path,
+    node_public_key,
+    normalised_public_key,
     prepare_child_inbox,
     revoke_child,
+    rotate_child,
 )
-from node.atomic_file import PRIVATE, write_atomically
 from node.db.unit_of_work import Database
 from node.provisioning.errors import ProvisioningError
 from node.settings import Level, NodeSettings, write_settings
@@ -23,7 +25,7 @@ from node.settings import Level, NodeSettings, write_settings
 
 @dataclass(frozen=True)
 class RegisteredChild:
-    credential: str  # shown once: only its hash stays at the parent
+    parent_key: str  # the parent's public key, for the child's `parent set --parent-key`
     inbox: Path | None  # the child's SFTP inbox folder, when it sends over SFTP
 
 
@@ -41,26 +43,42 @@ def register_child(
     settings: NodeSettings,
     database: Database,
     child: tuple[str, str, Level],
+    public_key: str,
     url: str | None = None,
     sftp: bool = False,
     reissue: bool = False,
 ) -> RegisteredChild:
-    """Register `child` (code, name, level) and issue its credential.
+    """Register `child` (code, name, level) by its public key; returns this node's public
+    key for the child to keep.
 
-    With `reissue`, a child already registered gets a new credential (the old one stops
-    working): how an interrupted link is completed.
+    With `reissue`, a child already registered is registered anew (with this key): how
+    an interrupted link is completed.
     """
     code, name, level = child
     try:
         with database.unit_of_work() as session:
             if reissue and active_child(session, code) is not None:
                 revoke_child(session, code)
-            credential = add_child(
-                session, settings.node.code, settings.node.level, code, name, level, url
+            add_child(
+                session, settings.node.code, settings.node.level, code, name, level, public_key, url
             )
     except RegistryError as exc:
         raise ProvisioningError(str(exc)) from None
-    return RegisteredChild(credential, _child_inbox(settings, code) if sftp else None)
+    inbox = _child_inbox(settings, code) if sftp else None
+    return RegisteredChild(node_public_key(settings.data_dir), inbox)
+
+
+def rotate_child_key(
+    settings: NodeSettings, database: Database, code: str, public_key: str, hmac_days: float
+) -> str:
+    """`fedcrm child rotate`: child `code` signs with `public_key` from now on; a legacy
+    link's HMAC stays accepted `hmac_days` more days. Returns this node's public key."""
+    try:
+        with database.unit_of_work() as session:
+            rotate_child(session, code, public_key, hmac_days)
+    except RegistryError as exc:
+        raise ProvisioningError(str(exc)) from None
+    return node_public_key(settings.data_dir)
 
 
 def _child_inbox(settings: NodeSettings, code: str) -> Path:
@@ -71,13 +89,15 @@ def _child_inbox(settings: NodeSettings, code: str) -> Path:
 
 
 def set_parent(
-    settings: NodeSettings, credential: str, url: str | None, sftp: SftpTarget | None = None
+    settings: NodeSettings, parent_key: str, url: str | None, sftp: SftpTarget | None = None
 ) -> str:
-    """Point this node at its parent (HTTP `url`, or `sftp`) and keep the credential
-    (mode 0600 from creation). Returns the parent's address as a person reads it."""
+    """Point this node at its parent (HTTP `url`, or `sftp`) and keep the parent's public
+    key. This node signs with its own key (DIR/node.key) from then on. Returns the
+    parent's address as a person reads it."""
     if settings.node.level is Level.hq:
         raise ProvisioningError("an hq node has no parent")
     fed = settings.federation
+    key = _checked_key(parent_key)
     if sftp is None:
         if not url or not url.startswith(("http://", "https://")):
             raise ProvisioningError("--url must be given and start with http:// or https://")
@@ -91,21 +111,44 @@ def set_parent(
         fed.sftp_known_hosts = str(sftp.known_hosts.resolve())
         fed.sftp_inbox = sftp.inbox
         target = f"sftp://{sftp.username}@{sftp.host}:{sftp.port}{sftp.inbox}"
-    _store_credential(settings, credential.strip())
+    node_public_key(settings.data_dir)  # this node's key exists before anything is sent
     settings.node.parent_url = url
     fed.transport = "http" if sftp is None else "sftp"
-    write_settings(settings)
+    _keep_parent_key(settings, key)
     return target
 
 
+def rotate_parent_key(settings: NodeSettings, parent_key: str) -> Path | None:
+    """`fedcrm parent rotate`: keep the parent's (new) public key and sign with this
+    node's own key from now on, dropping a legacy credential. Returns the credential
+    file removed, if there was one."""
+    if not has_parent(settings):
+        raise ProvisioningError("this node has no parent: run `fedcrm parent set` first")
+    key = _checked_key(parent_key)
+    node_public_key(settings.data_dir)
+    legacy = settings.federation.credential_file
+    _keep_parent_key(settings, key)
+    if not legacy:
+        return None
+    # After node.toml stopped naming it: a crash in between leaves a file nothing uses.
+    path = node_path(settings, legacy)
+    path.unlink(missing_ok=True)
+    return path
+
+
 def is_linked(settings: NodeSettings) -> bool:
-    """Whether this node already has a parent and a stored credential."""
-    stored = node_path(settings, settings.federation.credential_file or CREDENTIAL_FILE)
-    return bool(settings.federation.credential_file) and stored.is_file() and has_parent(settings)
+    """Whether this node already has a parent and the parent's public key."""
+    return bool(settings.federation.parent_public_key) and has_parent(settings)
 
 
-def _store_credential(settings: NodeSettings, credential: str) -> None:
-    if not credential.startswith(f"fedcrm-{settings.node.code}-"):
-        raise ProvisioningError(f"this credential was not issued for node {settings.node.code}")
-    write_atomically(settings.data_dir / CREDENTIAL_FILE, credential + "\n", mode=PRIVATE)
-    settings.federation.credential_file = CREDENTIAL_FILE
+def _checked_key(text: str) -> str:
+    try:
+        return normalised_public_key(text)
+    except ValueError as exc:
+        raise ProvisioningError(f"--parent-key: {exc}") from None
+
+
+def _keep_parent_key(settings: NodeSettings, key: str) -> None:
+    settings.federation.parent_public_key = key
+    settings.federation.credential_file = None
+    write_settings(settings)

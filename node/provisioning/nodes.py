@@ -75,8 +75,8 @@ def _check(spec: NodeSpec) -> None:
 
 
 def create_node(spec: NodeSpec) -> CreatedNode:
-    """Migrate and seed the node's database, then write node.toml (last, so a node.toml
-    always names a ready database)."""
+    """Migrate and seed the node's database, make its signing key (DIR/node.key), then
+    write node.toml (last, so a node.toml always names a ready node)."""
     _check(spec)
     spec.data_dir.mkdir(parents=True, exist_ok=True)
     settings = NodeSettings(
@@ -93,6 +93,10 @@ def create_node(spec: NodeSpec) -> CreatedNode:
         raise ProvisioningError(
             f"cannot create the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
         ) from None
+    # The node's own signing key (mode 0600 from creation), before node.toml as well.
+    from federation.entry import node_public_key  # pulls in FastAPI, like the seeding
+
+    node_public_key(spec.data_dir)
     write_settings(settings)
     return CreatedNode(settings, seeded)
 
