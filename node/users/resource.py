@@ -19,7 +19,7 @@ from node.crud.resource import Resource, validate_model
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
 from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
-from node.errors import Conflict, invalid
+from node.errors import Conflict, NotFound, invalid
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{2,64}$"
 
@@ -144,4 +144,41 @@ def add_user(
     user = User(**values)
     session.add(user)
     session.flush()
+    return user
+
+
+def local_user(session: Session, username: str) -> User:
+    """This node's own (not replicated, not deleted) user called `username`."""
+    user = session.execute(
+        select(User).where(
+            User.origin == session.info["node_code"],
+            User.username == username,
+            User.deleted_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"本节点没有用户 {username} (no such user on this node)")
+    return user
+
+
+def change_password(session: Session, username: str, password: str) -> User:
+    """Set a user's password (same policy as the API) and end every session they have."""
+    user = local_user(session, username)
+    try:
+        check_password(password, username)
+    except WeakPassword as exc:
+        raise invalid("password", str(exc)) from exc
+    user.password_hash = hash_password(password)
+    revoke_tokens(session, user.id)
+    return user
+
+
+def set_active(session: Session, username: str, active: bool) -> User:
+    """Enable or disable a user; disabling ends their sessions and never leaves the node
+    without an active admin."""
+    user = local_user(session, username)
+    if not active:
+        keep_an_admin(session, user)
+        revoke_tokens(session, user.id)
+    user.active = active
     return user
