@@ -13,6 +13,7 @@ pages stay complete while customers are edited).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from node.customers.identifiers import normalize_phone
 from node.customers.models import Customer
 from node.customers.search_terms import fragment_terms
 
@@ -46,7 +48,9 @@ RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
 USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 DIGITS = re.compile(r"^\d{4,12}$")
 PINYIN = re.compile(r"^[a-z]{2,40}$")
-_SEPARATORS = re.compile(r"[\s\-()（）]+")
+_SEPARATORS = re.compile(r"[\s\-()（）.]+")
+# A caller ID as telephone systems send it: +86 / 0086 / 86 before a national number.
+_INTERNATIONAL = re.compile(r"^(?:\+|00)?86(\d{9,12})$")
 
 customer_fts = table("customer_fts", column("rowid"), column("terms"))
 customer_search = table(
@@ -72,12 +76,15 @@ class Lookup:
 def classify(q: str) -> Lookup:
     """Decide what the agent typed."""
     raw = q.strip()
-    compact = _SEPARATORS.sub("", raw)
+    # Full-width digits and letters (１３９…, ＩＤ numbers typed in a Chinese IME) as ASCII.
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
     upper = compact.upper()
     if CUSTOMER_NO.match(raw):
         return Lookup(QueryKind.customer_no, raw)
     if RESIDENT_ID.match(upper) or (USCC.match(upper) and not upper.isdigit()):
         return Lookup(QueryKind.id_number, upper)
+    if (caller := caller_number(compact)) is not None:
+        return Lookup(QueryKind.phone, caller)
     if DIGITS.match(compact):
         full = (compact.startswith("1") and len(compact) == 11) or (
             compact.startswith("0") and len(compact) >= 10
@@ -86,6 +93,18 @@ def classify(q: str) -> Lookup:
     if PINYIN.match(compact.lower()):
         return Lookup(QueryKind.pinyin, compact.lower())
     return Lookup(QueryKind.text, raw)
+
+
+def caller_number(compact: str) -> str | None:
+    """A mainland number written with its country code (+86, 0086, 86), as stored
+    (normalize_phone), or None when `compact` is not one."""
+    match = _INTERNATIONAL.match(compact)
+    if match is None:
+        return None
+    try:
+        return normalize_phone("+86" + match.group(1))
+    except ValueError:
+        return None
 
 
 def _phone_tail(digits: str) -> ColumnElement[bool]:

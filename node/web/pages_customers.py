@@ -31,6 +31,7 @@ from node.web.choices import dictionary_choices, dictionary_labels
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.i18n import translator
+from node.web.pages_customer_entry import new_customer_link
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.tables import Table, export_url, wanted_export, xlsx_response
@@ -117,6 +118,7 @@ def search_page(
             "problem": problem,
             "export": export_url(request, table) if table and viewer.can(Perm.export) else None,
             "read_only": request.app.state.settings.node.level != "city",
+            "new_customer": new_customer_link(viewer, q),
         },
     )
 
@@ -129,7 +131,10 @@ def search_results(
     need(viewer, Perm.customers_read)
     table, problem = _search_tables(request, session, viewer, q.strip() or None, None)
     return render(
-        request, "_customer_results.html", viewer, {"table": table, "problem": problem, "q": q}
+        request,
+        "_customer_results.html",
+        viewer,
+        {"table": table, "problem": problem, "q": q, "new_customer": new_customer_link(viewer, q)},
     )
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from node.web import (
     pages_auth,
+    pages_customer_entry,
     pages_customers,
     pages_dashboard,
     pages_key_accounts,
@@ -14,8 +15,10 @@ from node.web import (
 )
 
 router = APIRouter()
+# In this order: pages_customer_entry's /ui/customers/new must match before /ui/customers/{id}.
 for pages in (
     pages_auth,
+    pages_customer_entry,
     pages_customers,
     pages_tickets,
     pages_dashboard,

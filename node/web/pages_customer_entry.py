@@ -1,0 +1,147 @@
+"""Registering a customer in the browser, and the caller pop-up a telephone system opens.
+
+The pop-up (`/ui/pop?number=...`) takes the caller ID in any form a PBX sends it (+86,
+0086, 86, spaces, dashes, full-width digits), then lands the agent on the customer 360
+for one match, on the matching list for several, and on the new-customer form with the
+number filled in for none. The form creates through the API's resource: same schema,
+same checks, same permissions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from node.api.deps import SessionDep
+from node.auth.permissions import Perm
+from node.auth.viewer import Viewer
+from node.customer_360.resource import CustomerResourceWith360
+from node.customers.lookup import QueryKind, classify
+from node.customers.models import CustomerType
+from node.customers.schemas import CustomerIn
+from node.dictionaries.models import DictionaryKind
+from node.errors import DomainError
+from node.web.choices import dictionary_choices
+from node.web.errors import WebRoute
+from node.web.forms import FormErrors, as_form_errors, cleaned, parse
+from node.web.rendering import render
+from node.web.session import PostingViewer, WebViewer, need
+
+router = APIRouter(include_in_schema=False, route_class=WebRoute)
+customers = CustomerResourceWith360()
+FIELDS = (
+    "type",
+    "name",
+    "phone",
+    "id_number",
+    "home_address",
+    "company_address",
+    "email",
+    "service_area",
+    "grade",
+    "note",
+)
+
+
+def _render_form(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    values: dict[str, Any],
+    errors: FormErrors | None = None,
+) -> Response:
+    return render(
+        request,
+        "customer_new.html",
+        viewer,
+        {
+            "v": values,
+            "errors": errors.fields if errors else {},
+            "error_message": errors.message if errors else None,
+            "areas": dictionary_choices(session, DictionaryKind.service_area),
+            "grades": dictionary_choices(session, DictionaryKind.customer_grade),
+            "read_only": request.app.state.settings.node.level != "city",
+        },
+        status_code=errors.status_code if errors else 200,
+    )
+
+
+@router.get("/ui/customers/new")
+def new_customer_form(
+    request: Request,
+    viewer: WebViewer,
+    session: SessionDep,
+    phone: str = "",
+    name: str = "",
+    type: str = CustomerType.individual.value,
+) -> Response:
+    """The empty form; `phone` and `name` pre-fill it (the pop-up's "nobody found")."""
+    need(viewer, Perm.customers_write)
+    values = {
+        "phone": phone[:40],
+        "name": name[:100],
+        "type": type[:20],
+        "service_area": viewer.user.service_area or "",
+    }
+    return _render_form(request, session, viewer, values)
+
+
+@router.post("/ui/customers/new")
+async def create_customer(request: Request, viewer: PostingViewer, session: SessionDep) -> Response:
+    """Create the customer, then show its 360; else the form again, errors by the fields."""
+    need(viewer, Perm.customers_write)
+    form = await request.form()
+    submitted = {name: str(form.get(name, "")) for name in FIELDS}
+    values = cleaned(submitted, FIELDS)
+    try:
+        customer = customers.create(session, viewer, parse(CustomerIn, values))
+    except DomainError as exc:
+        session.rollback()
+        return _render_form(request, session, viewer, submitted, as_form_errors(exc))
+    return RedirectResponse(f"/ui/customers/{customer.id}?saved=customer", status_code=303)
+
+
+@router.get("/ui/pop")
+def caller_pop(
+    request: Request,
+    viewer: WebViewer,
+    session: SessionDep,
+    number: str = "",
+) -> Response:
+    """Where a telephone system sends the agent's browser when a call rings."""
+    need(viewer, Perm.customers_read)
+    lookup = classify(number[:64]) if number.strip() else None
+    if lookup is None or lookup.kind not in (QueryKind.phone, QueryKind.phone_tail):
+        query = urlencode({"q": number.strip()[:64]}) if number.strip() else ""
+        return RedirectResponse(f"/ui/customers?{query}", status_code=303)
+    try:
+        found = customers.list(session, viewer, {"q": lookup.value}, limit=2).data
+    except DomainError:
+        found = []
+    if len(found) == 1:
+        return RedirectResponse(f"/ui/customers/{found[0]['id']}", status_code=303)
+    if found or not viewer.can(Perm.customers_write):
+        return RedirectResponse("/ui/customers?" + urlencode({"q": lookup.value}), status_code=303)
+    return RedirectResponse(
+        "/ui/customers/new?" + urlencode({"phone": lookup.value}), status_code=303
+    )
+
+
+def new_customer_link(viewer: Viewer, q: str | None) -> str | None:
+    """Where "register as a new customer" goes after a search found nobody: the form,
+    pre-filled with the number or name searched for; None for who may not create."""
+    if not viewer.can(Perm.customers_write):
+        return None
+    text = (q or "").strip()[:64]
+    if not text:
+        return "/ui/customers/new"
+    lookup = classify(text)
+    if lookup.kind is QueryKind.phone:
+        return "/ui/customers/new?" + urlencode({"phone": lookup.value})
+    if lookup.kind is QueryKind.text:
+        return "/ui/customers/new?" + urlencode({"name": text})
+    return "/ui/customers/new"
