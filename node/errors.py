@@ -67,7 +67,8 @@ def invalid(field: str, reason: str) -> InvalidFields:
     return InvalidFields({field: reason})
 
 
-def _field_name(loc: tuple) -> str:
+def field_name(loc: tuple) -> str:
+    """The name a pydantic error location is reported under (`items.0.name`)."""
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
@@ -76,5 +77,5 @@ def validation_fields(errors: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Field name -> first message, from pydantic's error list (request or model)."""
     fields: dict[str, str] = {}
     for err in errors:
-        fields.setdefault(_field_name(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
+        fields.setdefault(field_name(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
     return fields

@@ -440,3 +440,34 @@ def test_login_and_search_on_postgresql(chromium, pg_url, tmp_path):
         context.close()
     finally:
         city.stop()
+
+
+def test_a_ringing_unknown_caller_is_registered_then_pops_their_360(topo, chromium):
+    """Issue 19 §4 and §1: the telephone system opens the pop-up with the caller ID as
+    it sends it; nobody matches, so the agent lands on the form with the number, fills
+    it in and is on the new customer's 360; the next call pops that 360 directly, and
+    the province holds the customer after the next sync. Runs last: the dashboards
+    above count this city's customers."""
+    city, province = topo["430100"], topo["430000"]
+    context, page = log_in(chromium, city, "agent1")
+    page.goto(f"{city.url}/ui/pop?number=%2B86%20186%201234%205678")
+    page.wait_for_url(re.compile(r"/ui/customers/new\?phone=18612345678$"))
+    expect(page.get_by_label("手机号")).to_have_value("18612345678")
+    expect(page.get_by_label("服务区域")).to_have_value("urban")  # the agent's own area
+    page.get_by_role("button", name="保存客户").click()  # nothing typed in the name
+    expect(page.locator("#err-name")).to_be_visible()
+    page.get_by_label("姓名/名称").fill("孙来电")
+    page.get_by_label("证件号").fill("11010519491231002X")  # GB 11643's example
+    page.get_by_label("家庭地址").fill("湖南省长沙市开福区湘江中路二段36号")
+    shot(page, "customer-new")
+    page.get_by_role("button", name="保存客户").click()
+    page.wait_for_url(re.compile(r"/ui/customers/[0-9a-f-]{36}\?saved=customer$"))
+    assert page.locator("h1").first.inner_text().startswith("孙来电")
+    customer_url = page.url.split("?")[0]
+    page.goto(f"{city.url}/ui/pop?number=8618612345678")
+    page.wait_for_url(customer_url)
+    context.close()
+    fedcrm("sync", str(city.dir))
+    with province.api() as api:
+        found = api.get("/api/v1/customers", params={"q": "+86 186 1234 5678"}).json()["data"]
+    assert [c["name"] for c in found] == ["孙来电"]

@@ -139,3 +139,26 @@ def test_an_agent_registers_only_in_their_own_area(client, admin, browser):
     assert other.status_code == 422 and 'id="err-service_area"' in other.text
     own = _submit(agent, name="赵六", phone="13907310003", service_area="urban")
     assert own.status_code == 303, own.text
+
+
+@pytest.mark.parametrize(
+    "fields, field, chinese, english",
+    [
+        ({"name": ""}, "name", "必填", "Required"),
+        ({"name": "张" * 101}, "name", "最多 100 个字符", "At most 100 characters"),
+        ({"name": "张三", "phone": "12345"}, "phone", "不是有效的中国大陆手机或固话号码", None),
+        ({"name": "张三", "id_number": "110105194912310021"}, "id_number", "校验码不符", None),
+        ({"name": "张三", "email": "a@b"}, "email", "不是电子邮箱地址", "not an e-mail address"),
+    ],
+)
+def test_field_errors_read_in_chinese_and_in_english_with_the_switch(
+    browser, fields, field, chinese, english
+):
+    agent = browser()
+    shown = _submit(agent, **fields).text
+    error = shown.split(f'id="err-{field}"', 1)[1].split("</p>", 1)[0]
+    assert chinese in error
+    if english:
+        agent.cookies.set("fedcrm_lang", "en")
+        error = _submit(agent, **fields).text.split(f'id="err-{field}"', 1)[1]
+        assert english in error.split("</p>", 1)[0]

@@ -340,7 +340,7 @@ def test_a_bad_call_field_is_named_next_to_it_and_nothing_is_saved(client, admin
         data={"csrf_token": csrf, "channel": "phone", "direction": "inbound", "talk_seconds": "-5"},
     )
     assert resp.status_code == 422
-    assert re.search(r'id="err-talk_seconds"[^>]*>[^<]*greater than or equal to 0', resp.text)
+    assert re.search(r'id="err-talk_seconds"[^>]*>[^<]*不能小于 0', resp.text)  # in Chinese
     calls = client.get(
         "/api/v1/interactions", params={"customer_id": made["id"]}, headers=admin
     ).json()["data"]

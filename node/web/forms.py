@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from node.crud.resource import validate_model
-from node.errors import DomainError, InvalidFields
+from node.errors import DomainError, InvalidFields, field_name
+from node.web.validation_texts import field_message
 
 
 class FormErrors(Exception):
@@ -34,9 +34,17 @@ def cleaned(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def parse(schema: type[BaseModel], values: dict[str, Any]) -> BaseModel:
-    """Validate with the API's schema; each bad field is named as the API names it."""
-    return validate_model(schema, {k: v for k, v in values.items() if v is not None})
+def parse(schema: type[BaseModel], values: dict[str, Any], lang: str) -> BaseModel:
+    """Validate with the API's schema; each bad field is named as the API names it, with
+    its message in the reader's language (validation_texts)."""
+    try:
+        return schema.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            name = field_name(tuple(error.get("loc", ())))
+            fields.setdefault(name, field_message(error, lang))
+        raise InvalidFields(fields) from None
 
 
 def as_form_errors(exc: DomainError) -> FormErrors:

@@ -28,7 +28,7 @@ from node.errors import DomainError
 from node.web.choices import dictionary_choices
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
-from node.web.rendering import render
+from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
@@ -98,7 +98,7 @@ async def create_customer(request: Request, viewer: PostingViewer, session: Sess
     submitted = {name: str(form.get(name, "")) for name in FIELDS}
     values = cleaned(submitted, FIELDS)
     try:
-        customer = customers.create(session, viewer, parse(CustomerIn, values))
+        customer = customers.create(session, viewer, parse(CustomerIn, values, lang_of(request)))
     except DomainError as exc:
         session.rollback()
         return _render_form(request, session, viewer, submitted, as_form_errors(exc))

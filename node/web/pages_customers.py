@@ -245,7 +245,9 @@ def log_call(
     values = cleaned(form, tuple(form))
     try:
         customers.get(session, viewer, customer_id)
-        payload = parse(InteractionIn, {**values, "customer_id": str(customer_id)})
+        payload = parse(
+            InteractionIn, {**values, "customer_id": str(customer_id)}, lang_of(request)
+        )
         interactions.create(session, viewer, payload)
     except DomainError as exc:
         return _refused(request, session, viewer, customer_id, "call", as_form_errors(exc), form)
@@ -268,7 +270,7 @@ def open_ticket(
     values = cleaned(form, tuple(form))
     try:
         customers.get(session, viewer, customer_id)
-        payload = parse(TicketIn, {**values, "customer_id": str(customer_id)})
+        payload = parse(TicketIn, {**values, "customer_id": str(customer_id)}, lang_of(request))
         ticket = tickets.create(session, viewer, payload)
     except DomainError as exc:
         return _refused(request, session, viewer, customer_id, "ticket", as_form_errors(exc), form)
@@ -305,7 +307,7 @@ def churn(
     values = cleaned(form, tuple(form))
     values["churned_at"] = local_datetime(values["churned_at"])
     try:
-        body = parse(ChurnRequest, values)
+        body = parse(ChurnRequest, values, lang_of(request))
         assert isinstance(body, ChurnRequest)
         customer = customers.get(session, viewer, customer_id)
         customers.ensure_local(customer, viewer)

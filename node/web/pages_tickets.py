@@ -239,7 +239,7 @@ def transition(
     form = {"to": to, "technician_id": technician_id, "note": note}
     values = cleaned(form, tuple(form))
     try:
-        body = parse(TransitionIn, values)
+        body = parse(TransitionIn, values, lang_of(request))
         assert isinstance(body, TransitionIn)
         tickets.transition(session, viewer, ticket_id, body)
     except DomainError as exc:
