@@ -351,26 +351,51 @@ def test_mark_churn_needs_a_reason_then_ends_the_customer(client, admin, web):
     made = _customer(client, admin)
     manager = web(Role.account_manager)
     csrf = _page_csrf(manager, f"/ui/customers/{made['id']}")
+    url = f"/ui/customers/{made['id']}/churn"
     resp = manager.post(
-        f"/ui/customers/{made['id']}/churn",
-        data={"csrf_token": csrf, "churned_at": "2099-01-01T10:00", "reason": ""},
+        url, data={"csrf_token": csrf, "churned_at": "2099-01-01T10:00", "reason": ""}
     )
     assert resp.status_code == 422
     assert 'id="err-reason"' in resp.text
     assert client.get(f"/api/v1/customers/{made['id']}", headers=admin).json()["status"] == "active"
     resp = manager.post(
-        f"/ui/customers/{made['id']}/churn",
+        url,
         data={
             "csrf_token": csrf,
             "churned_at": "2099-01-01T10:00",
             "reason": "price",
             "competitor": "china_mobile",
+            "confirm": "yes",
         },
     )
     assert resp.status_code == 200 and "资费偏高" in resp.text and "中国移动" in resp.text
     after = client.get(f"/api/v1/customers/{made['id']}", headers=admin).json()
     assert after["status"] == "churned"
     assert after["churn_events"][0]["churned_at"].startswith("2099-01-01T02:00")  # Beijing 10:00
+
+
+def test_churn_asks_a_destination_and_a_confirmation_and_only_once(client, admin, web):
+    """Issue 19 §14: the destination is required (「未知」 stored as none), the box must be
+    ticked, and a churned customer has no churn form; a second post is a 409."""
+    made = _customer(client, admin)
+    manager = web(Role.account_manager)
+    page = manager.get(f"/ui/customers/{made['id']}").text
+    assert '<option value="unknown">未知</option>' in page
+    url, csrf = f"/ui/customers/{made['id']}/churn", csrf_of(page)
+    base = {"csrf_token": csrf, "churned_at": "2099-01-01T10:00", "reason": "price"}
+    refused = manager.post(url, data=base)
+    assert refused.status_code == 422
+    assert "请选择流失去向" in refused.text and "请勾选确认" in refused.text
+    unticked = manager.post(url, data=base | {"competitor": "unknown"})
+    assert unticked.status_code == 422 and 'id="err-confirm"' in unticked.text
+    assert client.get(f"/api/v1/customers/{made['id']}", headers=admin).json()["status"] == "active"
+    done = manager.post(url, data=base | {"competitor": "unknown", "confirm": "yes"})
+    assert done.status_code == 200 and "该客户已离网" in done.text
+    assert 'action="' + url + '"' not in done.text
+    event = client.get(f"/api/v1/customers/{made['id']}", headers=admin).json()["churn_events"]
+    assert [(e["reason"], e["competitor"]) for e in event] == [("price", None)]
+    again = manager.post(url, data=base | {"competitor": "china_mobile", "confirm": "yes"})
+    assert again.status_code == 409 and "该客户已离网" in again.text
 
 
 def test_an_agent_sees_no_churn_form_and_may_not_post_one(client, admin, web):

@@ -113,6 +113,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "field.email": ("电子邮箱", "E-mail"),
     "action.ticket": ("新建工单", "Open a ticket"),
     "action.churn": ("标记流失", "Mark churned"),
+    "churn.unknown_destination": ("未知", "Unknown"),
+    "churn.need_destination": (
+        "请选择流失去向；不清楚时选「未知」",
+        "Choose where the customer went; 「Unknown」 when nobody knows",
+    ),
+    "churn.confirm": (
+        "确认该客户离网：其在用业务将全部终止，此处不能撤销",
+        "Confirm the churn: every subscription ends, and it cannot be undone here",
+    ),
+    "churn.need_confirm": ("请勾选确认", "Tick the box to confirm"),
+    "churn.already": (
+        "该客户已离网，不能再次标记流失",
+        "This customer has churned; it cannot be marked again",
+    ),
     "field.channel": ("渠道", "Channel"),
     "field.direction": ("方向", "Direction"),
     "field.talk_seconds": ("通话时长(秒)", "Talk time (s)"),

@@ -19,8 +19,9 @@ from node.auth.viewer import Viewer
 from node.churn.resource import ChurnRequest
 from node.churn.service import mark_churned
 from node.customer_360.resource import CustomerResourceWith360
-from node.dictionaries.models import DictionaryKind
-from node.errors import DomainError
+from node.dictionaries.lookup import codes_with_meaning
+from node.dictionaries.models import DictionaryKind, StatusMeaning
+from node.errors import DomainError, InvalidFields
 from node.interactions.models import Channel, Direction
 from node.interactions.resource import InteractionIn, InteractionResource
 from node.office_time import OFFICE_TZ
@@ -183,6 +184,7 @@ def _render_360(
             "labels": dictionary_labels(session),
             "products": products,
             "local": row.origin == viewer.node_code,
+            "churned": row.status in codes_with_meaning(session, StatusMeaning.churned),
             "masked": not viewer.can(Perm.pii),
             "failed": failed,
             "errors": errors.fields if errors else {},
@@ -277,6 +279,30 @@ def open_ticket(
     return RedirectResponse(f"/ui/tickets/{ticket.id}?saved=1", status_code=303)
 
 
+UNKNOWN_DESTINATION = "unknown"  # the churn form's 「未知」: stored as no competitor
+
+
+def _parse_churn_form(values: dict[str, Any], confirm: str, lang: str) -> ChurnRequest:
+    """The API's request from the form, which also needs a destination chosen and the
+    box ticked; every wrong field is named at once."""
+    t = translator(lang)
+    wrong: dict[str, str] = {}
+    if not values["competitor"]:
+        wrong["competitor"] = t("churn.need_destination")
+    if confirm != "yes":
+        wrong["confirm"] = t("churn.need_confirm")
+    if values["competitor"] == UNKNOWN_DESTINATION:
+        values = {**values, "competitor": None}
+    try:
+        body = parse(ChurnRequest, values, lang)
+    except InvalidFields as exc:
+        raise InvalidFields(exc.errors | wrong) from None
+    if wrong:
+        raise InvalidFields(wrong)
+    assert isinstance(body, ChurnRequest)
+    return body
+
+
 def local_datetime(value: str | None) -> str | None:
     """A datetime-local input (Beijing wall clock) as an ISO timestamp with its offset."""
     if not value:
@@ -300,15 +326,19 @@ def churn(
     reason: Annotated[str, Form()] = "",
     competitor: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Mark the customer churned with reason and destination (the API's mark_churned)."""
+    """Mark the customer churned with reason and destination (the API's mark_churned).
+
+    Unlike the API, the form needs a destination (「未知」 when nobody knows, stored as
+    none) and a ticked confirmation: it ends every subscription and cannot be undone here.
+    """
     need(viewer, Perm.churn_write)
     form = {"churned_at": churned_at, "reason": reason, "competitor": competitor, "note": note}
     values = cleaned(form, tuple(form))
     values["churned_at"] = local_datetime(values["churned_at"])
     try:
-        body = parse(ChurnRequest, values, lang_of(request))
-        assert isinstance(body, ChurnRequest)
+        body = _parse_churn_form(values, confirm, lang_of(request))
         customer = customers.get(session, viewer, customer_id)
         customers.ensure_local(customer, viewer)
         mark_churned(session, customer, body.churned_at, body.reason, body.competitor, body.note)
