@@ -148,13 +148,15 @@ AREA_SCOPED_RESOURCES = frozenset(
 # A new row of these hangs off the customer its body names.
 ATTACHED_RESOURCES = AREA_SCOPED_RESOURCES - {"customers"}
 
-# The federation routes refuse an unsigned request whoever sends it: a batch without a
-# manifest is malformed (400, checked first, rule 4); a body-less request from no
-# registered sender is refused (403).
+# The federation routes refuse an unsigned request whoever sends it (docs/federation.md
+# rules 4 and 12): a batch without a manifest is malformed (400, checked first); a
+# body-less request without its signed time is malformed too (400: the time must be a
+# finite number before anything else is looked at); and a node with no parent key, as
+# these are, accepts no digest request at all (401: nothing could verify one).
 _MACHINE_STATUS = {
     ("POST", "/federation/v1/batches"): 400,
-    ("GET", "/federation/v1/checkpoint"): 403,
-    ("GET", "/federation/v1/digest"): 403,
+    ("GET", "/federation/v1/checkpoint"): 400,
+    ("GET", "/federation/v1/digest"): 401,
 }
 
 _SPECIAL: dict[tuple[str, str], Rule] = {
