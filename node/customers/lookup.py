@@ -242,6 +242,17 @@ def lookup_rows(
         return _postgres_term_rows(session, base, lookup, after, limit)
 
 
+def count_matches(session: Session, base: Select, lookup: Lookup | None, cap: int) -> int:
+    """How many customers `base` restricted to `lookup` (None: no look-up) holds, counted
+    up to `cap` + 1 at most: past the cap a page says 「N+」 rather than count them all."""
+    if lookup is not None and uses_terms(lookup) and not _lookup_terms(lookup):
+        return 0
+    dialect = session.get_bind().dialect.name
+    stmt = base if lookup is None else _restrict(base, lookup, dialect)
+    capped = stmt.with_only_columns(literal_column("1")).limit(cap + 1).subquery()
+    return session.execute(select(func.count()).select_from(capped)).scalar_one()
+
+
 def _postgres_term_rows(
     session: Session, base: Select, lookup: Lookup, after: int | None, limit: int
 ) -> list[Customer]:

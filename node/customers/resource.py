@@ -15,7 +15,7 @@ from node.auth.viewer import Viewer
 from node.crud.references import live_row
 from node.crud.resource import Page, Resource
 from node.crud.schemas import partial
-from node.customers.lookup import classify, cursor_value, lookup_rows
+from node.customers.lookup import classify, count_matches, cursor_value, lookup_rows
 from node.customers.models import Customer
 from node.customers.schemas import CustomerIn, CustomerOut
 from node.customers.search_terms import customer_search_terms
@@ -104,6 +104,17 @@ class CustomerResource(Resource[Customer]):
         last = rows[limit - 1] if len(rows) > limit else None
         next_cursor = str(cursor_value(last, wanted, dialect)) if last else None
         return Page([self.present(r, viewer, detail=False) for r in rows[:limit]], next_cursor)
+
+    def count(self, session: Session, viewer: Viewer, filters: dict[str, Any], cap: int) -> int:
+        """How many customers `list` would page through, exactly up to `cap`, else cap + 1."""
+        filters = dict(filters)
+        q = filters.pop("q", None)
+        stmt = self.base_query(viewer)
+        for name, value in filters.items():
+            if value is not None:
+                stmt = stmt.where(getattr(Customer, name) == value)
+        wanted = classify(q) if q and q.strip() else None
+        return count_matches(session, stmt, wanted, cap)
 
     def check_values(
         self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Customer | None

@@ -55,6 +55,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "pinyin; results appear as you type; press ↓ to pick one.",
     ),
     "search.none": ("没有找到客户", "No customer found"),
+    "pager.label": ("翻页", "Pages"),
+    "pager.total": ("共 {total} 条", "{total} in all"),
+    "pager.more": ("共 {total}+ 条", "More than {total}"),
+    "pager.range": ("，第 {first}–{last} 条", ", showing {first}–{last}"),
+    "pager.previous": ("上一页", "Previous"),
+    "pager.next": ("下一页", "Next"),
     "search.readonly": (
         "本级节点的客户数据来自下级同步，只读。",
         "Customers here are replicated from the nodes below: read-only.",

@@ -33,6 +33,7 @@ from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.i18n import translator
 from node.web.pages_customer_entry import new_customer_link
+from node.web.paging import COUNT_CAP, PageAt, Pager, page_at, pager
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.tables import Table, export_url, wanted_export, xlsx_response
@@ -73,25 +74,37 @@ def customer_table(
 
 
 def _find(
-    session: Session, viewer: Viewer, q: str | None, origin: str | None
-) -> list[dict[str, Any]]:
+    session: Session, viewer: Viewer, q: str | None, origin: str | None, at: PageAt
+) -> tuple[list[dict[str, Any]], str | None, int]:
+    """A page of customers, the cursor of the next one and how many match (capped)."""
     filters: dict[str, Any] = {"q": q, "origin": origin}
-    limit = SEARCH_LIMIT if q else LIST_LIMIT
-    return customers.list(session, viewer, filters, limit=limit).data
+    size = SEARCH_LIMIT if q else LIST_LIMIT
+    page = customers.list(session, viewer, dict(filters), limit=size, cursor=at.cursor)
+    total = customers.count(session, viewer, filters, COUNT_CAP)
+    return page.data, page.next_cursor, total
 
 
 def _search_tables(
-    request: Request, session: Session, viewer: Viewer, q: str | None, origin: str | None
-) -> tuple[Table | None, str | None]:
-    """The result table (None before anything is asked), or the API's message."""
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    q: str | None,
+    origin: str | None,
+    at: PageAt | None = None,
+) -> tuple[Table | None, Pager | None, str | None]:
+    """The result table and its pager (None before anything is asked), or the message."""
     is_parent = request.app.state.settings.node.level != "city"
     if not q and not is_parent:
-        return None, None
+        return None, None, None
+    at = at or PageAt(None, [])
     try:
-        rows = _find(session, viewer, q, origin)
+        rows, next_cursor, total = _find(session, viewer, q, origin, at)
     except DomainError as exc:
-        return None, exc.message
-    return customer_table(request, session, rows, show_origin=is_parent), None
+        return None, None, exc.message
+    size = SEARCH_LIMIT if q else LIST_LIMIT
+    params = {"q": q or "", "origin": origin or ""}
+    paged = pager("/ui/customers", params, at, size, len(rows), total, next_cursor)
+    return customer_table(request, session, rows, show_origin=is_parent), paged, None
 
 
 @router.get("")
@@ -101,10 +114,15 @@ def search_page(
     session: SessionDep,
     q: str | None = None,
     origin: str | None = None,
+    cursor: str | None = None,
+    back: str | None = None,
 ) -> Response:
-    """One search box; results also render here, so the page works without JavaScript."""
+    """One search box; results also render here, so the page works without JavaScript.
+    Counted and paged (web/paging.py)."""
     need(viewer, Perm.customers_read)
-    table, problem = _search_tables(request, session, viewer, q, origin)
+    table, paged, problem = _search_tables(
+        request, session, viewer, q, origin, page_at(cursor, back)
+    )
     if table is not None and (wanted := wanted_export(request, {"customers": table})):
         need(viewer, Perm.export)
         return xlsx_response(wanted)
@@ -116,11 +134,13 @@ def search_page(
             "q": q or "",
             "origin": origin,
             "table": table,
+            "pager": paged,
             "problem": problem,
             "export": export_url(request, table) if table and viewer.can(Perm.export) else None,
             "read_only": request.app.state.settings.node.level != "city",
             "new_customer": new_customer_link(viewer, q),
         },
+        status_code=422 if problem else 200,  # a look-up or a link the API refuses
     )
 
 
@@ -130,12 +150,18 @@ def search_results(
 ) -> Response:
     """The results partial the search box fetches as the agent types."""
     need(viewer, Perm.customers_read)
-    table, problem = _search_tables(request, session, viewer, q.strip() or None, None)
+    table, paged, problem = _search_tables(request, session, viewer, q.strip() or None, None)
     return render(
         request,
         "_customer_results.html",
         viewer,
-        {"table": table, "problem": problem, "q": q, "new_customer": new_customer_link(viewer, q)},
+        {
+            "table": table,
+            "pager": paged,
+            "problem": problem,
+            "q": q,
+            "new_customer": new_customer_link(viewer, q),
+        },
     )
 
 
