@@ -277,7 +277,8 @@ def test_open_a_ticket_move_it_and_see_it_in_the_queue(topo, chromium):
     resolved_no = page.locator("h1").inner_text().split()[0]
     page.goto(f"{city.url}/ui/tickets?status=resolved")
     done = page.locator("tbody tr", has_text=resolved_no)
-    assert done.get_attribute("class") == "sla-done"
+    assert done.get_attribute("class") == "sla-met"  # resolved minutes after opening
+    assert "按时完成，提前" in done.locator("td.countdown").inner_text()
 
     # A major repair past its 24 hours: highlighted and first in the queue.
     page.goto(f"{city.url}/ui/customers/{topo.customers[0]['id']}")

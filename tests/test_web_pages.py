@@ -490,6 +490,63 @@ def test_queue_shows_sla_state_and_highlights_overdue(client, admin, web, databa
     assert "赵六" in page and "47小时" in page
 
 
+def test_done_tickets_read_met_or_missed_and_the_queue_filters_by_sla(
+    client, admin, web, database
+):
+    """Issue 19 §6. Times set by hand: a 48 h window, resolved 3 h early / 5 h 30 min
+    late, one closed 8,735 h late (the issue's 「已超时 8735小时」); open ones overdue by
+    2 h and about to breach with 5 h of 48 left (under 25 %)."""
+    made = _customer(client, admin, name="钱七")
+    agent = web(Role.agent)
+    for _ in range(5):
+        _open_ticket(agent, made["id"], severity="general")
+    now = utcnow()
+    opened = now - timedelta(days=400)
+    due = opened + timedelta(hours=48)
+    with database.unit_of_work() as session:
+        rows = session.execute(select(Ticket).order_by(Ticket.ticket_no)).scalars().all()
+        numbers = [r.ticket_no for r in rows]
+        times = [
+            dict(status="resolved", resolved_at=due - timedelta(hours=3)),
+            dict(status="resolved", resolved_at=due + timedelta(hours=5, minutes=30)),
+            dict(status="closed", closed_at=due + timedelta(hours=8735)),
+        ]
+        for row, values in zip(rows, times, strict=False):
+            session.execute(
+                update(Ticket)
+                .where(Ticket.id == row.id)
+                .values(created_at=opened, due_at=due, **values)
+            )
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == rows[3].id)
+            .values(created_at=now - timedelta(hours=50), due_at=now - timedelta(hours=2))
+        )
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == rows[4].id)
+            .values(created_at=now - timedelta(hours=43), due_at=now + timedelta(hours=5))
+        )
+    resolved = agent.get("/ui/tickets?status=resolved").text
+    assert "按时完成，提前 3小时0分" in resolved and "超时完成，晚了 5小时30分" in resolved
+    assert "超时完成，晚了 363天23小时" in agent.get("/ui/tickets?status=closed").text
+    ticket_page = agent.get(f"/ui/tickets/{rows[1].id}").text
+    assert 'data-field="sla">超时完成，晚了 5小时30分<' in ticket_page
+    overdue = agent.get("/ui/tickets?sla=overdue").text
+    soon = agent.get("/ui/tickets?sla=soon").text
+    assert numbers[3] in overdue and numbers[4] not in overdue
+    assert numbers[4] in soon and numbers[3] not in soon
+    assert not any(n in overdue + soon for n in numbers[:3])
+    assert agent.get("/ui/tickets?sla=nonsense").status_code == 200  # ignored, all shown
+    c360 = agent.get(f"/ui/customers/{made['id']}").text
+    assert 'class="sla-overdue" data-field="sla">已超时 2小时0分<' in c360 or (
+        'class="sla-overdue" data-field="sla">已超时 1小时59分<' in c360
+    )
+    assert 'class="sla-soon" data-field="sla">4小时59分<' in c360 or (
+        'class="sla-soon" data-field="sla">5小时0分<' in c360
+    )
+
+
 def test_area_bound_dispatcher_sees_only_their_area(client, admin, web):
     urban = _customer(client, admin, service_area="urban", name="城区客户")
     county = _customer(client, admin, service_area="county", name="县域客户")

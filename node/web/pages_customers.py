@@ -19,6 +19,7 @@ from node.auth.viewer import Viewer
 from node.churn.resource import ChurnRequest
 from node.churn.service import mark_churned
 from node.customer_360.resource import CustomerResourceWith360
+from node.db.types import utcnow
 from node.dictionaries.lookup import codes_with_meaning
 from node.dictionaries.models import DictionaryKind, StatusMeaning
 from node.errors import DomainError, InvalidFields
@@ -36,6 +37,7 @@ from node.web.pages_customer_entry import new_customer_link
 from node.web.paging import COUNT_CAP, PageAt, Pager, page_at, pager
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
+from node.web.sla_texts import sla_reading, sla_text
 from node.web.tables import Table, export_url, wanted_export, xlsx_response
 
 router = APIRouter(prefix="/ui/customers", include_in_schema=False, route_class=WebRoute)
@@ -201,6 +203,9 @@ def _render_360(
     subscriptions = data.get("active_subscriptions", [])
     products = _product_names(session, {s["product_id"] for s in subscriptions})
     now_local = datetime.now(OFFICE_TZ).strftime("%Y-%m-%dT%H:%M")
+    now, lang = utcnow(), lang_of(request)
+    readings = {tk["id"]: sla_reading(tk, now) for tk in data.get("open_tickets") or []}
+    ticket_sla = {i: (r.state.value, sla_text(r, lang)) for i, r in readings.items()}
     return render(
         request,
         "customer.html",
@@ -217,6 +222,7 @@ def _render_360(
             "error_message": errors.message if errors else None,
             "values": values or {},
             "now_local": now_local,
+            "ticket_sla": ticket_sla,
             "saved": request.query_params.get("saved"),
             "Perm": Perm,
             **_form_choices(session),

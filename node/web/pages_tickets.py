@@ -4,7 +4,6 @@ dispatching to a technician and moving a ticket through its states."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -23,55 +22,49 @@ from node.errors import DomainError
 from node.tickets import workflow
 from node.tickets.models import OPEN_TICKET_STATES, Ticket, TicketStatus
 from node.tickets.resource import TicketResource, TransitionIn
+from node.tickets.sla import SlaState
 from node.web.choices import dictionary_choices, dictionary_labels, technicians, user_names
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.i18n import code_labeller, translator
 from node.web.rendering import lang_of, local_time, render
 from node.web.session import PostingViewer, WebViewer, need
+from node.web.sla_texts import sla_reading, sla_text
 from node.web.tables import Table, export_url, wanted_export, xlsx_response
 
 router = APIRouter(prefix="/ui/tickets", include_in_schema=False, route_class=WebRoute)
 tickets = TicketResource()
 QUEUE_LIMIT = 500
-# Left of the SLA below this share of its whole window: shown as "due soon".
-DUE_SOON_SHARE = 0.25
-
-
-def sla_state(ticket: dict[str, Any], now: datetime) -> tuple[str, int]:
-    """('overdue' | 'soon' | 'ok' | 'done', seconds left, negative when overdue)."""
-    due = datetime.fromisoformat(ticket["due_at"])
-    left = int((due - now).total_seconds())
-    if ticket["status"] in (TicketStatus.resolved, TicketStatus.closed):
-        return "done", left
-    if left < 0:
-        return "overdue", left
-    window = (due - datetime.fromisoformat(ticket["created_at"])).total_seconds()
-    return ("soon" if window and left < window * DUE_SOON_SHARE else "ok"), left
-
-
-def countdown(seconds: int, lang: str) -> str:
-    """'3小时12分' / '3 h 12 min', with an overdue sign the template colours."""
-    t = translator(lang)
-    minutes = abs(seconds) // 60
-    hours, mins = divmod(minutes, 60)
-    text = f"{hours}小时{mins}分" if lang != "en" else f"{hours} h {mins} min"
-    return f"{t('tickets.overdue')} {text}" if seconds < 0 else text
+# The queue's SLA filter: overdue, or about to breach (under 25 % of the window left).
+SLA_FILTERS = (SlaState.overdue.value, SlaState.soon.value)
 
 
 def _queue_rows(
-    session: Session, viewer: Viewer, area: str | None, status: str | None
+    session: Session,
+    viewer: Viewer,
+    area: str | None,
+    status: str | None,
+    sla: SlaState | None = None,
 ) -> list[dict[str, Any]]:
-    """Open tickets the viewer may see (the API's scoping), the earliest due first."""
+    """Open tickets the viewer may see (the API's scoping), the earliest due first;
+    `sla` keeps only the overdue ones or those about to breach (open tickets only)."""
     stmt = tickets.base_query(viewer)
-    if status:
+    if status and not sla:
         stmt = stmt.where(Ticket.status == status)
     else:
         stmt = stmt.where(Ticket.status.in_(OPEN_TICKET_STATES))
     if area:
         stmt = stmt.where(Ticket.service_area == area)
+    now = utcnow()
+    if sla is SlaState.overdue:
+        stmt = stmt.where(Ticket.due_at < now)
+    elif sla is SlaState.soon:
+        stmt = stmt.where(Ticket.due_at >= now)
     rows = session.execute(stmt.order_by(Ticket.due_at).limit(QUEUE_LIMIT)).scalars()
-    return [tickets.present(r, viewer, detail=False) for r in rows]
+    shown = [tickets.present(r, viewer, detail=False) for r in rows]
+    if sla is not None:
+        shown = [r for r in shown if sla_reading(r, now).state is sla]
+    return shown
 
 
 def _customer_names(session: Session, ids: set[str]) -> dict[str, str]:
@@ -109,7 +102,7 @@ def queue_table(
     now = utcnow()
     extra = []
     for r in rows:
-        state, left = sla_state(r, now)
+        reading = sla_reading(r, now)
         tech = techs.get(uuid.UUID(r["technician_id"])) if r["technician_id"] else None
         table.add(
             [
@@ -123,12 +116,12 @@ def queue_table(
                 ),
                 tech or "",
                 local_time(r["due_at"]),
-                countdown(left, lang),
+                sla_text(reading, lang),
             ],
             link=f"/ui/tickets/{r['id']}",
-            css=f"sla-{state}",
+            css=f"sla-{reading.state}",
         )
-        extra.append({"due_at": r["due_at"], "state": state})
+        extra.append({"due_at": r["due_at"], "state": reading.state.value})
     return table, extra
 
 
@@ -139,13 +132,16 @@ def queue(
     session: SessionDep,
     area: str | None = None,
     status: str | None = None,
+    sla: str | None = None,
 ) -> Response:
     """The queue of a service area (an area-bound viewer only ever sees their own)."""
     need(viewer, Perm.tickets_read)
     area = viewer.area or area or None
     if status not in {s.value for s in TicketStatus}:
         status = None
-    table, extra = queue_table(request, session, _queue_rows(session, viewer, area, status))
+    wanted_sla = SlaState(sla) if sla in SLA_FILTERS else None
+    rows = _queue_rows(session, viewer, area, status, wanted_sla)
+    table, extra = queue_table(request, session, rows)
     if wanted := wanted_export(request, {"tickets": table}):
         need(viewer, Perm.export)
         return xlsx_response(wanted)
@@ -161,6 +157,7 @@ def queue(
             "area_fixed": viewer.area is not None,
             "status": status,
             "statuses": [s.value for s in TicketStatus],
+            "sla_filter": wanted_sla.value if wanted_sla else None,
             "export": export_url(request, table) if viewer.can(Perm.export) else None,
         },
     )
@@ -188,7 +185,7 @@ def _render_ticket(
 ) -> Response:
     row = tickets.get(session, viewer, ticket_id)
     data = tickets.detail(session, viewer, row)
-    state, left = sla_state(data, utcnow())
+    reading = sla_reading(data, utcnow())
     actors = {uuid.UUID(e["actor_id"]) for e in data["events"] if e["actor_id"]}
     if data["technician_id"]:
         actors.add(uuid.UUID(data["technician_id"]))
@@ -201,8 +198,8 @@ def _render_ticket(
             "customer": _customer_names(session, {data["customer_id"]}).get(data["customer_id"]),
             "labels": dictionary_labels(session),
             "names": {str(k): v for k, v in user_names(session, actors).items()},
-            "sla_state": state,
-            "sla_text": countdown(left, lang_of(request)),
+            "sla_state": reading.state.value,
+            "sla_text": sla_text(reading, lang_of(request)),
             "moves": allowed_moves(viewer, data["status"])
             if row.origin == viewer.node_code
             else [],

@@ -76,17 +76,26 @@
   const overdue = texts ? texts.dataset.overdue : "overdue";
   const en = texts && texts.dataset.lang === "en";
 
+  // The same text as node/web/pages_tickets.py duration().
   function render(seconds) {
     const minutes = Math.floor(Math.abs(seconds) / 60);
-    const h = Math.floor(minutes / 60), m = minutes % 60;
-    const text = en ? `${h} h ${m} min` : `${h}小时${m}分`;
+    let h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    let text;
+    if (h >= 72) {  // DAYS_FROM_HOURS
+      const d = Math.floor(h / 24);
+      h = h % 24;
+      text = en ? `${d} d ${h} h` : `${d}天${h}小时`;
+    } else {
+      text = en ? `${h} h ${m} min` : `${h}小时${m}分`;
+    }
     return seconds < 0 ? `${overdue} ${text}` : text;
   }
 
   function tick() {
     const now = Date.now();
     cells.forEach((cell) => {
-      if (cell.dataset.state === "done") return;
+      if (cell.dataset.state === "met" || cell.dataset.state === "missed") return;
       const left = Math.trunc((Date.parse(cell.dataset.due) - now) / 1000);
       cell.textContent = render(left);
       if (left < 0) cell.parentElement.className = "sla-overdue";
