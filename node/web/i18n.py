@@ -48,6 +48,27 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.forbidden": ("您的角色无权执行此操作", "Your role may not do this"),
     "form.fix": ("请修改标出的项目", "Please correct the marked fields"),
     "form.saved": ("已保存", "Saved"),
+    "role.admin": ("管理员", "Admin"),
+    "role.team_lead": ("班长", "Team lead"),
+    "role.agent": ("坐席", "Agent"),
+    "role.account_manager": ("客户经理", "Account manager"),
+    "role.dispatcher": ("调度", "Dispatcher"),
+    "role.technician": ("装维", "Technician"),
+    "role.analyst": ("分析员", "Analyst"),
+    "users.title": ("用户管理", "Users"),
+    "users.new": ("新建用户", "New user"),
+    "users.display_name": ("显示名", "Display name"),
+    "users.role": ("角色", "Role"),
+    "users.active": ("启用", "Enabled"),
+    "users.any_area": ("不限区域", "Any area"),
+    "users.password_new": ("新密码", "New password"),
+    "users.password_hint": (
+        "留空则不改；设置新密码会让该用户在其他地方的登录全部失效",
+        "Leave empty to keep it; a new password signs the user out everywhere else",
+    ),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
+    "nav.users": ("用户管理", "Users"),
     "search.label": ("手机号、证件号或姓名", "Phone, ID number or name"),
     "search.hint": (
         "输入手机号（或后4位）、证件号、客户编号、姓名片段或拼音，结果即时显示；按 ↓ 选择。",
@@ -316,3 +337,8 @@ def code_labeller(lang: str) -> Callable[[str | None], str]:
         return pair[index] if pair else str(code)
 
     return label
+
+
+def role_label(role: str, lang: str) -> str:
+    """A role as people call it: 坐席, 调度, 装维, 班长, 客户经理, 分析员, 管理员."""
+    return translator(lang)(f"role.{role}")

@@ -34,6 +34,7 @@ MENU: tuple[MenuItem, ...] = (
         frozenset({Role.admin, Role.team_lead, Role.account_manager, Role.analyst}),
     ),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
+    MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),
 )
 
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from node.auth.viewer import Viewer
 from node.office_time import OFFICE_TZ
-from node.web.i18n import LANG_COOKIE, code_labeller, pick_lang, translator
+from node.web.i18n import LANG_COOKIE, code_labeller, pick_lang, role_label, translator
 from node.web.menus import menu_for
 from node.web.session import CSRF_FIELD, csrf_for
 
@@ -58,6 +58,7 @@ def render(
         "lang": lang,
         "t": translator(lang),
         "label": code_labeller(lang),
+        "role_label": role_label,
         "node": settings.node,
         "menu": menu_for(viewer, settings.node.level) if viewer else [],
         "csrf_field": CSRF_FIELD,

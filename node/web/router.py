@@ -12,6 +12,7 @@ from node.web import (
     pages_key_accounts,
     pages_ops,
     pages_tickets,
+    pages_users,
 )
 
 router = APIRouter()
@@ -24,5 +25,6 @@ for pages in (
     pages_dashboard,
     pages_key_accounts,
     pages_ops,
+    pages_users,
 ):
     router.include_router(pages.router)
