@@ -162,3 +162,26 @@ def test_field_errors_read_in_chinese_and_in_english_with_the_switch(
         agent.cookies.set("fedcrm_lang", "en")
         error = _submit(agent, **fields).text.split(f'id="err-{field}"', 1)[1]
         assert english in error.split("</p>", 1)[0]
+
+
+def test_a_pop_up_before_signing_in_comes_back_to_the_call(client, admin, make_user):
+    known = _customer(client, admin, phone="19941261166")
+    browser = TestClient(client.app)
+    first = browser.get("/ui/pop", params={"number": "+86 199 4126 1166"}, follow_redirects=False)
+    assert first.status_code in (302, 303, 307)
+    login_page = browser.get(first.headers["location"]).text
+    target = parse_qs(urlsplit(first.headers["location"]).query)["next"][0]
+    assert target.startswith("/ui/pop?number=")
+    user = make_user(Role.agent)
+    signed = browser.post(
+        "/ui/login",
+        data={
+            "username": user["username"],
+            "password": PASSWORD,
+            "csrf_token": csrf_of(login_page),
+            "next": target,
+        },
+        follow_redirects=False,
+    )
+    assert signed.headers["location"] == target
+    assert _pop(browser, "+86 199 4126 1166") == f"/ui/customers/{known['id']}"
