@@ -185,3 +185,51 @@ def test_a_pop_up_before_signing_in_comes_back_to_the_call(client, admin, make_u
     )
     assert signed.headers["location"] == target
     assert _pop(browser, "+86 199 4126 1166") == f"/ui/customers/{known['id']}"
+
+
+def test_a_likely_duplicate_is_named_and_created_only_with_a_reason(
+    client, admin, browser, database
+):
+    """Issue 19 §2: the same number (as any PBX writes it), or the same name at a similar
+    address, is shown with a link; 仍然创建 needs a reason, which the audit log keeps."""
+    from sqlalchemy import select
+
+    from node.audit.models import AuditEntry
+
+    held = _customer(
+        client,
+        admin,
+        name="王淑珍",
+        phone="13907310005",
+        home_address="湖南省长沙市芙蓉区五一大道1号",
+    )
+    agent = browser()
+    same_phone = _submit(agent, name="李四", phone="+86 139 0731 0005")
+    assert same_phone.status_code == 409
+    assert f'href="/ui/customers/{held["id"]}"' in same_phone.text and "仍然创建" in same_phone.text
+    same_place = _submit(agent, name="王淑珍", home_address="湖南省长沙市芙蓉区五一大道1号301室")
+    assert same_place.status_code == 409 and held["customer_no"] in same_place.text
+    elsewhere = _submit(agent, name="王淑珍", home_address="湖南省株洲市天元区长江北路9号")
+    assert elsewhere.status_code == 303  # same name, another place: someone else
+    too_long = _submit(agent, name="李四", phone="13907310005", duplicate_reason="因" * 501)
+    assert too_long.status_code == 422 and 'id="err-duplicate_reason"' in too_long.text
+    names = [c["name"] for c in client.get("/api/v1/customers", headers=admin).json()["data"]]
+    assert sorted(names) == ["王淑珍", "王淑珍"]
+    anyway = _submit(agent, name="李四", phone="13907310005", duplicate_reason="家属共用号码")
+    assert anyway.status_code == 303, anyway.text
+    with database.unit_of_work(write=False) as session:
+        entries = (
+            session.execute(
+                select(AuditEntry).where(AuditEntry.action == "customer.created_despite_duplicates")
+            )
+            .scalars()
+            .all()
+        )
+        assert [e.detail for e in entries] == ['{"reason":"家属共用号码"}']
+
+
+def test_duplicates_outside_the_agents_area_are_not_shown(client, admin, browser):
+    _customer(client, admin, name="孙八", phone="13907310006", service_area="county")
+    agent = browser(Role.agent, "urban")
+    made = _submit(agent, name="周九", phone="13907310006", service_area="urban")
+    assert made.status_code == 303  # the county customer is not the agent's to see

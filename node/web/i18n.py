@@ -128,6 +128,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "customer.new": ("新建客户", "New customer"),
     "customer.create": ("保存客户", "Save customer"),
     "customer.register": ("登记为新客户", "Register as a new customer"),
+    "customer.duplicates": (
+        "可能已有此客户（同一号码，或同名且地址相近）。请先核对；确实是另一位客户时，写明原因后仍然创建。",
+        "This customer may exist already (same number, or same name at a similar address). "
+        "Check first; if it is someone else, give the reason and create anyway.",
+    ),
+    "customer.duplicate_reason": ("仍然创建的原因", "Why create anyway"),
+    "customer.create_anyway": ("仍然创建", "Create anyway"),
     "customer.new_here": (
         "在本节点登记的客户归本节点所有，不会出现在下级城市",
         "A customer registered here belongs to this node, not to a city below",

@@ -4,7 +4,9 @@ The pop-up (`/ui/pop?number=...`) takes the caller ID in any form a PBX sends it
 0086, 86, spaces, dashes, full-width digits), then lands the agent on the customer 360
 for one match, on the matching list for several, and on the new-customer form with the
 number filled in for none. The form creates through the API's resource: same schema,
-same checks, same permissions.
+same checks, same permissions; before it does, it names likely duplicates (the same
+phone, or the same name at a similar address) and registers one anyway only with a
+reason, which the audit log keeps.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from node.api.deps import SessionDep
+from node.api.deps import SessionDep, client_ip
+from node.audit.service import record
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.customer_360.resource import CustomerResourceWith360
+from node.customers.duplicates import likely_duplicates
 from node.customers.lookup import QueryKind, classify
 from node.customers.models import CustomerType
 from node.customers.schemas import CustomerIn
 from node.dictionaries.models import DictionaryKind
-from node.errors import DomainError
+from node.errors import DomainError, invalid
 from node.web.choices import dictionary_choices
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
@@ -32,6 +36,7 @@ from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
+MAX_REASON = 500  # why a likely duplicate is registered anyway (kept in the audit log)
 customers = CustomerResourceWith360()
 FIELDS = (
     "type",
@@ -53,7 +58,9 @@ def _render_form(
     viewer: Viewer,
     values: dict[str, Any],
     errors: FormErrors | None = None,
+    duplicates: list[dict[str, Any]] | None = None,
 ) -> Response:
+    status = errors.status_code if errors else 409 if duplicates else 200
     return render(
         request,
         "customer_new.html",
@@ -65,8 +72,9 @@ def _render_form(
             "areas": dictionary_choices(session, DictionaryKind.service_area),
             "grades": dictionary_choices(session, DictionaryKind.customer_grade),
             "read_only": request.app.state.settings.node.level != "city",
+            "duplicates": duplicates or [],
         },
-        status_code=errors.status_code if errors else 200,
+        status_code=status,
     )
 
 
@@ -95,14 +103,44 @@ async def create_customer(request: Request, viewer: PostingViewer, session: Sess
     """Create the customer, then show its 360; else the form again, errors by the fields."""
     need(viewer, Perm.customers_write)
     form = await request.form()
-    submitted = {name: str(form.get(name, "")) for name in FIELDS}
+    submitted = {name: str(form.get(name, "")) for name in (*FIELDS, "duplicate_reason")}
     values = cleaned(submitted, FIELDS)
+    reason = submitted["duplicate_reason"].strip()
     try:
-        customer = customers.create(session, viewer, parse(CustomerIn, values, lang_of(request)))
+        if len(reason) > MAX_REASON:
+            raise invalid("duplicate_reason", f"最多 {MAX_REASON} 个字符 (at most {MAX_REASON})")
+        payload = parse(CustomerIn, values, lang_of(request))
+        assert isinstance(payload, CustomerIn)
+        if not reason and (twins := _duplicates_of(session, viewer, payload)):
+            return _render_form(request, session, viewer, submitted, duplicates=twins)
+        customer = customers.create(session, viewer, payload)
     except DomainError as exc:
         session.rollback()
         return _render_form(request, session, viewer, submitted, as_form_errors(exc))
+    if reason:
+        record(
+            session,
+            "customer.created_despite_duplicates",
+            actor_id=viewer.user.id,
+            actor=viewer.user.username,
+            entity="customer",
+            entity_id=customer.id,
+            ip=client_ip(request),
+            detail={"reason": reason},
+        )
     return RedirectResponse(f"/ui/customers/{customer.id}?saved=customer", status_code=303)
+
+
+def _duplicates_of(session: Session, viewer: Viewer, payload: CustomerIn) -> list[dict[str, Any]]:
+    """Likely duplicates the viewer may open, as the lists show them (masked)."""
+    twins = likely_duplicates(
+        session,
+        customers.base_query(viewer),
+        payload.name,
+        payload.phone,
+        (payload.home_address, payload.company_address),
+    )
+    return [customers.present(c, viewer, detail=False) for c in twins]
 
 
 @router.get("/ui/pop")
