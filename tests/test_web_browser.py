@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import create_engine, update
 
+from node.office_time import OFFICE_TZ
 from node.tickets.models import Ticket
 from tests.factories import resident_id
 from tests.topology import (
@@ -339,7 +340,9 @@ def test_an_agent_never_sees_a_full_id_number_or_phone(topo, chromium):
 
 def _refresh_dashboard(page, url: str) -> None:  # type: ignore[no-untyped-def]
     """Press 重新计算 and reload until the figures are there (the rollup runs after
-    the response, as POST /api/v1/rollups/refresh does)."""
+    the response, as POST /api/v1/rollups/refresh does). The seeded churn is this month
+    (本月至今), not the last complete month the dashboard opens on."""
+    url += "?period=" + datetime.now(OFFICE_TZ).strftime("%Y-%m")
     page.goto(url)
     page.get_by_role("button", name="重新计算").click()
     for _ in range(60):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -18,6 +18,7 @@ from federation.registry.models import QuarantinedBatch
 from node.audit.models import AuditEntry
 from node.auth.accounts import Role
 from node.db.types import utcnow
+from node.office_time import OFFICE_TZ
 from node.tickets.models import Ticket
 from rollup.refresh import refresh
 from tests.conftest import PASSWORD
@@ -649,7 +650,14 @@ def test_dashboard_shows_figures_and_charts_after_a_rollup(client, admin, web, d
         _customer(client, admin, name=f"客户{name}")
     refresh(database, "test")
     analyst = web(Role.analyst)
-    page = analyst.get("/ui/dashboard")
+    # By default the last complete month (issue 19 §13), when these customers had not
+    # joined yet; the current month is offered as 本月至今.
+    last_month = analyst.get("/ui/dashboard").text
+    cards = dict(re.findall(r"<span>([^<]+)</span><b>([^<]+)</b>", last_month))
+    assert cards["期末在网客户"] == "0"
+    this_month = datetime.now(OFFICE_TZ).strftime("%Y-%m")
+    assert re.search(f'<option value="{this_month}">{this_month} 本月至今</option>', last_month)
+    page = analyst.get("/ui/dashboard", params={"period": this_month})
     assert page.status_code == 200, page.text
     assert page.text.count("<svg") >= 6
     assert "流失率" in page.text and "时限达标率" in page.text and "大客户收入占比" in page.text
@@ -658,7 +666,7 @@ def test_dashboard_shows_figures_and_charts_after_a_rollup(client, admin, web, d
     export = analyst.get("/ui/dashboard", params={"export": "xlsx", "table": "children"})
     assert export.status_code == 200
     analyst.get("/ui/lang/en")
-    english = analyst.get("/ui/dashboard").text
+    english = analyst.get("/ui/dashboard", params={"period": this_month}).text
     assert "Customers at end" in english and "Churn rate" in english
     bad = analyst.get("/ui/dashboard", params={"period": "1999-01"})
     assert bad.status_code == 422 and 'id="err-period"' in bad.text

@@ -212,6 +212,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dash.computed_at": ("数据计算于", "Computed at"),
     "dash.scope": ("统计范围", "Scope"),
     "dash.customers": ("查看该市客户（只读）", "This city's customers (read-only)"),
+    "dash.month_to_date": ("本月至今", "month to date"),
     "dash.up": ("返回上级", "Up one level"),
     "dash.drill": ("点击名称查看下级", "Click a name to drill down"),
     "fed.title": ("同步状态", "Federation status"),

@@ -111,7 +111,9 @@ def dashboard(
     if not months:
         context["problem"] = t("dash.unavailable")
         return render(request, "dashboard.html", viewer, context)
-    chosen = period or months[0]  # default: the current month, to date
+    # Default: the last complete month, as `fedcrm report` uses; the current month is
+    # there to choose, labelled 本月至今 (month to date).
+    chosen = period or (months[1] if len(months) > 1 else months[0])
     try:
         month = parse_period(chosen)
         context.update(_figures(request, session, t, level, month, scope))
