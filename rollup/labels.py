@@ -17,6 +17,7 @@ from node.auth.accounts import User
 from node.customers.models import CustomerType
 from node.dictionaries.models import DictionaryEntry, DictionaryKind
 from node.tickets.models import Severity
+from rollup.division_names import division_name
 from rollup.tenure import LABELS as TENURE_LABELS
 
 MISSING = "未填写"
@@ -64,6 +65,10 @@ class Labels:
             return self.nodes[code]
         if code == _HQ:
             return "总部"
+        # A node this level never registered (HQ registers provinces, not their cities):
+        # its standard name, else the code beside its province's name.
+        if standard := division_name(code):
+            return standard
         province = code[:2] + "0000"
         if code != province and province in self.nodes:
             return f"{self.nodes[province]} {code}"
