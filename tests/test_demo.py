@@ -159,6 +159,9 @@ def test_demo_once_builds_replicates_and_verifies(tmp_path, backend):
         assert held == 60
         own = _count(plan.node(city).db_url, "SELECT count(*) FROM tickets")
         assert _count(hq_url, f"SELECT count(*) FROM tickets WHERE origin = '{city}'") == own > 0
+    # Every parent's dashboard has figures on hand-over (issue 19 §13), provinces too.
+    for parent in ("430000", "320000", "000000"):
+        assert _count(plan.node(parent).db_url, "SELECT count(*) FROM rollup_runs") >= 1
     again = _demo(*args)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "reusing the demo federation" in again.stdout

@@ -89,6 +89,11 @@ def _report(
     console: Console, options: DemoOptions, plan: Plan, passwords: dict[str, str], seconds: float
 ) -> bool:
     results = verify_parents(options.root, plan)
+    # Every province's dashboard has figures when the demo hands over, as HQ's has
+    # (nobody has to press 重新计算 first).
+    for province in plan.of_level("province"):
+        with login(province, passwords[province.code]) as api:
+            refresh_rollups(api)
     hq = plan.node("000000")
     with login(hq, passwords[hq.code]) as api:
         refresh_rollups(api)
