@@ -21,7 +21,7 @@ from node.api.openapi import errors
 from node.db.unit_of_work import Database
 from rollup import schedule
 from rollup.endpoints import router
-from rollup.export import NEEDS_FILE, display, percent, write
+from rollup.export import NEEDS_FILE, display, excel_format, percent, write
 from rollup.figures import FIGURES, Figures, figures
 from rollup.figures.churn import trend_months
 from rollup.figures.grouping import province_of
@@ -47,6 +47,7 @@ __all__ = [
     "RunResult",
     "build_report",
     "display",
+    "excel_format",
     "figures",
     "format_period",
     "install_rollup",

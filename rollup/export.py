@@ -134,6 +134,16 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.2f}%"
 
 
+def excel_format(column: str, value: object) -> str | None:
+    """The Excel number format that shows `value` as `display` does, or None when it is
+    not a number (kept as its text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if column in PERCENT_COLUMNS and isinstance(value, float):
+        return "0.00%"
+    return "#,##0.00" if isinstance(value, float) else "#,##0"
+
+
 def display(column: str, value: object) -> str:
     """A value as the table format shows it."""
     if value is None:

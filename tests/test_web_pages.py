@@ -573,6 +573,12 @@ def test_tables_export_to_excel_for_roles_with_export(client, admin, web):
     sheet = openpyxl.load_workbook(io.BytesIO(resp.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("工单号", "客户", "类型") and rows[1][1] == "钱七"
+    # Issue 19 §13: the due time is an Excel date and time, in Beijing wall-clock time
+    # as on the page, and the columns are as wide as their contents.
+    due = sheet.cell(row=2, column=8)
+    assert isinstance(due.value, datetime) and due.number_format == "yyyy-mm-dd hh:mm"
+    assert due.value.strftime("%Y-%m-%d %H:%M") in page
+    assert sheet.column_dimensions["B"].width >= 6
     agent = web(Role.agent)
     assert "export=xlsx" not in agent.get("/ui/tickets").text
     assert (
@@ -663,8 +669,17 @@ def test_dashboard_shows_figures_and_charts_after_a_rollup(client, admin, web, d
     assert "流失率" in page.text and "时限达标率" in page.text and "大客户收入占比" in page.text
     cards = dict(re.findall(r"<span>([^<]+)</span><b>([^<]+)</b>", page.text))
     assert cards["期末在网客户"] == "3"
-    export = analyst.get("/ui/dashboard", params={"export": "xlsx", "table": "children"})
+    export = analyst.get(
+        "/ui/dashboard", params={"export": "xlsx", "table": "children", "period": this_month}
+    )
     assert export.status_code == 200
+    # Numbers stay numbers (issue 19 §13): the 3 customers are a count in the sheet, as
+    # the page shows them; a figure with nothing to compute stays the page's 「–」.
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    header = [c.value for c in sheet[1]]
+    figures = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert (figures["期末在网客户"].value, figures["期末在网客户"].number_format) == (3, "#,##0")
+    assert figures["流失率"].value == "–"
     analyst.get("/ui/lang/en")
     english = analyst.get("/ui/dashboard", params={"period": this_month}).text
     assert "Customers at end" in english and "Churn rate" in english

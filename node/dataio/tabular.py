@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from node.atomic_file import atomic_path
@@ -199,6 +200,15 @@ def _open_xlsx(path: Path) -> Iterator[Sheet]:
 # ---- writing ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Formatted:
+    """A value with the Excel number format it is shown in (`0.00%`, `#,##0`,
+    `yyyy-mm-dd hh:mm`): a number or date stays one in the sheet, not its text."""
+
+    value: Any
+    number_format: str
+
+
 class TableWriter(Protocol):
     """Accepts rows in chunks; `finish` completes the temporary file."""
 
@@ -210,6 +220,8 @@ class TableWriter(Protocol):
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, Formatted):
+        value = value.value
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -241,11 +253,20 @@ def _protect(text: str) -> str:
 
 
 class _XlsxWriter:
-    def __init__(self, path: Path, headers: Sequence[str], sheet_title: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        headers: Sequence[str],
+        sheet_title: str,
+        widths: Sequence[float] | None = None,
+    ) -> None:
         self._path = path
         self._book = openpyxl.Workbook(write_only=True)
         self._sheet = self._book.create_sheet(title=sheet_title)
         self._sheet.freeze_panes = "A2"
+        # A write-only sheet takes column widths only before its first row.
+        for index, width in enumerate(widths or (), start=1):
+            self._sheet.column_dimensions[get_column_letter(index)].width = width
         bold = Font(bold=True)
         header_cells = []
         for header in headers:
@@ -256,6 +277,10 @@ class _XlsxWriter:
         self._rows = 0
 
     def _cell(self, value: Any) -> Any:
+        if isinstance(value, Formatted):
+            cell = WriteOnlyCell(self._sheet, value=value.value)
+            cell.number_format = value.number_format
+            return cell
         if not isinstance(value, str):
             return value
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -326,15 +351,17 @@ def atomic_table_writer(
     headers: Sequence[str],
     parquet_schema: pa.Schema | None = None,
     sheet_title: str = "Sheet1",
+    widths: Sequence[float] | None = None,
 ) -> Iterator[TableWriter]:
     """A writer for `path` (format by extension) that appears there only on success.
 
     For Parquet, `parquet_schema` gives the column names and types and `headers` is
-    ignored; rows must follow the schema's column order.
+    ignored; rows must follow the schema's column order. `widths`: Excel column widths
+    (in characters), for XLSX only.
     """
     fmt = check_output_path(path)
     with atomic_path(path) as tmp:
-        writer = _open_writer(fmt, tmp, headers, parquet_schema, sheet_title)
+        writer = _open_writer(fmt, tmp, headers, parquet_schema, sheet_title, widths)
         try:
             yield writer
             writer.finish()
@@ -349,11 +376,12 @@ def _open_writer(
     headers: Sequence[str],
     parquet_schema: pa.Schema | None,
     sheet_title: str,
+    widths: Sequence[float] | None = None,
 ) -> TableWriter:
     if fmt == "csv":
         return _CsvWriter(tmp, headers)
     if fmt == "xlsx":
-        return _XlsxWriter(tmp, headers, sheet_title)
+        return _XlsxWriter(tmp, headers, sheet_title, widths)
     if parquet_schema is None:
         raise ValueError("a Parquet file needs a schema")
     return _ParquetWriter(tmp, parquet_schema)

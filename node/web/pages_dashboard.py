@@ -19,7 +19,7 @@ from node.web.errors import WebRoute
 from node.web.i18n import figure_titler, translator
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
-from node.web.tables import Table, export_url, wanted_export, xlsx_response
+from node.web.tables import Cell, Table, export_url, wanted_export, xlsx_response
 from rollup.entry import (
     Figures,
     Labels,
@@ -27,6 +27,7 @@ from rollup.entry import (
     PeriodOutOfRange,
     RollupUnavailable,
     display,
+    excel_format,
     load_labels,
     parse_period,
     percent,
@@ -60,6 +61,13 @@ def _labels(request: Request, session: Session) -> Labels:
     return load_labels(session, session.info["node_code"], names)
 
 
+def figure_cell(column: str, value: object) -> Cell | str:
+    """A figure as the page shows it, kept a number (in the same format) when exported."""
+    text = display(column, value)
+    number_format = excel_format(column, value)
+    return text if number_format is None else Cell(text, value, number_format)
+
+
 def compare_table(
     t: Any,
     title: Callable[[str], str],
@@ -81,7 +89,7 @@ def compare_table(
             if drill and row["key"]
             else None
         )
-        table.add([row["label"], *(display(c, merged.get(c)) for c in COMPARED)], link=link)
+        table.add([row["label"], *(figure_cell(c, merged.get(c)) for c in COMPARED)], link=link)
     return table
 
 
@@ -91,7 +99,7 @@ def figure_table(
     headers = [title(fig.group_by), *(title(c) for c in columns)]
     table = Table(name, heading, headers)
     for row in fig.rows:
-        table.add([row["label"], *(display(c, row.get(c)) for c in columns)])
+        table.add([row["label"], *(figure_cell(c, row.get(c)) for c in columns)])
     return table
 
 

@@ -27,10 +27,10 @@ from node.web.choices import dictionary_choices, dictionary_labels, technicians,
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.i18n import code_labeller, translator
-from node.web.rendering import lang_of, local_time, render
+from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.sla_texts import sla_reading, sla_text
-from node.web.tables import Table, export_url, wanted_export, xlsx_response
+from node.web.tables import Table, export_url, time_cell, wanted_export, xlsx_response
 
 router = APIRouter(prefix="/ui/tickets", include_in_schema=False, route_class=WebRoute)
 tickets = TicketResource()
@@ -115,7 +115,7 @@ def queue_table(
                     (DictionaryKind.service_area, r["service_area"]), r["service_area"] or ""
                 ),
                 tech or "",
-                local_time(r["due_at"]),
+                time_cell(r["due_at"]),
                 sla_text(reading, lang),
             ],
             link=f"/ui/tickets/{r['id']}",

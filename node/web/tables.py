@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,9 +18,51 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import Response
 
-from node.dataio.tabular import atomic_table_writer
+from node.dataio.tabular import Formatted, atomic_table_writer
+from node.office_time import OFFICE_TZ
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value a page shows as `text` and an export keeps typed: a number stays a
+    number, a time a time, in the reader's Excel format."""
+
+    text: str
+    value: Any
+    number_format: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def time_cell(value: str | datetime) -> Cell:
+    """A time shown in Beijing wall-clock time, exported as an Excel date and time (Excel
+    has no time zones: the sheet holds the same wall-clock time the page shows)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(OFFICE_TZ)
+    return Cell(local.strftime("%Y-%m-%d %H:%M"), local.replace(tzinfo=None), "yyyy-mm-dd hh:mm")
+
+
+# Excel's width of a column, in characters: a CJK character takes two.
+MIN_WIDTH, MAX_WIDTH = 6, 60
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[float]:
+    """Widths that fit each column's header and longest shown value, within bounds."""
+    widths = []
+    for index, header in enumerate(headers):
+        texts = [str(header), *(str(row[index]) for row in rows if index < len(row))]
+        longest = max(_display_width(t) for t in texts)
+        widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, longest + 2))))
+    return widths
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 @dataclass
@@ -58,7 +101,10 @@ def xlsx_response(table: Table) -> Response:
     """`table` as an .xlsx download (Chinese file name, RFC 5987 encoded)."""
     with tempfile.TemporaryDirectory(prefix="fedcrm-web-") as tmp:
         path = Path(tmp) / "table.xlsx"
-        with atomic_table_writer(path, table.headers, sheet_title=table.title[:31]) as writer:
+        widths = column_widths(table.headers, table.rows)
+        with atomic_table_writer(
+            path, table.headers, sheet_title=table.title[:31], widths=widths
+        ) as writer:
             writer.write([[_plain(v) for v in row] for row in table.rows])
         body = path.read_bytes()
     filename = quote(f"{table.title}.xlsx")
@@ -70,4 +116,6 @@ def xlsx_response(table: Table) -> Response:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Cell):
+        return value.text if value.value is None else Formatted(value.value, value.number_format)
     return value if isinstance(value, int | float | str) or value is None else str(value)
