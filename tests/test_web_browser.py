@@ -253,7 +253,7 @@ def test_open_a_ticket_move_it_and_see_it_in_the_queue(topo, chromium):
     page.get_by_label("变更为").select_option("dispatched")
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#err-technician_id")).to_have_text("dispatching needs a technician")
-    page.get_by_label("维修人员").select_option(label="装维张师傅（tech1）")
+    page.get_by_label("维修人员").select_option(label="装维张师傅（tech1） · 在办 0 件")
     page.get_by_label("变更为").select_option("dispatched")
     page.get_by_role("button", name="保存").click()
     expect(page.locator('[data-field="status"]')).to_have_text("已派单")

@@ -443,6 +443,9 @@ def test_open_a_ticket_and_move_it_through_its_states(client, admin, web, make_u
     assert refused.status_code == 422
     assert re.search(r'id="err-technician_id"[^>]*>dispatching needs a technician<', refused.text)
     assert 'data-field="status">已派单<' in move("dispatched", technician_id=tech["id"]).text
+    # Issue 19 §7: dispatching another ticket shows what each technician holds now.
+    other = _open_ticket(browser, made["id"], description="电视无信号")
+    assert re.search(f'<option value="{tech["id"]}">[^<]+ · 在办 1 件</option>', other.text)
     assert 'data-field="status">处理中<' in move("in_progress").text
     assert 'data-field="status">已解决<' in move("resolved", note="更换光猫").text
     closed = move("closed")

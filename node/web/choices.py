@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import Role, User
 from node.dictionaries.models import DictionaryEntry
+from node.tickets.models import OPEN_TICKET_STATES, Ticket
 
 
 def dictionary_choices(session: Session, kind: str) -> list[tuple[str, str]]:
@@ -58,6 +59,22 @@ def technicians(session: Session, area: str | None = None) -> list[tuple[uuid.UU
     ).all()
     ordered = sorted(rows, key=lambda r: area is not None and r.service_area != area)
     return [(r.id, f"{r.display_name}（{r.username}）") for r in ordered]
+
+
+def open_load(session: Session, technician_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many open tickets each technician holds now (those without any are left out)."""
+    if not technician_ids:
+        return {}
+    rows = session.execute(
+        select(Ticket.technician_id, func.count())
+        .where(
+            Ticket.technician_id.in_(technician_ids),
+            Ticket.status.in_(OPEN_TICKET_STATES),
+            Ticket.deleted_at.is_(None),
+        )
+        .group_by(Ticket.technician_id)
+    ).all()
+    return {tid: n for tid, n in rows if tid is not None}
 
 
 def user_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

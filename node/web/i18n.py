@@ -184,6 +184,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "submit.filter": ("筛选", "Filter"),
     "tickets.title": ("工单队列", "Ticket queue"),
     "tickets.overdue": ("已超时", "Overdue"),
+    "tickets.load": ("在办 {n} 件", "{n} open"),
     "sla.soon": ("即将超时", "About to breach"),
     "sla.met": ("按时完成，提前 {by}", "Met, {by} early"),
     "sla.missed": ("超时完成，晚了 {by}", "Missed by {by}"),

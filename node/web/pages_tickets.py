@@ -4,6 +4,7 @@ dispatching to a technician and moving a ticket through its states."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -23,7 +24,13 @@ from node.tickets import workflow
 from node.tickets.models import OPEN_TICKET_STATES, Ticket, TicketStatus
 from node.tickets.resource import TicketResource, TransitionIn
 from node.tickets.sla import SlaState
-from node.web.choices import dictionary_choices, dictionary_labels, technicians, user_names
+from node.web.choices import (
+    dictionary_choices,
+    dictionary_labels,
+    open_load,
+    technicians,
+    user_names,
+)
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.i18n import code_labeller, translator
@@ -174,6 +181,16 @@ def allowed_moves(viewer: Viewer, status: str) -> list[str]:
     return sorted((m.value for m in moves), key=lambda m: order.index(TicketStatus(m)))
 
 
+def _with_load(
+    session: Session, choices: list[tuple[uuid.UUID, str]], t: Callable[[str], str]
+) -> list[tuple[uuid.UUID, str]]:
+    """Each technician's name with the open tickets they hold now, for dispatching."""
+    load = open_load(session, [tid for tid, _ in choices])
+    return [
+        (tid, f"{name} · {t('tickets.load').format(n=load.get(tid, 0))}") for tid, name in choices
+    ]
+
+
 def _render_ticket(
     request: Request,
     session: Session,
@@ -186,6 +203,7 @@ def _render_ticket(
     row = tickets.get(session, viewer, ticket_id)
     data = tickets.detail(session, viewer, row)
     reading = sla_reading(data, utcnow())
+    t = translator(lang_of(request))
     actors = {uuid.UUID(e["actor_id"]) for e in data["events"] if e["actor_id"]}
     if data["technician_id"]:
         actors.add(uuid.UUID(data["technician_id"]))
@@ -203,7 +221,7 @@ def _render_ticket(
             "moves": allowed_moves(viewer, data["status"])
             if row.origin == viewer.node_code
             else [],
-            "technicians": technicians(session, data["service_area"]),
+            "technicians": _with_load(session, technicians(session, data["service_area"]), t),
             "errors": errors.fields if errors else {},
             "error_message": errors.message if errors else None,
             "values": values or {},
