@@ -475,3 +475,40 @@ def test_a_ringing_unknown_caller_is_registered_then_pops_their_360(topo, chromi
     with province.api() as api:
         found = api.get("/api/v1/customers", params={"q": "+86 186 1234 5678"}).json()["data"]
     assert [c["name"] for c in found] == ["孙来电"]
+
+
+def test_a_technician_lands_on_my_tickets_on_a_phone_screen(topo, chromium):
+    """Issue 19 §7: 我的工单 as a technician's home, readable at 390 px wide, with the
+    customer's number as a link the phone can dial."""
+    city = topo["430100"]
+    customer = topo.customers[1]  # 张建华
+    with city.api() as api:
+        tech = next(
+            u
+            for u in api.get("/api/v1/users", params={"limit": 100}).json()["data"]
+            if u["username"] == "tech1"
+        )
+        made = api.post(
+            "/api/v1/tickets",
+            json={"customer_id": customer["id"], "kind": "repair", "description": "机顶盒无信号"},
+        )
+        assert made.status_code == 201, made.text
+        moved = api.post(
+            f"/api/v1/tickets/{made.json()['id']}/transition",
+            json={"to": "dispatched", "technician_id": tech["id"]},
+        )
+        assert moved.status_code == 200, moved.text
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{city.url}/ui/login")
+    page.get_by_label("用户名").fill("tech1")
+    page.get_by_label("密码").fill(USER_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/ui/my-tickets$"))
+    card = page.locator(".ticket-card", has_text="机顶盒无信号")
+    expect(card).to_be_visible()
+    assert card.locator('[data-field="phone"]').get_attribute("href") == f"tel:{customer['phone']}"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
+    shot(page, "my-tickets-phone")
+    context.close()

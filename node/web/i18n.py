@@ -20,6 +20,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "app.title": ("客户关系管理", "Customer relations"),
     "nav.search": ("客户查询", "Customers"),
     "nav.tickets": ("工单队列", "Ticket queue"),
+    "nav.my_tickets": ("我的工单", "My tickets"),
+    "my.none": ("目前没有派给您的在办工单", "No open tickets are assigned to you"),
     "nav.key_accounts": ("大客户", "Key accounts"),
     "nav.dashboard": ("经营看板", "Dashboard"),
     "nav.federation": ("同步状态", "Federation"),

@@ -25,6 +25,13 @@ PARENT_LEVELS = frozenset({Level.province, Level.hq})
 MENU: tuple[MenuItem, ...] = (
     MenuItem("nav.dashboard", "/ui/dashboard", Perm.rollups_read, PARENT_LEVELS),
     MenuItem("nav.search", "/ui/customers", Perm.customers_read, ALL_LEVELS),
+    MenuItem(
+        "nav.my_tickets",
+        "/ui/my-tickets",
+        Perm.tickets_read,
+        frozenset({Level.city}),
+        frozenset({Role.technician}),
+    ),
     MenuItem("nav.tickets", "/ui/tickets", Perm.tickets_read, frozenset({Level.city})),
     MenuItem(
         "nav.key_accounts",
@@ -59,4 +66,6 @@ def home_for(viewer: Viewer, level: Level) -> str:
     role = Role(viewer.user.role)
     if level is Level.city and role is Role.dispatcher:
         return "/ui/tickets"
+    if level is Level.city and role is Role.technician:
+        return "/ui/my-tickets"
     return items[0].href

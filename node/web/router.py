@@ -10,6 +10,7 @@ from node.web import (
     pages_customers,
     pages_dashboard,
     pages_key_accounts,
+    pages_my_tickets,
     pages_ops,
     pages_tickets,
     pages_users,
@@ -24,6 +25,7 @@ for pages in (
     pages_tickets,
     pages_dashboard,
     pages_key_accounts,
+    pages_my_tickets,
     pages_ops,
     pages_users,
 ):
