@@ -32,11 +32,17 @@ def mark_churned(
     dictionary_entry(session, DictionaryKind.competitor, competitor, "competitor")
     churned_codes = codes_with_meaning(session, StatusMeaning.churned)
     if not churned_codes:
-        raise Conflict("no customer status means 'churned'; an admin must add one")
+        raise Conflict(
+            "没有表示离网的客户状态，请管理员添加 "
+            "(no customer status means 'churned'; an admin must add one)"
+        )
     if customer.status in churned_codes:
-        raise Conflict(f"customer {customer.customer_no} is already churned")
+        raise Conflict(
+            f"客户 {customer.customer_no} 已离网 "
+            f"(customer {customer.customer_no} is already churned)"
+        )
     if churned_at < customer.joined_at:
-        raise invalid("churned_at", "is before the customer joined")
+        raise invalid("churned_at", "早于客户入网时间 (is before the customer joined)")
     subscriptions = (
         session.execute(
             select(Subscription).where(

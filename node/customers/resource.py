@@ -167,7 +167,10 @@ def _keep_to_area(viewer: Viewer, values: dict[str, Any]) -> None:
         return
     values["service_area"] = values["service_area"] or viewer.area
     if values["service_area"] != viewer.area:
-        raise invalid("service_area", f"outside your service area {viewer.area}")
+        raise invalid(
+            "service_area",
+            f"不在您的服务区域 {viewer.area} 内 (outside your service area {viewer.area})",
+        )
 
 
 _KEY_CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() takes "²" too
@@ -196,4 +199,6 @@ def _check_unique_id_number(
         stmt = stmt.where(Customer.id != existing.id)
     clash = session.execute(stmt).first()
     if clash:
-        raise Conflict(f"customer {clash[0]} already has this ID number")
+        raise Conflict(
+            f"客户 {clash[0]} 已使用此证件号 (customer {clash[0]} already has this ID number)"
+        )

@@ -25,7 +25,9 @@ def dictionary_entry(
     ).scalar_one_or_none()
     if entry is None or not entry.active:
         raise invalid(
-            field, f"unknown {kind} code {code!r}; see GET /api/v1/dictionaries?kind={kind}"
+            field,
+            f"不是可选的代码 {code!r} (unknown {kind} code {code!r}; "
+            f"see GET /api/v1/dictionaries?kind={kind})",
         )
     return entry
 

@@ -25,6 +25,8 @@ from node.errors import Conflict, PermissionDenied, invalid
 from node.tickets import workflow
 from node.tickets.models import Severity, Ticket, TicketEvent, TicketStatus
 
+SATISFACTION_LATER = "工单解决后才能评价满意度 (can only be given once the ticket is resolved)"
+
 
 class TicketIn(StrictInput):
     customer_id: uuid.UUID
@@ -107,7 +109,10 @@ class TicketResource(Resource[Ticket]):
         values["service_area"] = values["service_area"] or customer.service_area
         if viewer.area and values["service_area"] != viewer.area:
             # Writes keep to the same area as reads: the writer could not see it after.
-            raise invalid("service_area", f"outside your service area {viewer.area}")
+            raise invalid(
+                "service_area",
+                f"不在您的服务区域 {viewer.area} 内 (outside your service area {viewer.area})",
+            )
         dictionary_entry(
             session, DictionaryKind.service_area, values["service_area"], "service_area"
         )
@@ -115,7 +120,7 @@ class TicketResource(Resource[Ticket]):
         now = utcnow()
         if existing is None:
             if values["satisfaction"] is not None:
-                raise invalid("satisfaction", "can only be given once the ticket is resolved")
+                raise invalid("satisfaction", SATISFACTION_LATER)
             values["ticket_no"] = f"{viewer.node_code}-T{allocate(session, 'ticket_no'):08d}"
             values["created_at"] = now  # the SLA clock starts when the ticket is opened
             values["due_at"] = workflow.due_at(now, values["severity"])
@@ -124,12 +129,15 @@ class TicketResource(Resource[Ticket]):
             )
         else:
             if values["customer_id"] != existing.customer_id:
-                raise invalid("customer_id", "a ticket cannot move to another customer")
+                raise invalid(
+                    "customer_id",
+                    "工单不能改到另一位客户名下 (a ticket cannot move to another customer)",
+                )
             if values["satisfaction"] is not None and existing.status not in (
                 TicketStatus.resolved,
                 TicketStatus.closed,
             ):
-                raise invalid("satisfaction", "can only be given once the ticket is resolved")
+                raise invalid("satisfaction", SATISFACTION_LATER)
             values["due_at"] = workflow.due_at(existing.created_at, values["severity"])
         return values
 
@@ -154,16 +162,25 @@ class TicketResource(Resource[Ticket]):
         self.ensure_local(ticket, viewer)
         target = request.to
         if viewer.user.role == Role.technician and target not in workflow.TECHNICIAN_MOVES:
-            raise PermissionDenied("a technician may only start or resolve their own tickets")
+            raise PermissionDenied(
+                "装维人员只能开始处理或解决自己的工单 "
+                "(a technician may only start or resolve their own tickets)"
+            )
         if not workflow.allowed(ticket.status, target):
-            raise Conflict(f"a ticket cannot go from {ticket.status} to {target.value}")
+            raise Conflict(
+                f"工单不能从 {ticket.status} 变为 {target.value} "
+                f"(a ticket cannot go from {ticket.status} to {target.value})"
+            )
         if request.technician_id is not None:
             if viewer.user.role == Role.technician and request.technician_id != viewer.user.id:
-                raise PermissionDenied("a technician cannot reassign a ticket; ask a dispatcher")
+                raise PermissionDenied(
+                    "装维人员不能改派工单，请找调度 "
+                    "(a technician cannot reassign a ticket; ask a dispatcher)"
+                )
             _check_technician(session, request.technician_id, field="technician_id")
             ticket.technician_id = request.technician_id
         if target is TicketStatus.dispatched and ticket.technician_id is None:
-            raise invalid("technician_id", "dispatching needs a technician")
+            raise invalid("technician_id", "派单需要选择维修人员 (dispatching needs a technician)")
         previous = ticket.status
         now = utcnow()
         workflow.apply_transition(ticket, target, now)
@@ -177,4 +194,6 @@ def _check_technician(
 ) -> None:
     user = live_row(session, User, technician_id, field)
     if user is not None and user.role != Role.technician:
-        raise invalid(field, f"user {user.username} is not a technician")
+        raise invalid(
+            field, f"用户 {user.username} 不是装维人员 (user {user.username} is not a technician)"
+        )
