@@ -252,7 +252,9 @@ def test_open_a_ticket_move_it_and_see_it_in_the_queue(topo, chromium):
     # Dispatching without a technician: the reason appears next to the field.
     page.get_by_label("变更为").select_option("dispatched")
     page.get_by_role("button", name="保存").click()
-    expect(page.locator("#err-technician_id")).to_have_text("dispatching needs a technician")
+    expect(page.locator("#err-technician_id")).to_have_text(
+        "派单需要选择维修人员 (dispatching needs a technician)"
+    )
     page.get_by_label("维修人员").select_option(label="装维张师傅（tech1） · 在办 0 件")
     page.get_by_label("变更为").select_option("dispatched")
     page.get_by_role("button", name="保存").click()

@@ -441,7 +441,9 @@ def test_open_a_ticket_and_move_it_through_its_states(client, admin, web, make_u
 
     refused = move("dispatched")
     assert refused.status_code == 422
-    assert re.search(r'id="err-technician_id"[^>]*>派单需要选择维修人员 \(dispatching', refused.text)
+    assert re.search(
+        r'id="err-technician_id"[^>]*>派单需要选择维修人员 \(dispatching', refused.text
+    )
     assert 'data-field="status">已派单<' in move("dispatched", technician_id=tech["id"]).text
     # Issue 19 §7: dispatching another ticket shows what each technician holds now.
     other = _open_ticket(browser, made["id"], description="电视无信号")

@@ -107,3 +107,33 @@ def test_tampered_paging_links_are_a_422_naming_the_field(agent, params, field):
     answer = agent.get("/ui/customers", params={"q": "淑珍", **params})
     assert answer.status_code == 422, answer.text
     assert field in answer.text
+
+
+def _tickets(client: TestClient, admin: dict, n: int) -> None:
+    made = client.post(
+        "/api/v1/customers", json=customer_payload(name="赵排队"), headers=admin
+    ).json()
+    for _ in range(n):
+        answer = client.post(
+            "/api/v1/tickets", json={"customer_id": made["id"], "kind": "repair"}, headers=admin
+        )
+        assert answer.status_code == 201, answer.text
+
+
+DUE = re.compile(r'data-due="([^"]+)"')
+
+
+def test_the_queue_pages_by_due_time_and_counts(client, admin, agent):
+    """Issue 19 §5 on the queue: 53 open tickets are 50 + 3, earliest due first across
+    the pages (it stopped at 500 with no count before)."""
+    _tickets(client, admin, 53)
+    first = agent.get("/ui/tickets").text
+    assert COUNT.search(first).group(1) == "共 53 条，第 1–50 条"
+    nxt = NEXT.search(first).group(1).replace("&amp;", "&")
+    second = agent.get(nxt).text
+    assert COUNT.search(second).group(1) == "共 53 条，第 51–53 条"
+    assert NEXT.search(second) is None and PREVIOUS.search(second)
+    dues = DUE.findall(first) + DUE.findall(second)
+    assert len(dues) == 53 and dues == sorted(dues)
+    refused = agent.get("/ui/tickets", params={"cursor": "abc"})
+    assert refused.status_code == 422 and "cursor" in refused.text

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from node.api.deps import SessionDep
+from node.api.pagination import apply_keyset, decode_cursor, encode_cursor
 from node.auth.accounts import Role
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
@@ -34,6 +35,7 @@ from node.web.choices import (
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.i18n import code_labeller, translator
+from node.web.paging import PageAt, count_rows, page_at, pager
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.sla_texts import sla_reading, sla_text
@@ -42,8 +44,38 @@ from node.web.tables import Table, export_url, time_cell, wanted_export, xlsx_re
 router = APIRouter(prefix="/ui/tickets", include_in_schema=False, route_class=WebRoute)
 tickets = TicketResource()
 QUEUE_LIMIT = 500
+QUEUE_PAGE = 50
+DONE_STATES = (TicketStatus.resolved.value, TicketStatus.closed.value)
 # The queue's SLA filter: overdue, or about to breach (under 25 % of the window left).
 SLA_FILTERS = (SlaState.overdue.value, SlaState.soon.value)
+
+
+def _queue_page(
+    session: Session,
+    viewer: Viewer,
+    area: str | None,
+    status: str | None,
+    at: PageAt,
+) -> tuple[list[dict[str, Any]], str | None, int]:
+    """A page of the queue, the cursor of the next and how many match (capped): open
+    tickets the earliest due first; resolved or closed ones the latest due first."""
+    stmt = tickets.base_query(viewer)
+    if status:
+        stmt = stmt.where(Ticket.status == status)
+    else:
+        stmt = stmt.where(Ticket.status.in_(OPEN_TICKET_STATES))
+    if area:
+        stmt = stmt.where(Ticket.service_area == area)
+    total = count_rows(session, stmt)
+    order = "-due_at" if status in DONE_STATES else "due_at"
+    after = decode_cursor(at.cursor, order, Ticket.due_at) if at.cursor else None
+    stmt = apply_keyset(stmt, Ticket.due_at, Ticket.id, order.startswith("-"), after)
+    rows = list(session.execute(stmt.limit(QUEUE_PAGE + 1)).scalars())
+    next_cursor = None
+    if len(rows) > QUEUE_PAGE:
+        rows = rows[:QUEUE_PAGE]
+        next_cursor = encode_cursor(order, rows[-1].due_at, rows[-1].id)
+    return [tickets.present(r, viewer, detail=False) for r in rows], next_cursor, total
 
 
 def _queue_rows(
@@ -140,6 +172,8 @@ def queue(
     area: str | None = None,
     status: str | None = None,
     sla: str | None = None,
+    cursor: str | None = None,
+    back: str | None = None,
 ) -> Response:
     """The queue of a service area (an area-bound viewer only ever sees their own)."""
     need(viewer, Perm.tickets_read)
@@ -147,7 +181,14 @@ def queue(
     if status not in {s.value for s in TicketStatus}:
         status = None
     wanted_sla = SlaState(sla) if sla in SLA_FILTERS else None
-    rows = _queue_rows(session, viewer, area, status, wanted_sla)
+    paged = None
+    if wanted_sla is None:
+        at = page_at(cursor, back)
+        rows, next_cursor, total = _queue_page(session, viewer, area, status, at)
+        params = {"area": area or "", "status": status or ""}
+        paged = pager("/ui/tickets", params, at, QUEUE_PAGE, len(rows), total, next_cursor)
+    else:  # the SLA filters read the QUEUE_LIMIT earliest due: one page
+        rows = _queue_rows(session, viewer, area, status, wanted_sla)
     table, extra = queue_table(request, session, rows)
     if wanted := wanted_export(request, {"tickets": table}):
         need(viewer, Perm.export)
@@ -165,6 +206,7 @@ def queue(
             "status": status,
             "statuses": [s.value for s in TicketStatus],
             "sla_filter": wanted_sla.value if wanted_sla else None,
+            "pager": paged,
             "export": export_url(request, table) if viewer.can(Perm.export) else None,
         },
     )

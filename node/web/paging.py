@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy.orm import Session
+
 from node.errors import invalid
 
 COUNT_CAP = 1000
@@ -98,3 +101,9 @@ def pager(
         previous_url=previous_url,
         next_url=next_url,
     )
+
+
+def count_rows(session: Session, stmt: Select, cap: int = COUNT_CAP) -> int:
+    """How many rows `stmt` selects, reading at most `cap` + 1 of them."""
+    capped: Select = stmt.with_only_columns(literal_column("1")).order_by(None).limit(cap + 1)
+    return session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
