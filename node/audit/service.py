@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy.orm import Session
@@ -34,3 +34,34 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+class Actor(Protocol):
+    """Who acted, as a request's viewer knows it (node.auth.viewer.Viewer)."""
+
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def ip(self) -> str | None: ...
+
+
+def record_by(
+    session: Session,
+    who: Actor,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """An audit entry for what a signed-in person did to one entity."""
+    return record(
+        session,
+        action,
+        actor_id=who.user.id,
+        actor=who.user.username,
+        entity=entity,
+        entity_id=entity_id,
+        ip=who.ip,
+        detail=detail,
+    )

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from node.audit.service import record
+from node.audit.service import record_by
 from node.auth.accounts import User
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
@@ -147,15 +147,8 @@ class CustomerResource(Resource[Customer]):
     def detail(self, session: Session, viewer: Viewer, row: Customer) -> dict[str, Any]:
         data = self.present(row, viewer, detail=True)
         if viewer.can(Perm.pii) and (row.id_number or row.phone):
-            record(
-                session,
-                "pii.read",
-                actor_id=viewer.user.id,
-                actor=viewer.user.username,
-                entity="customer",
-                entity_id=row.id,
-                ip=viewer.ip,
-                detail={"fields": ["id_number", "phone"]},
+            record_by(
+                session, viewer, "pii.read", "customer", row.id, {"fields": ["id_number", "phone"]}
             )
         return data
 

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from node.api.deps import SessionDep, client_ip
-from node.audit.service import record
+from node.api.deps import SessionDep
+from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.customer_360.resource import CustomerResourceWith360
@@ -118,16 +118,8 @@ async def create_customer(request: Request, viewer: PostingViewer, session: Sess
         session.rollback()
         return _render_form(request, session, viewer, submitted, as_form_errors(exc))
     if reason:
-        record(
-            session,
-            "customer.created_despite_duplicates",
-            actor_id=viewer.user.id,
-            actor=viewer.user.username,
-            entity="customer",
-            entity_id=customer.id,
-            ip=client_ip(request),
-            detail={"reason": reason},
-        )
+        action, detail = "customer.created_despite_duplicates", {"reason": reason}
+        record_by(session, viewer, action, "customer", customer.id, detail)
     return RedirectResponse(f"/ui/customers/{customer.id}?saved=customer", status_code=303)
 
 

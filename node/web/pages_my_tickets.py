@@ -14,8 +14,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.api.deps import SessionDep, client_ip, writes_on_read
-from node.audit.service import record
+from node.api.deps import SessionDep, writes_on_read
+from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.customers.models import Customer
@@ -75,16 +75,8 @@ def my_tickets(request: Request, viewer: WebViewer, session: SessionDep) -> Resp
             }
         )
         if customer is not None and customer.phone:
-            record(
-                session,
-                "ticket.customer_phone_shown",
-                actor_id=viewer.user.id,
-                actor=viewer.user.username,
-                entity="ticket",
-                entity_id=ticket.id,
-                ip=client_ip(request),
-                detail={"customer_id": str(customer.id)},
-            )
+            detail = {"customer_id": str(customer.id)}
+            record_by(session, viewer, "ticket.customer_phone_shown", "ticket", ticket.id, detail)
     return render(
         request,
         "my_tickets.html",
