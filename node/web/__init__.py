@@ -6,11 +6,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from node.web.error_pages import install_error_pages
 from node.web.rendering import STATIC_DIR
 from node.web.router import router
 
 
 def install_web_ui(app: FastAPI) -> None:
-    """Add the pages under /ui/ (and / -> /ui/) and their assets under /ui/static/."""
+    """Add the pages under /ui/ (and / -> /ui/), their assets under /ui/static/ and error
+    pages for /ui/ (after the API's error handlers, which answer every other path)."""
     app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="web-static")
+    install_error_pages(app)

@@ -47,6 +47,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "error.title": ("出错了", "Something went wrong"),
     "error.back": ("返回", "Back"),
+    "error.not_found": ("没有这个页面，请从菜单进入", "There is no such page; start from the menu"),
+    "error.bad_address": ("网址中的参数不正确", "A parameter in the address is wrong"),
+    "error.http": ("请求无法处理（{status}）", "The request cannot be handled ({status})"),
+    "error.internal": (
+        "系统内部错误，运维人员可在节点日志中查到原因",
+        "Internal error; the operator can find it in the node log",
+    ),
     "error.forbidden": ("您的角色无权执行此操作", "Your role may not do this"),
     "form.fix": ("请修改标出的项目", "Please correct the marked fields"),
     "form.saved": ("已保存", "Saved"),
