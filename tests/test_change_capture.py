@@ -89,3 +89,34 @@ def test_concurrent_writers_commit_in_seq_order(database):
         # A watermark at max(snapshot) must not skip any seq that commits later.
         if snapshot:
             assert [q for q in final if q <= snapshot[-1]] == snapshot
+
+
+def test_overlapping_edits_of_one_row_count_two_versions(database):
+    """Two writers that loaded the same row each add a version: the parent keeps a row
+    only when its version is newer, so a repeated version would leave it a change behind
+    (the concurrent-writers fault test caught this on PostgreSQL)."""
+    with database.unit_of_work() as s:
+        c = _new_customer(3)
+        s.add(c)
+    loaded_at = c.origin_version
+
+    def edit_elsewhere() -> None:
+        with database.unit_of_work() as s:
+            s.get(Customer, c.id).phone = "13900000000"
+
+    first = database.session(write=True)
+    other = threading.Thread(target=edit_elsewhere)
+    try:
+        held = first.get(Customer, c.id)
+        other.start()
+        if database.dialect == "postgresql":
+            other.join()  # the other edit commits while this one holds a stale copy
+        # On SQLite this session's write lock keeps the other edit waiting until commit.
+        held.note = "改了"
+        first.commit()
+    finally:
+        first.close()
+    other.join()
+    with database.unit_of_work(write=False) as s:
+        row = s.get(Customer, c.id)
+        assert (row.origin_version, row.note, row.phone) == (loaded_at + 2, "改了", "13900000000")

@@ -37,7 +37,12 @@ def write_customers(session: Session, planned: list[Planned], tracker: Tracker) 
     tracker.start("writing customers", len(planned))
     inserted = updated = 0
     add = insert(TABLE)
-    change = update(TABLE).where(TABLE.c.id == bindparam("b_id"))
+    # The version is counted in the statement, not from the plan read before the lock.
+    change = (
+        update(TABLE)
+        .where(TABLE.c.id == bindparam("b_id"))
+        .values(origin_version=TABLE.c.origin_version + 1)
+    )
     for start in range(0, len(planned), CHUNK):
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -58,7 +63,6 @@ def write_customers(session: Session, planned: list[Planned], tracker: Tracker) 
                 inserts.append(values)
             else:
                 values["b_id"] = item.existing["id"]
-                values["origin_version"] = item.existing["origin_version"] + 1
                 updates.append(values)
         if inserts:
             session.execute(add, inserts)

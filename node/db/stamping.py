@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.db.base import Replicated
@@ -32,21 +32,39 @@ class HardDeleteError(Exception):
     """Replicated rows are deleted by tombstone, never by DELETE."""
 
 
-def _changed_rows(session: Session) -> list[Replicated]:
+def _changed_rows(session: Session) -> tuple[list[Replicated], list[Replicated]]:
     new = [o for o in session.new if isinstance(o, Replicated)]
     dirty = [
         o
         for o in session.dirty
         if isinstance(o, Replicated) and session.is_modified(o, include_collections=False)
     ]
-    return new + dirty
+    return new, dirty
+
+
+def _committed_versions(session: Session, rows: list[Replicated]) -> dict[tuple[type, str], int]:
+    """The origin_version each edited row holds now, read after `allocate` took the
+    counter lock: a writer that loaded the same row earlier and committed since is
+    seen, so two edits never both become version n+1 (the parent would keep the first
+    and skip the second as not newer, and the levels would disagree)."""
+    by_type: dict[type, list[str]] = {}
+    for row in rows:
+        by_type.setdefault(type(row), []).append(row.id)
+    held: dict[tuple[type, str], int] = {}
+    for cls, ids in by_type.items():
+        table = cls.__table__  # type: ignore[attr-defined]
+        query = select(table.c.id, table.c.origin_version).where(table.c.id.in_(ids))
+        for row_id, version in session.connection().execute(query):
+            held[(cls, row_id)] = int(version or 0)
+    return held
 
 
 def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
     local: str = session.info["node_code"]
     if any(isinstance(o, Replicated) for o in session.deleted):
         raise HardDeleteError("replicated rows are deleted by setting deleted_at")
-    rows = _changed_rows(session)
+    new, dirty = _changed_rows(session)
+    rows = new + dirty
     if not rows:
         return
     for row in rows:
@@ -55,10 +73,11 @@ def _stamp(session: Session, _ctx: Any, _instances: Any) -> None:
         elif row.origin != local:
             raise ForeignRowError(row.__tablename__, row.origin, local)
     first = allocate(session, SEQ, len(rows))
+    held = _committed_versions(session, dirty) if dirty else {}
     now = utcnow()
     for offset, row in enumerate(rows):
         row.seq = first + offset
-        row.origin_version = (row.origin_version or 0) + 1
+        row.origin_version = held.get((type(row), row.id), row.origin_version or 0) + 1
         row.updated_at = now
         if row.created_at is None:
             row.created_at = now
