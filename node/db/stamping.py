@@ -7,6 +7,7 @@ it without remembering to. Bulk paths that bypass the ORM call `allocate` themse
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,15 +43,15 @@ def _changed_rows(session: Session) -> tuple[list[Replicated], list[Replicated]]
     return new, dirty
 
 
-def _committed_versions(session: Session, rows: list[Replicated]) -> dict[tuple[type, str], int]:
+def _committed_versions(session: Session, rows: list[Replicated]) -> dict[tuple[type, UUID], int]:
     """The origin_version each edited row holds now, read after `allocate` took the
     counter lock: a writer that loaded the same row earlier and committed since is
     seen, so two edits never both become version n+1 (the parent would keep the first
     and skip the second as not newer, and the levels would disagree)."""
-    by_type: dict[type, list[str]] = {}
+    by_type: dict[type, list[UUID]] = {}
     for row in rows:
         by_type.setdefault(type(row), []).append(row.id)
-    held: dict[tuple[type, str], int] = {}
+    held: dict[tuple[type, UUID], int] = {}
     for cls, ids in by_type.items():
         table = cls.__table__  # type: ignore[attr-defined]
         query = select(table.c.id, table.c.origin_version).where(table.c.id.in_(ids))
