@@ -13,6 +13,7 @@ from node.customers.models import Customer
 from node.db.base import Base
 from node.db.counters import Counter
 from node.dictionaries.models import DictionaryEntry
+from node.history.models import FieldChange
 from node.interactions.models import Interaction
 from node.products.models import Product
 from node.subscriptions.models import Subscription
@@ -43,6 +44,7 @@ __all__ = [
     "Counter",
     "Customer",
     "DictionaryEntry",
+    "FieldChange",
     "Interaction",
     "LoginAttempt",
     "Product",

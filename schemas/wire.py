@@ -14,7 +14,8 @@ import hashlib
 import pyarrow as pa
 
 # Bump when a table gains or loses a column. Parents are upgraded first (docs/federation.md rule 8).
-SCHEMA_VERSION = 1
+# 2: ticket_events gained field, old_value, new_value; interactions gained ticket_id.
+SCHEMA_VERSION = 2
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -141,6 +142,9 @@ TABLES: dict[str, pa.Schema] = {
         _f("actor_id", ID),
         _f("at", TS, True),
         _f("note", S),
+        _f("field", S),  # version 2
+        _f("old_value", S),  # version 2
+        _f("new_value", S),  # version 2
     ),
     "interactions": _table(
         _f("customer_id", ID, True),
@@ -153,6 +157,7 @@ TABLES: dict[str, pa.Schema] = {
         _f("answered", B, True),
         _f("outcome", S),
         _f("summary", S),
+        _f("ticket_id", ID),  # version 2
     ),
     "churn_events": _table(
         _f("customer_id", ID, True),

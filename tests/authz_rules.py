@@ -192,6 +192,9 @@ def rule_for(method: str, path: str) -> Rule | None:
     resource = parts[0]
     read, write = RESOURCE_PERMS[resource]
     by_id = parts[1:] == ["{item_id}"]
+    if parts[1:] == ["{item_id}", "history"] and method == "GET":
+        # README "History": who changed what on a row, for those who may read the row.
+        return Rule(Access.permission, 200, read, resource)
     if parts[1:] and not by_id:
         return None
     crud = {

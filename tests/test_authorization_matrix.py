@@ -319,6 +319,10 @@ class Call:
     ends_token: bool = False
 
 
+# README "History": the rows people edit by hand keep who changed which field.
+HISTORY_RESOURCES = frozenset({"customers", "contacts", "subscriptions", "contracts", "tickets"})
+
+
 def _crud_calls(resource: str) -> dict[tuple[str, str], Call]:
     base = f"/api/v1/{resource}"
     one = f"{base}/{{item_id}}"
@@ -339,6 +343,16 @@ def _crud_calls(resource: str) -> dict[tuple[str, str], Call]:
         ),
         ("DELETE", one): Call(
             lambda n, k, i: (f"{base}/{_target(n, resource, k, i)}", None), names_object=True
+        ),
+        **(
+            {
+                ("GET", f"{one}/history"): Call(
+                    lambda n, k, i: (f"{base}/{n.objects[(resource, k)]}/history", None),
+                    names_object=True,
+                )
+            }
+            if resource in HISTORY_RESOURCES
+            else {}
         ),
     }
 

@@ -30,6 +30,12 @@ def churn_customer(
     customer = customers.get(session, viewer, customer_id)
     customers.ensure_local(customer, viewer)
     event = mark_churned(
-        session, customer, body.churned_at, body.reason, body.competitor, body.note
+        session,
+        customer,
+        body.churned_at,
+        body.reason,
+        body.competitor,
+        body.note,
+        actor_id=viewer.user.id,
     )
     return ChurnEventOut.model_validate(event)

@@ -72,7 +72,13 @@ class ChurnEventResource(Resource[ChurnEvent]):
         data = payload.model_dump()
         customer = customer_for_write(session, viewer, data["customer_id"])
         return mark_churned(
-            session, customer, data["churned_at"], data["reason"], data["competitor"], data["note"]
+            session,
+            customer,
+            data["churned_at"],
+            data["reason"],
+            data["competitor"],
+            data["note"],
+            actor_id=viewer.user.id,
         )
 
     def update(

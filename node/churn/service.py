@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from node.customers.models import Customer
 from node.dictionaries.lookup import codes_with_meaning, dictionary_entry
 from node.dictionaries.models import DictionaryKind, StatusMeaning
 from node.errors import Conflict, invalid
+from node.history.service import record_changes
 from node.subscriptions.models import Subscription, SubscriptionStatus
 
 
@@ -23,6 +25,8 @@ def mark_churned(
     reason: str,
     competitor: str | None,
     note: str | None,
+    *,
+    actor_id: uuid.UUID | None,
 ) -> ChurnEvent:
     """Record the churn, set the churned status and end active subscriptions.
 
@@ -56,10 +60,16 @@ def mark_churned(
     )
     lost = sum((s.monthly_fee for s in subscriptions), Decimal("0"))
     for sub in subscriptions:
+        before = {"status": sub.status, "ended_at": sub.ended_at}
+        before["termination_reason"] = sub.termination_reason
         sub.status = SubscriptionStatus.ended
         sub.ended_at = churned_at
         sub.termination_reason = f"churn: {reason}"
+        after = {name: getattr(sub, name) for name in before}
+        record_changes(session, actor_id, "subscription", sub.id, before, after)
+    before = {"status": customer.status}
     customer.status = churned_codes[0]
+    record_changes(session, actor_id, "customer", customer.id, before, {"status": customer.status})
     event = ChurnEvent(
         customer_id=customer.id,
         churned_at=churned_at,

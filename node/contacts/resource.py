@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
@@ -47,6 +48,11 @@ class ContactOut(ReplicatedRead):
 class ContactResource(Resource[Contact]):
     path = "contacts"
     entity = "contact"
+    keeps_history = True
+    masked_fields: ClassVar[dict[str, Callable[[str | None], str | None]]] = {
+        "phone": mask_phone,
+        "email": mask_email,
+    }
     model = Contact
     create_schema = ContactIn
     update_schema = partial(ContactIn, "ContactPatch")

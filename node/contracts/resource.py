@@ -44,6 +44,7 @@ class ContractOut(ReplicatedRead):
 class ContractResource(Resource[Contract]):
     path = "contracts"
     entity = "contract"
+    keeps_history = True
     model = Contract
     create_schema = ContractIn
     update_schema = partial(ContractIn, "ContractPatch")

@@ -7,6 +7,7 @@ generic router (node.crud.router) exposes them under /api/v1/<path>.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -27,6 +28,7 @@ from node.crud.constraints import check_unique, fit_columns
 from node.db.base import Replicated
 from node.db.types import utcnow
 from node.errors import Conflict, InvalidFields, NotFound, validation_fields
+from node.history.service import Change, changes_for, mask_change, record_changes
 
 M = TypeVar("M", bound=Replicated)
 
@@ -60,6 +62,10 @@ class Resource(Generic[M]):
     filter_fields: ClassVar[dict[str, Any]] = {}
     order_fields: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
     default_order: ClassVar[str] = "-created_at"
+    # Field-level history (who changed what, old -> new) for rows people edit by hand.
+    keeps_history: ClassVar[bool] = False
+    # Personal data a viewer without pii:read sees masked, in rows and in their history.
+    masked_fields: ClassVar[dict[str, Callable[[str | None], str | None]]] = {}
 
     # ---- hooks for domains -------------------------------------------------------
     def scope(self, stmt: Select, viewer: Viewer) -> Select:
@@ -75,8 +81,11 @@ class Resource(Generic[M]):
     def after_create(self, session: Session, viewer: Viewer, row: M) -> None:
         """Side effects of a create in the same unit of work (events, numbers)."""
 
-    def after_update(self, session: Session, viewer: Viewer, row: M, changed: set[str]) -> None:
-        """Side effects of an update in the same unit of work; `changed` names the columns."""
+    def after_update(
+        self, session: Session, viewer: Viewer, row: M, before: dict[str, Any]
+    ) -> None:
+        """Side effects of an update in the same unit of work; `before` holds the old
+        value of each column that changed."""
 
     def check_delete(self, session: Session, viewer: Viewer, row: M) -> None:
         """Refuse a delete the domain forbids (raise Conflict saying why)."""
@@ -88,6 +97,13 @@ class Resource(Generic[M]):
     def detail(self, session: Session, viewer: Viewer, row: M) -> dict[str, Any]:
         """The GET-one shape; may add related rows and audit what it reveals."""
         return self.present(row, viewer, detail=True)
+
+    def history(self, session: Session, viewer: Viewer, ids: list[uuid.UUID]) -> list[Change]:
+        """The field changes of these rows, newest first, masked as `present` masks."""
+        changes = changes_for(session, {self.entity: ids})
+        if viewer.can(Perm.pii) or not self.masked_fields:
+            return changes
+        return [mask_change(c, self.masked_fields) for c in changes]
 
     # ---- the service -------------------------------------------------------------
     def base_query(self, viewer: Viewer) -> Select:
@@ -153,10 +169,13 @@ class Resource(Generic[M]):
         values = self.check_values(session, viewer, merged, row)
         self.check_storage(session, values, row)
         changed = {name for name, value in values.items() if getattr(row, name) != value}
+        before = {name: getattr(row, name) for name in changed}
         for name in changed:
             setattr(row, name, values[name])
         session.flush()
-        self.after_update(session, viewer, row, changed)
+        if self.keeps_history:
+            record_changes(session, viewer.user.id, self.entity, row.id, before, values)
+        self.after_update(session, viewer, row, before)
         return row
 
     def check_storage(self, session: Session, values: dict[str, Any], existing: M | None) -> None:
@@ -172,3 +191,8 @@ class Resource(Generic[M]):
         self.check_delete(session, viewer, row)
         row.deleted_at = utcnow()
         session.flush()
+        if self.keeps_history:
+            after = {"deleted_at": row.deleted_at}
+            record_changes(
+                session, viewer.user.id, self.entity, row.id, {"deleted_at": None}, after
+            )

@@ -15,6 +15,7 @@ from node.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from node.auth.viewer import Viewer
 from node.crud.resource import Resource
 from node.crud.schemas import StorableInput
+from node.history.service import HistoryOut
 
 
 def list_query_model(resource: Resource) -> type[BaseModel]:
@@ -83,6 +84,17 @@ def crud_router(resource: Resource, *, writable: bool = True) -> APIRouter:
 
     if resource.detail_writes:
         writes_on_read(get_row)
+
+    if resource.keeps_history:
+
+        @router.get(
+            "/{item_id}/history",
+            response_model=HistoryOut,
+            summary=f"Field changes of one {resource.entity}, newest first",
+        )
+        def row_history(item_id: uuid.UUID, viewer: reader, session: SessionDep):
+            row = resource.get(session, viewer, item_id)
+            return {"data": resource.history(session, viewer, [row.id])}
 
     if not writable:
         return router

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from sqlalchemy import Select, select
@@ -44,6 +45,12 @@ def mask_customer(data: dict[str, Any]) -> dict[str, Any]:
 class CustomerResource(Resource[Customer]):
     path = "customers"
     entity = "customer"
+    keeps_history = True
+    masked_fields: ClassVar[dict[str, Callable[[str | None], str | None]]] = {
+        "phone": mask_phone,
+        "id_number": mask_id_number,
+        "email": mask_email,
+    }
     model = Customer
     create_schema = CustomerIn
     update_schema = partial(CustomerIn, "CustomerPatch")

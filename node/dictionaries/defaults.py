@@ -42,4 +42,11 @@ DEFAULT_ENTRIES: list[tuple[str, str, str, str | None]] = [
     (K.competitor, "china_unicom", "中国联通", None),
     (K.competitor, "china_broadnet", "中国广电", None),
     (K.competitor, "other", "其他运营商", None),
+    (K.call_outcome, "answered", "咨询已解答", None),
+    (K.call_outcome, "repair_taken", "报修已受理", None),
+    (K.call_outcome, "complaint_taken", "投诉已登记", None),
+    (K.call_outcome, "business_done", "业务已办理", None),
+    (K.call_outcome, "callback_needed", "需回电", None),
+    (K.call_outcome, "transferred", "已转接", None),
+    (K.call_outcome, "no_answer", "未接通", None),
 ]

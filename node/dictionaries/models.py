@@ -19,6 +19,7 @@ class DictionaryKind(StrEnum):
     ticket_kind = "ticket_kind"
     churn_reason = "churn_reason"
     competitor = "competitor"
+    call_outcome = "call_outcome"
 
 
 class StatusMeaning(StrEnum):

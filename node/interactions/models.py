@@ -40,3 +40,5 @@ class Interaction(Base, Replicated):
     answered: Mapped[bool] = mapped_column(Boolean, default=True)
     outcome: Mapped[str | None] = mapped_column(String(100), default=None)
     summary: Mapped[str | None] = mapped_column(Text, default=None)
+    # The work order opened on this call, if any (the desk's one-screen call handling).
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None, index=True)

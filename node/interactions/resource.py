@@ -18,7 +18,9 @@ from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
 from node.customers.scoping import customer_for_write, scope_to_customer_area
 from node.db.types import utcnow
+from node.errors import invalid
 from node.interactions.models import Channel, Direction, Interaction
+from node.tickets.models import Ticket
 
 
 class InteractionIn(StrictInput):
@@ -32,6 +34,7 @@ class InteractionIn(StrictInput):
     answered: bool = True
     outcome: str | None = Field(None, max_length=100)
     summary: str | None = Field(None, max_length=4000)
+    ticket_id: uuid.UUID | None = None
 
 
 class InteractionOut(ReplicatedRead):
@@ -45,6 +48,7 @@ class InteractionOut(ReplicatedRead):
     answered: bool
     outcome: str | None
     summary: str | None
+    ticket_id: uuid.UUID | None
 
 
 class InteractionResource(Resource[Interaction]):
@@ -76,6 +80,11 @@ class InteractionResource(Resource[Interaction]):
         if existing is None and values["agent_id"] is None:
             values["agent_id"] = viewer.user.id
         live_row(session, User, values["agent_id"], "agent_id")
+        ticket = live_row(session, Ticket, values["ticket_id"], "ticket_id")
+        if ticket is not None and ticket.customer_id != values["customer_id"]:
+            raise invalid(
+                "ticket_id", "不是这位客户的工单 (the ticket belongs to another customer)"
+            )
         values["started_at"] = values["started_at"] or utcnow()
         if not values["answered"]:
             values["talk_seconds"] = 0

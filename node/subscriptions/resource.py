@@ -49,6 +49,7 @@ class SubscriptionOut(ReplicatedRead):
 class SubscriptionResource(Resource[Subscription]):
     path = "subscriptions"
     entity = "subscription"
+    keeps_history = True
     model = Subscription
     create_schema = SubscriptionIn
     update_schema = partial(SubscriptionIn, "SubscriptionPatch")

@@ -28,6 +28,13 @@ class TicketStatus(StrEnum):
     reopened = "reopened"
 
 
+class TicketField(StrEnum):
+    """The ticket changes that are events of their own besides a status move."""
+
+    technician_id = "technician_id"
+    severity = "severity"
+
+
 # Waiting on us: what the customer 360 view, the tickets board and key accounts show open.
 OPEN_TICKET_STATES = (
     TicketStatus.open,
@@ -71,3 +78,8 @@ class TicketEvent(Base, Replicated):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    # A change that is not a move between states (from_status == to_status then):
+    # a reassignment or a new severity, with the values before and after.
+    field: Mapped[str | None] = mapped_column(String(20), default=None, info=one_of(TicketField))
+    old_value: Mapped[str | None] = mapped_column(String(64), default=None)
+    new_value: Mapped[str | None] = mapped_column(String(64), default=None)

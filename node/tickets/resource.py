@@ -23,7 +23,7 @@ from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
 from node.errors import Conflict, PermissionDenied, invalid
 from node.tickets import workflow
-from node.tickets.models import Severity, Ticket, TicketEvent, TicketStatus
+from node.tickets.models import Severity, Ticket, TicketEvent, TicketField, TicketStatus
 
 SATISFACTION_LATER = "工单解决后才能评价满意度 (can only be given once the ticket is resolved)"
 
@@ -62,6 +62,9 @@ class TicketEventOut(ReplicatedRead):
     actor_id: uuid.UUID | None
     at: datetime
     note: str | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
 
 
 class TransitionIn(StrictInput):
@@ -77,6 +80,7 @@ class TicketDetail(TicketOut):
 class TicketResource(Resource[Ticket]):
     path = "tickets"
     entity = "ticket"
+    keeps_history = True
     model = Ticket
     create_schema = TicketIn
     update_schema = partial(TicketIn, "TicketPatch")
@@ -147,6 +151,18 @@ class TicketResource(Resource[Ticket]):
         )
         session.flush()
 
+    def after_update(
+        self, session: Session, viewer: Viewer, row: Ticket, before: dict[str, Any]
+    ) -> None:
+        now = utcnow()
+        for field in (TicketField.technician_id, TicketField.severity):
+            if field.value in before:
+                old, new = before[field.value], getattr(row, field.value)
+                workflow.add_change_event(
+                    session, row, field, _text(old), _text(new), viewer.user.id, now
+                )
+        session.flush()
+
     def detail(self, session: Session, viewer: Viewer, row: Ticket) -> dict[str, Any]:
         events = session.execute(
             select(TicketEvent).where(TicketEvent.ticket_id == row.id).order_by(TicketEvent.seq)
@@ -178,7 +194,18 @@ class TicketResource(Resource[Ticket]):
                     "(a technician cannot reassign a ticket; ask a dispatcher)"
                 )
             _check_technician(session, request.technician_id, field="technician_id")
+            reassigned_from = ticket.technician_id
             ticket.technician_id = request.technician_id
+            if reassigned_from not in (None, request.technician_id):
+                workflow.add_change_event(
+                    session,
+                    ticket,
+                    TicketField.technician_id,
+                    _text(reassigned_from),
+                    _text(request.technician_id),
+                    viewer.user.id,
+                    utcnow(),
+                )
         if target is TicketStatus.dispatched and ticket.technician_id is None:
             raise invalid("technician_id", "派单需要选择维修人员 (dispatching needs a technician)")
         previous = ticket.status
@@ -197,3 +224,7 @@ def _check_technician(
         raise invalid(
             field, f"用户 {user.username} 不是装维人员 (user {user.username} is not a technician)"
         )
+
+
+def _text(value: uuid.UUID | str | None) -> str | None:
+    return None if value is None else str(value)

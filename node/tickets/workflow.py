@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.tickets.models import Severity, Ticket, TicketEvent
+from node.tickets.models import Severity, Ticket, TicketEvent, TicketField
 from node.tickets.models import TicketStatus as S
 
 SLA = {Severity.major: timedelta(hours=24), Severity.general: timedelta(hours=48)}
@@ -90,6 +90,30 @@ def add_event(
         actor_id=actor_id,
         at=at,
         note=note,
+    )
+    session.add(event)
+    return event
+
+
+def add_change_event(
+    session: Session,
+    ticket: Ticket,
+    field: TicketField,
+    old: str | None,
+    new: str | None,
+    actor_id: uuid.UUID | None,
+    at: datetime,
+) -> TicketEvent:
+    """Record a reassignment or a new severity as an event of its own: the status stays."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        actor_id=actor_id,
+        at=at,
+        field=field,
+        old_value=old,
+        new_value=new,
     )
     session.add(event)
     return event

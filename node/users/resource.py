@@ -63,8 +63,10 @@ class UserResource(Resource[User]):
             keep_an_admin(session, existing)
         return values
 
-    def after_update(self, session: Session, viewer: Viewer, row: User, changed: set[str]) -> None:
-        if "password_hash" in changed:
+    def after_update(
+        self, session: Session, viewer: Viewer, row: User, before: dict[str, Any]
+    ) -> None:
+        if "password_hash" in before:
             # A new password ends every other session: whoever knew the old one is out.
             own = viewer.token if viewer.user.id == row.id else None
             revoke_tokens(session, row.id, keep=own)

@@ -373,7 +373,15 @@ def churn(
         body = _parse_churn_form(values, confirm, lang_of(request))
         customer = customers.get(session, viewer, customer_id)
         customers.ensure_local(customer, viewer)
-        mark_churned(session, customer, body.churned_at, body.reason, body.competitor, body.note)
+        mark_churned(
+            session,
+            customer,
+            body.churned_at,
+            body.reason,
+            body.competitor,
+            body.note,
+            actor_id=viewer.user.id,
+        )
     except DomainError as exc:
         return _refused(request, session, viewer, customer_id, "churn", as_form_errors(exc), form)
     return RedirectResponse(f"/ui/customers/{customer_id}?saved=churn", status_code=303)
