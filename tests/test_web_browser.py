@@ -514,3 +514,50 @@ def test_a_technician_lands_on_my_tickets_on_a_phone_screen(topo, chromium):
     assert width <= 390, f"the page scrolls sideways on a phone: {width} px"
     shot(page, "my-tickets-phone")
     context.close()
+
+
+def test_a_team_lead_ticks_two_tickets_and_dispatches_them_at_once(topo, chromium):
+    """Issue 19 §7: the workbench on the queue: tick two rows, 派单 to a technician, and
+    both come back dispatched with the count of what was done."""
+    city = topo["430100"]
+    with city.api() as api:
+        tech = next(
+            u
+            for u in api.get("/api/v1/users", params={"limit": 100}).json()["data"]
+            if u["username"] == "tech1"
+        )
+        numbers = []
+        for text in ("小区光缆中断（一）", "小区光缆中断（二）"):
+            made = api.post(
+                "/api/v1/tickets",
+                json={
+                    "customer_id": topo.customers[2]["id"],
+                    "kind": "repair",
+                    "description": text,
+                },
+            )
+            assert made.status_code == 201, made.text
+            numbers.append(made.json()["ticket_no"])
+    context, page = log_in(chromium, city, "lead1")
+    page.goto(f"{city.url}/ui/tickets?area=urban&status=open")
+    every = page.get_by_label("全选本页")
+    boxes = page.locator('tbody input[name="ids"]')
+    every.check()  # ticks the whole page, and clears it again
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    every.uncheck()
+    assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    for number in numbers:
+        page.get_by_label(f"选择 {number}").check()
+    page.get_by_label("操作").select_option("dispatch")
+    page.get_by_label("维修人员").select_option(tech["id"])
+    page.get_by_label("备注").fill("同一光缆，一起处理")
+    shot(page, "ticket-queue-bulk")
+    page.get_by_role("button", name="处理选中的工单").click()
+    page.wait_for_url(re.compile(r"/ui/tickets\?area=urban&status=open&bulk=dispatch&done=2"))
+    expect(page.locator('[data-field="bulk-summary"]')).to_have_text("已处理 2 件，0 件未处理")
+    page.goto(f"{city.url}/ui/tickets?area=urban&status=dispatched")
+    for number in numbers:
+        row = page.locator("tbody tr", has_text=number)
+        expect(row).to_contain_text("已派单")
+        expect(row).to_contain_text("装维张师傅")
+    context.close()

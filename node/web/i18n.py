@@ -20,6 +20,61 @@ TEXTS: dict[str, tuple[str, str]] = {
     "app.title": ("客户关系管理", "Customer relations"),
     "nav.search": ("客户查询", "Customers"),
     "nav.tickets": ("工单队列", "Ticket queue"),
+    # The queue's bulk form (pages_ticket_bulk): dispatch, reassign, close.
+    "bulk.title": ("批量处理", "Bulk actions"),
+    "bulk.select_all": ("全选本页", "Select all on this page"),
+    "bulk.select_row": ("选择 {no}", "Select {no}"),
+    "bulk.action": ("操作", "Action"),
+    "bulk.dispatch": ("派单", "Dispatch"),
+    "bulk.reassign": ("改派", "Reassign"),
+    "bulk.close": ("关闭", "Close"),
+    "bulk.ids": ("工单", "Tickets"),
+    "bulk.submit": ("处理选中的工单", "Apply to the ticked tickets"),
+    "bulk.hint": (
+        "勾选工单后选择操作，一次最多 {max} 件。备注记入派单、关闭的处理记录；改派不改变状态。",
+        "Tick tickets, then choose an action; at most {max} at a time. The note goes into "
+        "the history of dispatched and closed tickets; reassigning keeps the status.",
+    ),
+    "bulk.summary": ("已处理 {done} 件，{refused} 件未处理", "{done} done, {refused} not done"),
+    "bulk.refused": ("未处理的工单", "Tickets left as they were"),
+    "bulk.none_selected": ("请至少勾选一件工单", "Tick at least one ticket"),
+    "bulk.too_many": (
+        "一次最多处理 {max} 件，本次选了 {n} 件",
+        "At most {max} tickets at a time; {n} were sent",
+    ),
+    "bulk.bad_id": ("不是有效的工单编号：{value}", "Not a ticket id: {value}"),
+    "bulk.need_action": ("请选择派单、改派或关闭", "Choose dispatch, reassign or close"),
+    "bulk.need_technician": (
+        "派单和改派需要选择维修人员",
+        "Dispatching and reassigning need a technician",
+    ),
+    "bulk.unknown_technician": (
+        "不是本节点在岗的装维人员",
+        "Not an active technician of this node",
+    ),
+    "bulk.note_too_long": ("备注最多 {max} 个字符", "The note takes at most {max} characters"),
+    "bulk.why.missing": (
+        "工单不存在，或不在您的服务区域内",
+        "No such ticket, or it is outside your service area",
+    ),
+    "bulk.why.foreign": (
+        "工单属于其他节点，此处只读",
+        "The ticket belongs to another node: read-only here",
+    ),
+    "bulk.why.same": ("已经派给这位维修人员", "It is already with this technician"),
+    "bulk.why.other": (
+        "系统拒绝了此工单，请打开工单单独办理以查看原因",
+        "Refused; open the ticket and do it there to see why",
+    ),
+    "bulk.cannot.dispatch": (
+        "{status}的工单不能派单",
+        "A ticket that is {status} cannot be dispatched",
+    ),
+    "bulk.cannot.reassign": (
+        "{status}的工单不能改派",
+        "A ticket that is {status} cannot be reassigned",
+    ),
+    "bulk.cannot.close": ("{status}的工单不能关闭", "A ticket that is {status} cannot be closed"),
     "nav.my_tickets": ("我的工单", "My tickets"),
     "my.none": ("目前没有派给您的在办工单", "No open tickets are assigned to you"),
     "nav.key_accounts": ("大客户", "Key accounts"),

@@ -40,6 +40,8 @@ from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.sla_texts import sla_reading, sla_text
 from node.web.tables import Table, export_url, time_cell, wanted_export, xlsx_response
+from node.web.ticket_bulk_panel import bulk_panel
+from node.web.ticket_bulk_plan import may_bulk
 
 router = APIRouter(prefix="/ui/tickets", include_in_schema=False, route_class=WebRoute)
 tickets = TicketResource()
@@ -177,6 +179,23 @@ def queue(
 ) -> Response:
     """The queue of a service area (an area-bound viewer only ever sees their own)."""
     need(viewer, Perm.tickets_read)
+    return render_queue(request, session, viewer, area, status, sla, cursor, back)
+
+
+def render_queue(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    area: str | None,
+    status: str | None,
+    sla: str | None,
+    cursor: str | None = None,
+    back: str | None = None,
+    bulk_errors: FormErrors | None = None,
+    bulk_values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The queue page; a refused bulk form comes back on it with its errors."""
     area = viewer.area or area or None
     if status not in {s.value for s in TicketStatus}:
         status = None
@@ -193,6 +212,15 @@ def queue(
     if wanted := wanted_export(request, {"tickets": table}):
         need(viewer, Perm.export)
         return xlsx_response(wanted)
+    bulk = None
+    if may_bulk(viewer):
+        filters = {
+            "area": area or "",
+            "status": status or "",
+            "sla": wanted_sla.value if wanted_sla else "",
+        }
+        techs = _with_load(session, technicians(session, area), translator(lang_of(request)))
+        bulk = bulk_panel(request, session, viewer, rows, techs, filters, bulk_errors, bulk_values)
     return render(
         request,
         "tickets.html",
@@ -208,7 +236,9 @@ def queue(
             "sla_filter": wanted_sla.value if wanted_sla else None,
             "pager": paged,
             "export": export_url(request, table) if viewer.can(Perm.export) else None,
+            "bulk": bulk,
         },
+        status_code=status_code,
     )
 
 

@@ -12,6 +12,7 @@ from node.web import (
     pages_key_accounts,
     pages_my_tickets,
     pages_ops,
+    pages_ticket_bulk,
     pages_tickets,
     pages_users,
 )
@@ -23,6 +24,7 @@ for pages in (
     pages_customer_entry,
     pages_customers,
     pages_tickets,
+    pages_ticket_bulk,
     pages_dashboard,
     pages_key_accounts,
     pages_my_tickets,

@@ -103,3 +103,20 @@
   }
   setInterval(tick, 30000);
 })();
+
+(function selectAll() {
+  // The queue's 「全选本页」: ticks or clears every row's box, and follows them.
+  document.querySelectorAll("input[data-select-all]").forEach((all) => {
+    const boxes = () => Array.from(
+      document.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`));
+    all.addEventListener("change", () => {
+      boxes().forEach((box) => { box.checked = all.checked; });
+    });
+    document.addEventListener("change", (ev) => {
+      if (ev.target === all || ev.target.name !== all.dataset.selectAll) return;
+      const ticked = boxes().filter((box) => box.checked).length;
+      all.checked = ticked > 0 && ticked === boxes().length;
+      all.indeterminate = ticked > 0 && !all.checked;
+    });
+  });
+})();
