@@ -32,6 +32,7 @@ from node.tickets.resource import TicketIn, TicketResource
 from node.web.choices import dictionary_choices, dictionary_labels
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
+from node.web.history_view import customer_changes, shown_changes
 from node.web.i18n import translator
 from node.web.pages_customer_entry import new_customer_link
 from node.web.paging import COUNT_CAP, PageAt, Pager, page_at, pager
@@ -204,6 +205,7 @@ def _render_360(
     products = _product_names(session, {s["product_id"] for s in subscriptions})
     now_local = datetime.now(OFFICE_TZ).strftime("%Y-%m-%dT%H:%M")
     now, lang = utcnow(), lang_of(request)
+    labels = dictionary_labels(session)
     readings = {tk["id"]: sla_reading(tk, now) for tk in data.get("open_tickets") or []}
     ticket_sla = {i: (r.state.value, sla_text(r, lang)) for i, r in readings.items()}
     return render(
@@ -212,7 +214,7 @@ def _render_360(
         viewer,
         {
             "c": data,
-            "labels": dictionary_labels(session),
+            "labels": labels,
             "products": products,
             "local": row.origin == viewer.node_code,
             "churned": row.status in codes_with_meaning(session, StatusMeaning.churned),
@@ -223,6 +225,13 @@ def _render_360(
             "values": values or {},
             "now_local": now_local,
             "ticket_sla": ticket_sla,
+            "changes": shown_changes(
+                session,
+                customer_changes(session, viewer, customers, customer_id),
+                lang,
+                labels,
+                with_entity=True,
+            ),
             "saved": request.query_params.get("saved"),
             "Perm": Perm,
             **_form_choices(session),

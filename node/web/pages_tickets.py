@@ -22,7 +22,7 @@ from node.db.types import utcnow
 from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError
 from node.tickets import workflow
-from node.tickets.models import OPEN_TICKET_STATES, Ticket, TicketStatus
+from node.tickets.models import OPEN_TICKET_STATES, Severity, Ticket, TicketStatus
 from node.tickets.resource import TicketResource, TransitionIn
 from node.tickets.sla import SlaState
 from node.web.choices import (
@@ -34,6 +34,7 @@ from node.web.choices import (
 )
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
+from node.web.history_view import shown_changes
 from node.web.i18n import code_labeller, translator
 from node.web.paging import PageAt, count_rows, page_at, pager
 from node.web.rendering import lang_of, render
@@ -263,7 +264,7 @@ def _with_load(
     ]
 
 
-def _render_ticket(
+def render_ticket(
     request: Request,
     session: Session,
     viewer: Viewer,
@@ -277,8 +278,18 @@ def _render_ticket(
     reading = sla_reading(data, utcnow())
     t = translator(lang_of(request))
     actors = {uuid.UUID(e["actor_id"]) for e in data["events"] if e["actor_id"]}
+    actors |= {
+        uuid.UUID(value)
+        for e in data["events"]
+        if e["field"] == "technician_id"
+        for value in (e["old_value"], e["new_value"])
+        if value
+    }
     if data["technician_id"]:
         actors.add(uuid.UUID(data["technician_id"]))
+    labels = dictionary_labels(session)
+    changes = tickets.history(session, viewer, [row.id])
+    local = row.origin == viewer.node_code
     return render(
         request,
         "ticket.html",
@@ -286,14 +297,17 @@ def _render_ticket(
         {
             "tk": data,
             "customer": _customer_names(session, {data["customer_id"]}).get(data["customer_id"]),
-            "labels": dictionary_labels(session),
+            "labels": labels,
             "names": {str(k): v for k, v in user_names(session, actors).items()},
+            "changes": shown_changes(session, changes, lang_of(request), labels),
             "sla_state": reading.state.value,
             "sla_text": sla_text(reading, lang_of(request)),
-            "moves": allowed_moves(viewer, data["status"])
-            if row.origin == viewer.node_code
-            else [],
+            "moves": allowed_moves(viewer, data["status"]) if local else [],
             "technicians": _with_load(session, technicians(session, data["service_area"]), t),
+            "can_edit": local
+            and viewer.can(Perm.tickets_write)
+            and data["status"] in OPEN_TICKET_STATES,
+            "severities": [s.value for s in Severity],
             "errors": errors.fields if errors else {},
             "error_message": errors.message if errors else None,
             "values": values or {},
@@ -308,7 +322,7 @@ def ticket_page(
     request: Request, ticket_id: uuid.UUID, viewer: WebViewer, session: SessionDep
 ) -> Response:
     need(viewer, Perm.tickets_read)
-    return _render_ticket(request, session, viewer, ticket_id)
+    return render_ticket(request, session, viewer, ticket_id)
 
 
 @router.post("/{ticket_id}/transition")
@@ -332,7 +346,7 @@ def transition(
     except DomainError as exc:
         session.rollback()
         errors = as_form_errors(exc)
-        return _render_ticket(
+        return render_ticket(
             request, session, viewer, ticket_id, errors, form, status_code=errors.status_code
         )
     return RedirectResponse(f"/ui/tickets/{ticket_id}?saved=1", status_code=303)

@@ -13,6 +13,7 @@ from node.web import (
     pages_my_tickets,
     pages_ops,
     pages_ticket_bulk,
+    pages_ticket_edit,
     pages_tickets,
     pages_users,
 )
@@ -25,6 +26,7 @@ for pages in (
     pages_customers,
     pages_tickets,
     pages_ticket_bulk,
+    pages_ticket_edit,
     pages_dashboard,
     pages_key_accounts,
     pages_my_tickets,
