@@ -22,6 +22,8 @@ from rich.progress import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from node.cli.context import console, err_console, fail, open_database, open_settings
+from node.cli.help_texts import cli_text
+from node.cli.shared import DirArg
 
 # node.dataio (openpyxl, pinyin, the customer resource) is imported inside the two
 # commands: it is about half of the CLI's start-up, and every other command pays it.
@@ -81,15 +83,11 @@ def _say(text: str) -> None:
 
 
 def import_command(
-    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
-    file: Annotated[Path, typer.Argument(help=".csv or .xlsx with a header row")],
-    entity: Annotated[Entity, typer.Option(help="What the file holds")] = Entity.customers,
-    skip_invalid: Annotated[
-        bool, typer.Option(help="Import the good rows even if some are bad")
-    ] = False,
-    update_existing: Annotated[
-        bool, typer.Option(help="Update customers matched by customer_no or ID number")
-    ] = False,
+    data_dir: DirArg,
+    file: Annotated[Path, typer.Argument(help=cli_text("import.file"))],
+    entity: Annotated[Entity, typer.Option(help=cli_text("import.entity"))] = Entity.customers,
+    skip_invalid: Annotated[bool, typer.Option(help=cli_text("import.skip_invalid"))] = False,
+    update_existing: Annotated[bool, typer.Option(help=cli_text("import.update_existing"))] = False,
 ) -> None:
     """Import customers from CSV or XLSX (Chinese or English headers).
 
@@ -142,12 +140,10 @@ def import_command(
 
 
 def export_command(
-    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
-    out: Annotated[Path, typer.Option(help="Output file: .csv, .xlsx or .parquet")],
-    entity: Annotated[Entity, typer.Option(help="What to export")] = Entity.customers,
-    unmasked: Annotated[
-        bool, typer.Option(help="Write full phone and ID numbers (audited)")
-    ] = False,
+    data_dir: DirArg,
+    out: Annotated[Path, typer.Option(help=cli_text("export.out"))],
+    entity: Annotated[Entity, typer.Option(help=cli_text("export.entity"))] = Entity.customers,
+    unmasked: Annotated[bool, typer.Option(help=cli_text("export.unmasked"))] = False,
 ) -> None:
     """Export customers, with personal data masked unless --unmasked."""
     from node.dataio.customer_export import export_customers

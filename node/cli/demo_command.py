@@ -8,39 +8,33 @@ from typing import Annotated
 import typer
 
 from node.cli.context import console, fail
+from node.cli.help_texts import cli_text
 
 
 def demo(
-    data_dir: Annotated[
-        Path, typer.Option("--dir", help="Where the nodes live; reused when run again")
-    ] = Path("var/demo"),
-    provinces: Annotated[int, typer.Option(help="Provinces under HQ (1-6)")] = 2,
-    cities_per_province: Annotated[int, typer.Option(help="Cities under each province")] = 2,
-    customers_per_city: Annotated[int, typer.Option(help="Generated customers per city")] = 5000,
+    data_dir: Annotated[Path, typer.Option("--dir", help=cli_text("demo.dir"))] = Path("var/demo"),
+    provinces: Annotated[int, typer.Option(help=cli_text("demo.provinces"))] = 2,
+    cities_per_province: Annotated[
+        int, typer.Option(help=cli_text("demo.cities_per_province"))
+    ] = 2,
+    customers_per_city: Annotated[
+        int, typer.Option(help=cli_text("demo.customers_per_city"))
+    ] = 5000,
     db: Annotated[
         str | None,
         typer.Option(
             "--db",
-            help="Database URL template with {code}, e.g. "
-            "postgresql+psycopg://postgres@127.0.0.1:5432/fedcrm_demo_{code}; default SQLite",
+            help=cli_text("demo.db"),
         ),
     ] = None,
-    once: Annotated[
-        bool, typer.Option("--once", help="Exit after verification (0 when it passes)")
-    ] = False,
-    interval: Annotated[
-        float, typer.Option(help="Seconds between replication cycles at each node")
-    ] = 2.0,
-    seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 2026,
+    once: Annotated[bool, typer.Option("--once", help=cli_text("demo.once"))] = False,
+    interval: Annotated[float, typer.Option(help=cli_text("demo.interval"))] = 2.0,
+    seed: Annotated[int, typer.Option(help=cli_text("demo.seed"))] = 2026,
     sftp: Annotated[
         bool,
-        typer.Option(
-            "--sftp", help="The first city replicates over SFTP through a demo sshd (OpenSSH)"
-        ),
+        typer.Option("--sftp", help=cli_text("demo.sftp")),
     ] = False,
-    port_base: Annotated[
-        int, typer.Option(help="A new demo's nodes listen on free ports from here up")
-    ] = 8100,
+    port_base: Annotated[int, typer.Option(help=cli_text("demo.port_base"))] = 8100,
 ) -> None:
     """Build HQ, provinces and cities with realistic data, serve them, replicate to HQ,
     verify, print a summary; then keep a trickle of changes flowing until Ctrl-C."""

@@ -31,6 +31,8 @@ from federation.entry import (
     verify_children,
 )
 from node.cli.context import console, fail, open_database, open_settings
+from node.cli.help_texts import cli_text, command_help
+from node.cli.shared import DirArg, command_group
 from node.provisioning.errors import ProvisioningError
 from node.provisioning.links import (
     SftpTarget,
@@ -41,39 +43,31 @@ from node.provisioning.links import (
 )
 from node.settings import Level
 
-child_app = typer.Typer(help="Children of this node (at a parent).", no_args_is_help=True)
-parent_app = typer.Typer(help="This node's parent link (at a child).", no_args_is_help=True)
-key_app = typer.Typer(help="This node's own signing key.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Refused batches kept for inspection.", no_args_is_help=True)
-DirArg = Annotated[Path, typer.Argument(help="The node directory")]
-PublicKey = Annotated[
-    str, typer.Option(help="The child's public key, as `fedcrm key show` prints it there")
-]
-ParentKey = Annotated[
-    str, typer.Option(help="The parent's public key, as `fedcrm key show` prints it there")
-]
+child_app = command_group("child")
+parent_app = command_group("parent")
+key_app = command_group("key")
+quarantine_app = command_group("quarantine")
+PublicKey = Annotated[str, typer.Option(help=cli_text("child.public_key"))]
+ParentKey = Annotated[str, typer.Option(help=cli_text("parent.parent_key"))]
+ChildCode = Annotated[str, typer.Option(help=cli_text("child.code"))]
 
 
-@key_app.command("show")
+@key_app.command("show", help=command_help("key.show"))
 def key_show(data_dir: DirArg) -> None:
     """Print this node's public key (making DIR/node.key, mode 0600, if it has none)."""
     settings = open_settings(data_dir)
     print(node_public_key(settings.data_dir))
 
 
-@child_app.command("add")
+@child_app.command("add", help=command_help("child.add"))
 def child_add(
     data_dir: DirArg,
-    code: Annotated[str, typer.Option(help="The child's 6-digit division code")],
-    name: Annotated[str, typer.Option(help="The child's name, e.g. 长沙市")],
-    level: Annotated[Level, typer.Option(help="province or city")],
+    code: ChildCode,
+    name: Annotated[str, typer.Option(help=cli_text("child.name"))],
+    level: Annotated[Level, typer.Option(help=cli_text("child.level"))],
     public_key: PublicKey,
-    url: Annotated[
-        str | None, typer.Option(help="The child's base URL, for `fedcrm verify`")
-    ] = None,
-    sftp: Annotated[
-        bool, typer.Option("--sftp", help="The child sends over SFTP: create its inbox folder")
-    ] = False,
+    url: Annotated[str | None, typer.Option(help=cli_text("child.url"))] = None,
+    sftp: Annotated[bool, typer.Option("--sftp", help=cli_text("child.sftp"))] = False,
 ) -> None:
     """Register a child by its public key; print this node's, for `parent set` there."""
     settings = open_settings(data_dir)
@@ -90,16 +84,14 @@ def child_add(
     print(issued.parent_key)
 
 
-@child_app.command("rotate")
+@child_app.command("rotate", help=command_help("child.rotate"))
 def child_rotate(
     data_dir: DirArg,
-    code: Annotated[str, typer.Option(help="Child code")],
+    code: ChildCode,
     public_key: PublicKey,
     hmac_days: Annotated[
         float,
-        typer.Option(
-            help="A link made before keys: days its HMAC credential stays accepted (0: none)"
-        ),
+        typer.Option(help=cli_text("child.hmac_days")),
     ] = 7,
 ) -> None:
     """Make a child's signatures verify with a new public key (accepted at once)."""
@@ -113,7 +105,7 @@ def child_rotate(
     print(parent_key)
 
 
-@child_app.command("list")
+@child_app.command("list", help=command_help("child.list"))
 def child_list(data_dir: DirArg) -> None:
     """List registered children."""
     settings = open_settings(data_dir)
@@ -131,8 +123,8 @@ def child_list(data_dir: DirArg) -> None:
     console.print(table)
 
 
-@child_app.command("revoke")
-def child_revoke(data_dir: DirArg, code: Annotated[str, typer.Option(help="Child code")]) -> None:
+@child_app.command("revoke", help=command_help("child.revoke"))
+def child_revoke(data_dir: DirArg, code: ChildCode) -> None:
     """Revoke a child: its batches and requests are refused from now on."""
     settings = open_settings(data_dir)
     db = open_database(settings)
@@ -149,24 +141,20 @@ class Transport(StrEnum):
     sftp = "sftp"
 
 
-@parent_app.command("set")
+@parent_app.command("set", help=command_help("parent.set"))
 def parent_set(
     data_dir: DirArg,
     parent_key: ParentKey,
-    url: Annotated[
-        str | None, typer.Option(help="The parent's base URL, e.g. http://10.1.2.3:8100")
-    ] = None,
-    transport: Annotated[Transport, typer.Option(help="http (default) or sftp")] = Transport.http,
-    host: Annotated[str | None, typer.Option(help="SFTP: the parent's SSH host")] = None,
-    port: Annotated[int, typer.Option(help="SFTP: SSH port")] = 22,
-    username: Annotated[str | None, typer.Option(help="SFTP: SSH user")] = None,
-    key_file: Annotated[Path | None, typer.Option(help="SFTP: private key file")] = None,
-    known_hosts: Annotated[
-        Path | None, typer.Option(help="SFTP: known_hosts with the parent's host key")
-    ] = None,
-    inbox: Annotated[
-        str | None, typer.Option(help="SFTP: this node's folder in the parent's inbox")
-    ] = None,
+    url: Annotated[str | None, typer.Option(help=cli_text("parent.url"))] = None,
+    transport: Annotated[
+        Transport, typer.Option(help=cli_text("parent.transport"))
+    ] = Transport.http,
+    host: Annotated[str | None, typer.Option(help=cli_text("parent.host"))] = None,
+    port: Annotated[int, typer.Option(help=cli_text("parent.port"))] = 22,
+    username: Annotated[str | None, typer.Option(help=cli_text("parent.username"))] = None,
+    key_file: Annotated[Path | None, typer.Option(help=cli_text("parent.key_file"))] = None,
+    known_hosts: Annotated[Path | None, typer.Option(help=cli_text("parent.known_hosts"))] = None,
+    inbox: Annotated[str | None, typer.Option(help=cli_text("parent.inbox"))] = None,
 ) -> None:
     """Point this node at its parent (HTTP or SFTP) and keep the parent's public key."""
     settings = open_settings(data_dir)
@@ -190,7 +178,7 @@ def parent_set(
     console.print(f"parent set to {where}. Give the parent this node's key (`key show`).")
 
 
-@parent_app.command("rotate")
+@parent_app.command("rotate", help=command_help("parent.rotate"))
 def parent_rotate(data_dir: DirArg, parent_key: ParentKey) -> None:
     """Keep the parent's (new) public key and sign with this node's own key from now on
     (a link made before keys drops its credential file)."""
@@ -248,7 +236,8 @@ def sync(data_dir: DirArg) -> None:
 
 
 def status(
-    data_dir: DirArg, as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False
+    data_dir: DirArg,
+    as_json: Annotated[bool, typer.Option("--json", help=cli_text("status.json"))] = False,
 ) -> None:
     """Show the parent link and every child: last success, backlog, lag, rejections."""
     settings = open_settings(data_dir)
@@ -286,7 +275,7 @@ def status(
         console.print(children)
 
 
-@quarantine_app.command("list")
+@quarantine_app.command("list", help=command_help("quarantine.list"))
 def quarantine_list(data_dir: DirArg) -> None:
     """List refused batches with their reasons."""
     settings = open_settings(data_dir)
@@ -305,8 +294,10 @@ def quarantine_list(data_dir: DirArg) -> None:
     console.print(table)
 
 
-@quarantine_app.command("show")
-def quarantine_show(data_dir: DirArg, batch_id: Annotated[int, typer.Argument(help="Id")]) -> None:
+@quarantine_app.command("show", help=command_help("quarantine.show"))
+def quarantine_show(
+    data_dir: DirArg, batch_id: Annotated[int, typer.Argument(help=cli_text("quarantine.batch_id"))]
+) -> None:
     """Show one refused batch: reason, manifest, where its body is kept."""
     settings = open_settings(data_dir)
     db = open_database(settings)
@@ -356,9 +347,9 @@ def verify(data_dir: DirArg) -> None:
 
 def resync(
     data_dir: DirArg,
-    child: Annotated[str, typer.Option("--child", help="The child's code")],
-    wait: Annotated[bool, typer.Option(help="Show progress until the child has resent all")] = True,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait at most")] = 3600,
+    child: Annotated[str, typer.Option("--child", help=cli_text("resync.child"))],
+    wait: Annotated[bool, typer.Option(help=cli_text("resync.wait"))] = True,
+    timeout: Annotated[float, typer.Option(help=cli_text("resync.timeout"))] = 3600,
 ) -> None:
     """Make a child resend everything (a new or rebuilt parent). Resumable, with progress."""
     settings = open_settings(data_dir)

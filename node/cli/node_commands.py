@@ -9,23 +9,25 @@ import typer
 from sqlalchemy.engine import make_url
 
 from node.cli.context import console, fail, open_database, open_settings
+from node.cli.help_texts import cli_text, command_help
+from node.cli.shared import DirArg, command_group
 from node.db.migrate import current_revision, head_revision, upgrade
 from node.provisioning.errors import ProvisioningError
 from node.provisioning.nodes import NodeSpec, create_node
 from node.settings import Level
 
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+db_app = command_group("db")
 
 
 def init(
-    data_dir: Annotated[Path, typer.Argument(help="Directory for node.toml and the SQLite file")],
-    level: Annotated[Level, typer.Option(help="hq, province or city")],
-    code: Annotated[str, typer.Option(help="6-digit division code; HQ is 000000")],
-    name: Annotated[str, typer.Option(help="Display name, e.g. 长沙市")],
-    parent_url: Annotated[str | None, typer.Option(help="The parent node's base URL")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL; default SQLite")] = None,
-    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8100,
+    data_dir: Annotated[Path, typer.Argument(help=cli_text("init.data_dir"))],
+    level: Annotated[Level, typer.Option(help=cli_text("init.level"))],
+    code: Annotated[str, typer.Option(help=cli_text("init.code"))],
+    name: Annotated[str, typer.Option(help=cli_text("init.name"))],
+    parent_url: Annotated[str | None, typer.Option(help=cli_text("init.parent_url"))] = None,
+    db: Annotated[str | None, typer.Option("--db", help=cli_text("init.db"))] = None,
+    host: Annotated[str, typer.Option(help=cli_text("init.host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=cli_text("init.port"))] = 8100,
 ) -> None:
     """Create a node: write DIR/node.toml, create and migrate the database, seed dictionaries."""
     spec = NodeSpec(data_dir, level, code, name, parent_url, db, host, port)
@@ -40,7 +42,7 @@ def init(
     console.print(f"next: fedcrm user add {data_dir} --username admin --role admin")
 
 
-def serve(data_dir: Annotated[Path, typer.Argument(help="The node directory")]) -> None:
+def serve(data_dir: DirArg) -> None:
     """Run the node's HTTP server. Refuses to start on an unmigrated database."""
     from node.app import create_app
 
@@ -65,8 +67,8 @@ def serve(data_dir: Annotated[Path, typer.Argument(help="The node directory")]) 
     )
 
 
-@db_app.command("upgrade")
-def db_upgrade(data_dir: Annotated[Path, typer.Argument(help="The node directory")]) -> None:
+@db_app.command("upgrade", help=command_help("db.upgrade"))
+def db_upgrade(data_dir: DirArg) -> None:
     """Apply pending migrations."""
     settings = open_settings(data_dir)
     database = open_database(settings, require_migrated=False)
@@ -80,8 +82,8 @@ def db_upgrade(data_dir: Annotated[Path, typer.Argument(help="The node directory
     )
 
 
-@db_app.command("current")
-def db_current(data_dir: Annotated[Path, typer.Argument(help="The node directory")]) -> None:
+@db_app.command("current", help=command_help("db.current"))
+def db_current(data_dir: DirArg) -> None:
     """Show the database's migration revision and the code's head."""
     settings = open_settings(data_dir)
     database = open_database(settings, require_migrated=False)

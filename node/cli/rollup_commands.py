@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from federation.entry import list_children
 from node.atomic_file import write_atomically
 from node.cli.context import console, err_console, fail, open_database, open_settings
+from node.cli.help_texts import cli_text
+from node.cli.shared import DirArg
 from node.db.unit_of_work import Database
 from node.settings import Level, NodeSettings
 from rollup.entry import (
@@ -67,26 +69,23 @@ def node_names(settings: NodeSettings, session: Session) -> dict[str, str]:
 
 
 def rollup_command(
-    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
-    period: Annotated[
-        str | None, typer.Option(help="Month YYYY-MM (default: the last complete month)")
-    ] = None,
+    data_dir: DirArg,
+    period: Annotated[str | None, typer.Option(help=cli_text("rollup.period"))] = None,
     by: Annotated[
         str,
         typer.Option(
             "--by",
-            help="Group by: total, city, province, grade, type, tenure, key_account, reason, "
-            "competitor, kind, severity, month, account_manager (each figure offers some)",
+            help=cli_text("rollup.by"),
         ),
     ] = "total",
-    figure: Annotated[Figure, typer.Option(help="Which figures")] = Figure.all,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format")] = Format.table,
-    out: Annotated[Path | None, typer.Option(help="Write to this file")] = None,
+    figure: Annotated[Figure, typer.Option(help=cli_text("rollup.figure"))] = Figure.all,
+    fmt: Annotated[Format, typer.Option("--format", help=cli_text("rollup.format"))] = Format.table,
+    out: Annotated[Path | None, typer.Option(help=cli_text("rollup.out"))] = None,
     refresh_first: Annotated[
         bool,
-        typer.Option("--refresh/--no-refresh", help="Recompute what changed first (default)"),
+        typer.Option("--refresh/--no-refresh", help=cli_text("rollup.refresh")),
     ] = True,
-    full: Annotated[bool, typer.Option(help="Recompute every origin, not only changed")] = False,
+    full: Annotated[bool, typer.Option(help=cli_text("rollup.full"))] = False,
 ) -> None:
     """Key accounts, churn, service and value figures over everything this node holds.
 
@@ -131,14 +130,12 @@ def rollup_command(
 
 
 def report_command(
-    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
-    out: Annotated[Path, typer.Option(help="The HTML file to write")] = Path("report.html"),
-    period: Annotated[
-        str | None, typer.Option(help="Month YYYY-MM (default: the last complete month)")
-    ] = None,
+    data_dir: DirArg,
+    out: Annotated[Path, typer.Option(help=cli_text("report.out"))] = Path("report.html"),
+    period: Annotated[str | None, typer.Option(help=cli_text("rollup.period"))] = None,
     refresh_first: Annotated[
         bool,
-        typer.Option("--refresh/--no-refresh", help="Recompute what changed first (default)"),
+        typer.Option("--refresh/--no-refresh", help=cli_text("rollup.refresh")),
     ] = True,
 ) -> None:
     """Write the rollup report: one HTML file in Chinese with charts, that works offline."""

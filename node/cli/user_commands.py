@@ -14,9 +14,15 @@ from sqlalchemy.orm import Session
 
 from node.auth.accounts import Role, User
 from node.cli.context import console, fail, open_database, open_settings
+from node.cli.help_texts import cli_text, command_help
+from node.cli.shared import DirArg, command_group
 from node.errors import DomainError, InvalidFields
 
-user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+user_app = command_group("user")
+Username = Annotated[str, typer.Option(help=cli_text("user.username"))]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help=cli_text("user.password_stdin"))
+]
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -25,16 +31,14 @@ def _read_password(from_stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-@user_app.command("add")
+@user_app.command("add", help=command_help("user.add"))
 def user_add(
-    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
-    username: Annotated[str, typer.Option(help="Login name")],
-    role: Annotated[Role, typer.Option(help="One of the roles in the README's table")],
-    display_name: Annotated[str | None, typer.Option(help="Shown name; default username")] = None,
-    service_area: Annotated[str | None, typer.Option(help="Service area code")] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from stdin")
-    ] = False,
+    data_dir: DirArg,
+    username: Username,
+    role: Annotated[Role, typer.Option(help=cli_text("user.role"))],
+    display_name: Annotated[str | None, typer.Option(help=cli_text("user.display_name"))] = None,
+    service_area: Annotated[str | None, typer.Option(help=cli_text("user.service_area"))] = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Add a staff user (prompts for the password unless --password-stdin)."""
     from node.users.resource import add_user  # pulls in FastAPI: only this command needs it
@@ -54,8 +58,8 @@ def user_add(
         fail(exc.message)
 
 
-@user_app.command("list")
-def user_list(data_dir: Annotated[Path, typer.Argument(help="The node directory")]) -> None:
+@user_app.command("list", help=command_help("user.list"))
+def user_list(data_dir: DirArg) -> None:
     """List this node's staff users."""
     settings = open_settings(data_dir)
     database = open_database(settings)
@@ -88,18 +92,13 @@ def _change_user(data_dir: Path, change: Callable[[Session], str]) -> None:
     console.print(said)
 
 
-@user_app.command("passwd")
+@user_app.command("passwd", help=command_help("user.passwd"))
 def user_passwd(
-    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
-    username: Annotated[str, typer.Option(help="Login name")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from stdin")
-    ] = False,
+    data_dir: DirArg,
+    username: Username,
+    password_stdin: PasswordStdin = False,
 ) -> None:
-    """Set a user's password and sign them out everywhere.
-
-    Example: fedcrm user passwd var/changsha --username agent01
-    """
+    """Set a user's password and sign them out everywhere."""
     from node.users.resource import change_password
 
     password = _read_password(password_stdin)
@@ -112,15 +111,12 @@ def user_passwd(
     )
 
 
-@user_app.command("disable")
+@user_app.command("disable", help=command_help("user.disable"))
 def user_disable(
-    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
-    username: Annotated[str, typer.Option(help="Login name")],
+    data_dir: DirArg,
+    username: Username,
 ) -> None:
-    """Stop a user signing in and end their sessions (never the last active admin).
-
-    Example: fedcrm user disable var/changsha --username agent01
-    """
+    """Stop a user signing in and end their sessions (never the last active admin)."""
     from node.users.resource import set_active
 
     _change_user(
@@ -128,15 +124,12 @@ def user_disable(
     )
 
 
-@user_app.command("enable")
+@user_app.command("enable", help=command_help("user.enable"))
 def user_enable(
-    data_dir: Annotated[Path, typer.Argument(help="The node directory")],
-    username: Annotated[str, typer.Option(help="Login name")],
+    data_dir: DirArg,
+    username: Username,
 ) -> None:
-    """Let a disabled user sign in again.
-
-    Example: fedcrm user enable var/changsha --username agent01
-    """
+    """Let a disabled user sign in again."""
     from node.users.resource import set_active
 
     _change_user(data_dir, lambda s: f"enabled {set_active(s, username, True).username}")
