@@ -168,3 +168,38 @@ def test_serve_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(tmp_path, 
     assert "needs `fedcrm db upgrade`" in runner.invoke(app, ["db", "current", node_dir]).output
     upgraded = runner.invoke(app, ["db", "upgrade", node_dir])
     assert upgraded.exit_code == 0 and f"to {head_revision(engine)}" in upgraded.output
+
+
+def test_db_upgrade_adds_the_default_dictionary_entries_a_node_lacks(tmp_path, fresh_db_url):
+    """A node made before the call outcomes existed gets the seven of them on upgrade;
+    what it already holds (even changed) is left alone, and a second upgrade adds none."""
+    from sqlalchemy import text
+
+    from node.db.engine import make_engine
+
+    assert _init(tmp_path, fresh_db_url).exit_code == 0
+    node_dir = str(tmp_path / "node")
+    engine = make_engine(fresh_db_url)
+    with engine.begin() as conn:  # as a node of the release before would hold it
+        conn.execute(text("DELETE FROM dictionary_entries WHERE kind = 'call_outcome'"))
+        conn.execute(text("UPDATE dictionary_entries SET label = '金牌' WHERE code = 'gold'"))
+    upgraded = runner.invoke(app, ["db", "upgrade", node_dir])
+    assert upgraded.exit_code == 0 and "added 7 default dictionary entries" in upgraded.output
+    with engine.connect() as conn:
+        outcomes = conn.execute(
+            text("SELECT label FROM dictionary_entries WHERE kind = 'call_outcome'")
+        ).scalars()
+        assert set(outcomes) == {
+            "咨询已解答",
+            "报修已受理",
+            "投诉已登记",
+            "业务已办理",
+            "需回电",
+            "已转接",
+            "未接通",
+        }
+        gold = conn.execute(text("SELECT label FROM dictionary_entries WHERE code = 'gold'"))
+        assert gold.scalar_one() == "金牌"
+    engine.dispose()
+    again = runner.invoke(app, ["db", "upgrade", node_dir])
+    assert again.exit_code == 0 and "added" not in again.output

@@ -80,6 +80,14 @@ def db_upgrade(data_dir: DirArg) -> None:
         if before != after
         else f"database already at {after}"
     )
+    # A new release may bring new dictionaries (call outcomes in 0008): add the defaults
+    # this node lacks, never touching entries it has, changed or deleted.
+    from node.dictionaries.resource import seed_dictionaries  # pulls in FastAPI
+
+    with database.unit_of_work() as session:
+        added = seed_dictionaries(session)
+    if added:
+        console.print(f"added {added} default dictionary entries")
 
 
 @db_app.command("current", help=command_help("db.current"))

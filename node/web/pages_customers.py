@@ -24,7 +24,7 @@ from node.dictionaries.lookup import codes_with_meaning
 from node.dictionaries.models import DictionaryKind, StatusMeaning
 from node.errors import DomainError, InvalidFields
 from node.interactions.models import Channel, Direction
-from node.interactions.resource import InteractionIn, InteractionResource
+from node.interactions.resource import InteractionResource
 from node.office_time import OFFICE_TZ
 from node.products.models import Product
 from node.tickets.models import Severity
@@ -171,6 +171,7 @@ def search_results(
 def _form_choices(session: Session) -> dict[str, Any]:
     return {
         "ticket_kinds": dictionary_choices(session, DictionaryKind.ticket_kind),
+        "call_outcomes": dictionary_choices(session, DictionaryKind.call_outcome),
         "churn_reasons": dictionary_choices(session, DictionaryKind.churn_reason),
         "competitors": dictionary_choices(session, DictionaryKind.competitor),
         "channels": [c.value for c in Channel],
@@ -188,7 +189,7 @@ def _product_names(session: Session, ids: set[str]) -> dict[str, str]:
     return {str(pid): name for pid, name in rows}
 
 
-def _render_360(
+def render_360(
     request: Request,
     session: Session,
     viewer: Viewer,
@@ -233,11 +234,21 @@ def _render_360(
                 with_entity=True,
             ),
             "saved": request.query_params.get("saved"),
+            "opened_ticket": _ticket_param(request),
             "Perm": Perm,
             **_form_choices(session),
         },
         status_code=status_code,
     )
+
+
+def _ticket_param(request: Request) -> str | None:
+    """The ticket a saved call opened, from the redirect (only a well-formed id is shown)."""
+    value = request.query_params.get("ticket")
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
 
 
 @router.get("/{customer_id}")
@@ -247,10 +258,10 @@ def customer_page(
 ) -> Response:
     """The customer 360: profile (masked as the viewer's role requires) and related rows."""
     need(viewer, Perm.customers_read)
-    return _render_360(request, session, viewer, customer_id)
+    return render_360(request, session, viewer, customer_id)
 
 
-def _refused(
+def refused_on_360(
     request: Request,
     session: Session,
     viewer: Viewer,
@@ -261,40 +272,7 @@ def _refused(
 ) -> Response:
     """Nothing the failed action did is kept; the page shows why, next to the field."""
     session.rollback()
-    return _render_360(request, session, viewer, customer_id, form, exc, values, exc.status_code)
-
-
-@router.post("/{customer_id}/calls")
-def log_call(
-    request: Request,
-    customer_id: uuid.UUID,
-    viewer: PostingViewer,
-    session: SessionDep,
-    channel: Annotated[str, Form()] = "",
-    direction: Annotated[str, Form()] = "",
-    talk_seconds: Annotated[str, Form()] = "",
-    outcome: Annotated[str, Form()] = "",
-    summary: Annotated[str, Form()] = "",
-) -> Response:
-    """Log a call (an interaction) through the API's resource and validation."""
-    need(viewer, interactions.write_perm)
-    form = {
-        "channel": channel,
-        "direction": direction,
-        "talk_seconds": talk_seconds,
-        "outcome": outcome,
-        "summary": summary,
-    }
-    values = cleaned(form, tuple(form))
-    try:
-        customers.get(session, viewer, customer_id)
-        payload = parse(
-            InteractionIn, {**values, "customer_id": str(customer_id)}, lang_of(request)
-        )
-        interactions.create(session, viewer, payload)
-    except DomainError as exc:
-        return _refused(request, session, viewer, customer_id, "call", as_form_errors(exc), form)
-    return RedirectResponse(f"/ui/customers/{customer_id}?saved=call", status_code=303)
+    return render_360(request, session, viewer, customer_id, form, exc, values, exc.status_code)
 
 
 @router.post("/{customer_id}/tickets")
@@ -316,7 +294,9 @@ def open_ticket(
         payload = parse(TicketIn, {**values, "customer_id": str(customer_id)}, lang_of(request))
         ticket = tickets.create(session, viewer, payload)
     except DomainError as exc:
-        return _refused(request, session, viewer, customer_id, "ticket", as_form_errors(exc), form)
+        return refused_on_360(
+            request, session, viewer, customer_id, "ticket", as_form_errors(exc), form
+        )
     return RedirectResponse(f"/ui/tickets/{ticket.id}?saved=1", status_code=303)
 
 
@@ -392,5 +372,7 @@ def churn(
             actor_id=viewer.user.id,
         )
     except DomainError as exc:
-        return _refused(request, session, viewer, customer_id, "churn", as_form_errors(exc), form)
+        return refused_on_360(
+            request, session, viewer, customer_id, "churn", as_form_errors(exc), form
+        )
     return RedirectResponse(f"/ui/customers/{customer_id}?saved=churn", status_code=303)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from node.web import (
     pages_auth,
+    pages_customer_call,
     pages_customer_entry,
     pages_customers,
     pages_dashboard,
@@ -24,6 +25,7 @@ for pages in (
     pages_auth,
     pages_customer_entry,
     pages_customers,
+    pages_customer_call,
     pages_tickets,
     pages_ticket_bulk,
     pages_ticket_edit,
