@@ -18,6 +18,7 @@ from node.contacts.resource import ContactResource
 from node.contracts.resource import ContractResource
 from node.crud.router import crud_router
 from node.customer_360.resource import CustomerResourceWith360
+from node.customer_merge.endpoints import router as merge_actions
 from node.db.unit_of_work import Database
 from node.dictionaries.resource import DictionaryResource
 from node.interactions.resource import InteractionResource
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(auth_router)
     # State conflicts: an error a route's signature does not show.
     app.include_router(customer_actions, responses=errors(409))
+    app.include_router(merge_actions, responses=errors(409))
     app.include_router(ticket_actions, responses=errors(409))
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}

@@ -14,7 +14,8 @@ import hashlib
 import pyarrow as pa
 
 # Bump when a table gains or loses a column. Parents are upgraded first (docs/federation.md rule 8).
-# 2: ticket_events gained field, old_value, new_value; interactions gained ticket_id.
+# 2: ticket_events gained field, old_value, new_value; interactions gained ticket_id;
+# customers gained merged_into_id.
 SCHEMA_VERSION = 2
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
@@ -83,6 +84,7 @@ TABLES: dict[str, pa.Schema] = {
         _f("joined_at", TS, True),
         _f("note", S),
         _f("search_terms", S, True),
+        _f("merged_into_id", ID),  # version 2
     ),
     "contacts": _table(
         _f("customer_id", ID, True),

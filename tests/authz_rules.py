@@ -34,6 +34,7 @@ UNAUTHENTICATED = (ANONYMOUS, BAD_TOKEN, EXPIRED_TOKEN)
 _TABLE = """
 customers:read        admin team_lead agent account_manager dispatcher technician analyst
 customers:write       admin team_lead agent account_manager
+customers:merge       admin team_lead
 contacts:read         admin team_lead agent account_manager dispatcher technician analyst
 contacts:write        admin team_lead agent account_manager
 products:read         admin team_lead agent account_manager dispatcher analyst
@@ -169,6 +170,9 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/federation/status"): Rule(Access.permission, 200, "federation:read"),
     ("POST", "/api/v1/customers/{customer_id}/churn"): Rule(
         Access.permission, 201, "churn:write", "customers", writes=True
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/merge"): Rule(
+        Access.permission, 200, "customers:merge", "customers", writes=True
     ),
     ("POST", "/api/v1/tickets/{ticket_id}/transition"): Rule(
         Access.permission, 200, "tickets:transition", "tickets", writes=True

@@ -379,6 +379,13 @@ REQUESTS: dict[tuple[str, str], Call] = {
         ),
         names_object=True,
     ),
+    ("POST", "/api/v1/customers/{customer_id}/merge"): Call(
+        lambda n, k, i: (
+            f"/api/v1/customers/{_target(n, 'customers', k, i)}/merge",
+            {"into": _customer(n, Kind.own), "reason": "重复登记"},  # a local survivor
+        ),
+        names_object=True,
+    ),
     ("POST", "/api/v1/tickets/{ticket_id}/transition"): Call(
         lambda n, k, i: (
             f"/api/v1/tickets/{_target(n, 'tickets', k, i)}/transition",

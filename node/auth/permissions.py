@@ -10,6 +10,7 @@ from node.auth.accounts import Role
 class Perm(StrEnum):
     customers_read = "customers:read"
     customers_write = "customers:write"
+    customers_merge = "customers:merge"
     contacts_read = "contacts:read"
     contacts_write = "contacts:write"
     products_read = "products:read"
@@ -54,6 +55,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         _READ_ALL
         | {
             Perm.customers_write,
+            Perm.customers_merge,
             Perm.contacts_write,
             Perm.subscriptions_write,
             Perm.tickets_write,

@@ -63,6 +63,8 @@ class Customer(Base, Replicated):
     is_key_account: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    # Set with deleted_at when this customer was merged into another: where it went.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     # Derived look-up terms (name bigrams and unigrams, address bigrams, pinyin); see
     # node.customers.search_terms. Indexed by FTS5 on SQLite (customer_fts) and on
     # PostgreSQL by GIN in customer_search (migration 0006); triggers keep both.

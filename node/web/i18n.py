@@ -86,6 +86,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "call.open_ticket": ("同时开工单", "Also open a ticket"),
     "call.ticket_opened": ("已开工单，查看", "Ticket opened: view it"),
     "call.its_ticket": ("所开工单", "Its ticket"),
+    "merge.title": ("合并重复客户", "Merge a duplicate"),
+    "merge.explain": (
+        "把重复登记的客户合并到「{name}」：其联系人、订购、合同、工单、接触记录和离网记录都转到本客户，"
+        "本客户空着的资料由它补上，它本身删除并指向本客户。此操作记入修改记录和审计日志。",
+        "Merge a duplicate into “{name}”: its contacts, subscriptions, contracts, tickets, "
+        "interactions and churn move here, this customer's empty fields are filled from it, "
+        "and it is deleted, pointing here. Recorded in the history and the audit log.",
+    ),
+    "merge.duplicate_no": ("重复客户的客户编号", "Duplicate's customer number"),
+    "merge.reason": ("合并原因", "Reason"),
+    "merge.confirm": ("我已核对，两条记录是同一客户", "I have checked: both are the same customer"),
+    "merge.submit": ("合并到本客户", "Merge into this customer"),
+    "merge.need_number": ("请填写重复客户的客户编号", "Enter the duplicate's customer number"),
+    "merge.unknown_number": (
+        "没有这个客户编号（或不在您的服务区域内）",
+        "No customer with this number (or not in your service area)",
+    ),
+    "merge.need_reason": ("请填写合并原因（500 字以内）", "Give a reason (at most 500 characters)"),
+    "merge.need_confirm": ("请勾选确认", "Tick to confirm"),
+    "merge.landed": (
+        "您打开的客户已合并到这位客户", "The customer you opened was merged into this one"
+    ),
     "history.title": ("修改记录", "Change history"),
     "history.at": ("时间", "When"),
     "history.who": ("修改人", "By"),

@@ -19,10 +19,11 @@ from node.auth.viewer import Viewer
 from node.churn.resource import ChurnRequest
 from node.churn.service import mark_churned
 from node.customer_360.resource import CustomerResourceWith360
+from node.customer_merge.service import survivor_of
 from node.db.types import utcnow
 from node.dictionaries.lookup import codes_with_meaning
 from node.dictionaries.models import DictionaryKind, StatusMeaning
-from node.errors import DomainError, InvalidFields
+from node.errors import DomainError, InvalidFields, NotFound
 from node.interactions.models import Channel, Direction
 from node.interactions.resource import InteractionResource
 from node.office_time import OFFICE_TZ
@@ -258,7 +259,14 @@ def customer_page(
 ) -> Response:
     """The customer 360: profile (masked as the viewer's role requires) and related rows."""
     need(viewer, Perm.customers_read)
-    return render_360(request, session, viewer, customer_id)
+    try:
+        return render_360(request, session, viewer, customer_id)
+    except NotFound:
+        # A merged duplicate's page leads to the customer it became (bookmarks, links).
+        survivor = survivor_of(session, customer_id)
+        if survivor is None:
+            raise
+        return RedirectResponse(f"/ui/customers/{survivor}?saved=merged", status_code=303)
 
 
 def refused_on_360(

@@ -1,12 +1,13 @@
 """ticket events for reassignment and severity; calls linked to the ticket they opened;
-the local field change history
+merged customers point at the survivor; the local field change history
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06
 
 Wire schema version 2 (schemas/wire.py): `ticket_events` gains `field`, `old_value` and
-`new_value`, `interactions` gains `ticket_id`, all nullable, so a version-1 child's
+`new_value`, `interactions` gains `ticket_id`, `customers` gains `merged_into_id`, all
+nullable, so a version-1 child's
 batches still apply (the columns arrive empty). `field_changes` is local to the node,
 like the audit log, and never travels.
 """
@@ -30,6 +31,8 @@ def upgrade() -> None:
     with op.batch_alter_table("interactions") as batch:
         batch.add_column(sa.Column("ticket_id", sa.Uuid(), nullable=True))
         batch.create_index("ix_interactions_ticket_id", ["ticket_id"])
+    with op.batch_alter_table("customers") as batch:
+        batch.add_column(sa.Column("merged_into_id", sa.Uuid(), nullable=True))
     op.create_table(
         "field_changes",
         sa.Column(
@@ -52,6 +55,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_field_changes_row", table_name="field_changes")
     op.drop_table("field_changes")
+    with op.batch_alter_table("customers") as batch:
+        batch.drop_column("merged_into_id")
     with op.batch_alter_table("interactions") as batch:
         batch.drop_index("ix_interactions_ticket_id")
         batch.drop_column("ticket_id")

@@ -1,0 +1,1 @@
+"""Merging a duplicate customer into the one that stays (the survivor)."""
