@@ -373,3 +373,31 @@ def test_service_numbers_are_masked_like_phones_without_pii(client, admin, login
         client.get("/api/v1/subscriptions", headers=admin).json()["data"][0]["service_number"]
         == masked
     )
+
+
+def test_the_same_name_and_phone_again_is_refused_unless_a_reason_is_given(client, admin):
+    """Issue 19 §2: the API registers the same person twice only on purpose (audited)."""
+    from tests.factories import customer_payload as payload
+
+    first = client.post(
+        "/api/v1/customers", json=payload(name="周杰", phone="13907310001"), headers=admin
+    ).json()
+    again = payload(name="周杰", phone="+86 139 0731 0001", id_number=None)
+    refused = client.post("/api/v1/customers", json=again, headers=admin)
+    assert refused.status_code == 409
+    assert first["customer_no"] in refused.json()["error"]["message"]
+    other_person = payload(name="周洁", phone="13907310001", id_number=None)
+    assert client.post("/api/v1/customers", json=other_person, headers=admin).status_code == 201
+    too_short = client.post(
+        "/api/v1/customers", params={"duplicate_reason": "x"}, json=again, headers=admin
+    )
+    assert too_short.status_code == 422 and "duplicate_reason" in too_short.text
+    made = client.post(
+        "/api/v1/customers",
+        params={"duplicate_reason": "父子同名，共用号码"},
+        json=again,
+        headers=admin,
+    )
+    assert made.status_code == 201
+    unknown = client.post("/api/v1/customers", params={"force": "1"}, json=again, headers=admin)
+    assert unknown.status_code == 422  # an unknown parameter is named, not ignored

@@ -246,6 +246,32 @@ def test_duplicates_inside_the_file_are_bad_rows(node, database, tmp_path):
     assert "row 4: customer_no (客户编号): same customer number as row 2" in result.output
 
 
+def test_the_same_name_and_phone_twice_is_a_bad_row(node, database, tmp_path):
+    """Inside one file, and against a customer already stored (issue 19 §2); the phone
+    matches however it is written (+86, spaces), a different name is another person."""
+    rows = [
+        ["姓名", "手机"],
+        ["周杰", "13907310001"],
+        ["周杰", "+86 139 0731 0001"],
+        ["周洁", "13907310001"],  # another person at the same number: a family's phone
+    ]
+    result = _run("import", node, _write_csv(tmp_path / "p.csv", rows))
+    assert result.exit_code == 1
+    assert "row 3: 与第 2 行同名同电话 (same name and phone as row 2)" in result.output
+    assert "row 4" not in result.output
+    good = [["姓名", "手机"], ["周杰", "13907310001"], ["周洁", "13907310001"]]
+    assert _run("import", node, _write_csv(tmp_path / "q.csv", good)).exit_code == 0
+    stored = {c.name: c.customer_no for c in _customers(database)}
+    again = _run(
+        "import",
+        node,
+        _write_csv(tmp_path / "r.csv", [["姓名", "手机"], ["周杰", "139-0731-0001"]]),
+    )
+    assert again.exit_code == 1
+    assert f"与已有客户 {stored['周杰']} 同名同电话" in again.output
+    assert len(_customers(database)) == 2
+
+
 def test_given_customer_numbers_move_the_counter_past_them(node, database, tmp_path):
     rows = [["客户编号", "姓名"], ["430100-00000050", "甲"], ["LEGACY-7", "乙"], ["", "丙"]]
     assert _run("import", node, _write_csv(tmp_path / "n.csv", rows)).exit_code == 0

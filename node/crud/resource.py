@@ -64,6 +64,8 @@ class Resource(Generic[M]):
     default_order: ClassVar[str] = "-created_at"
     # Field-level history (who changed what, old -> new) for rows people edit by hand.
     keeps_history: ClassVar[bool] = False
+    # Query parameters a create takes besides the body (passed to `create` by name).
+    create_query: ClassVar[type[BaseModel] | None] = None
     # Personal data a viewer without pii:read sees masked, in rows and in their history.
     masked_fields: ClassVar[dict[str, Callable[[str | None], str | None]]] = {}
 

@@ -36,6 +36,12 @@ class _ListQuery(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
 
+class _NoOptions(StorableInput):
+    """A create without query parameters (most): any given is refused, naming it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 def page_model(resource: Resource) -> type[BaseModel]:
     fields: dict[str, Any] = {
         # list[read_schema], spelt out: a type expression cannot name a runtime value
@@ -52,10 +58,12 @@ def crud_router(resource: Resource, *, writable: bool = True) -> APIRouter:
     # BaseModel each of them is.
     if TYPE_CHECKING:
         Query_: TypeAlias = BaseModel
+        CreateQuery: TypeAlias = BaseModel
         Create: TypeAlias = BaseModel
         Update: TypeAlias = BaseModel
     else:
         Query_ = list_query_model(resource)
+        CreateQuery = resource.create_query or _NoOptions
         Create = resource.create_schema
         Update = resource.update_schema
     Read = resource.read_schema
@@ -106,8 +114,13 @@ def crud_router(resource: Resource, *, writable: bool = True) -> APIRouter:
         summary=f"Create a {resource.entity}",
         responses=errors(409),
     )
-    def create_row(body: Create, viewer: writer, session: SessionDep):
-        row = resource.create(session, viewer, body)
+    def create_row(
+        body: Create,
+        viewer: writer,
+        session: SessionDep,
+        options: Annotated[CreateQuery, Query()],
+    ):
+        row = resource.create(session, viewer, body, **options.model_dump(exclude_none=True))
         return resource.present(row, viewer, detail=True)
 
     @router.patch(

@@ -51,3 +51,12 @@ def likely_duplicates(
             ):
                 found.setdefault(str(c.id), c)
     return list(found.values())[:SHOWN]
+
+
+def same_person(session: Session, base: Select, name: str, phone: str) -> Customer | None:
+    """A customer of `base` with exactly this name and (normalized) phone: the same
+    person registered again, as near to certain as a CRM can tell."""
+    for c in lookup_rows(session, base, Lookup(QueryKind.phone, phone), None, SHOWN):
+        if c.name == name.strip():
+            return c
+    return None

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,8 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.crud.references import live_row
 from node.crud.resource import Page, Resource
-from node.crud.schemas import partial
+from node.crud.schemas import StrictInput, partial
+from node.customers.duplicates import same_person
 from node.customers.lookup import classify, count_matches, cursor_value, lookup_rows
 from node.customers.models import Customer
 from node.customers.schemas import CustomerIn, CustomerOut
@@ -42,10 +44,17 @@ def mask_customer(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+class CustomerCreateQuery(StrictInput):
+    """POST /api/v1/customers?duplicate_reason=...: register anyway, and why."""
+
+    duplicate_reason: str | None = Field(None, min_length=2, max_length=500)
+
+
 class CustomerResource(Resource[Customer]):
     path = "customers"
     entity = "customer"
     keeps_history = True
+    create_query = CustomerCreateQuery
     masked_fields: ClassVar[dict[str, Callable[[str | None], str | None]]] = {
         "phone": mask_phone,
         "id_number": mask_id_number,
@@ -122,6 +131,32 @@ class CustomerResource(Resource[Customer]):
                 stmt = stmt.where(getattr(Customer, name) == value)
         wanted = classify(q) if q and q.strip() else None
         return count_matches(session, stmt, wanted, cap)
+
+    def create(
+        self,
+        session: Session,
+        viewer: Viewer,
+        payload: BaseModel,
+        duplicate_reason: str | None = None,
+    ) -> Customer:
+        """Register a customer; the same name and phone as a customer the viewer can see
+        is the same person again (409 naming them) unless a reason is given, which the
+        audit log keeps."""
+        name, phone = getattr(payload, "name", ""), getattr(payload, "phone", None)
+        twin = same_person(session, self.base_query(viewer), name, phone) if phone else None
+        if twin is not None and duplicate_reason is None:
+            raise Conflict(
+                f"客户 {twin.customer_no} 已是同名同电话，确需再登记请说明原因 "
+                f"(customer {twin.customer_no} ({twin.id}) has the same name and phone; "
+                "give duplicate_reason to register anyway)"
+            )
+        row = super().create(session, viewer, payload)
+        if duplicate_reason is not None:
+            detail = {"reason": duplicate_reason} | ({"twin": str(twin.id)} if twin else {})
+            record_by(
+                session, viewer, "customer.created_despite_duplicates", "customer", row.id, detail
+            )
+        return row
 
     def check_values(
         self, session: Session, viewer: Viewer, values: dict[str, Any], existing: Customer | None

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from node.audit.service import record
 from node.auth.accounts import User
 from node.crud.resource import validate_model
+from node.customers.identifiers import normalize_phone
 from node.customers.schemas import CustomerIn
 from node.dataio.cell_values import cell_value, id_key
 from node.dataio.customer_columns import (
@@ -237,6 +238,8 @@ class _Checker:
         self.seen_ids: dict[str, int] = {}
         self.seen_numbers: dict[str, int] = {}
         self.seen_targets: dict[uuid.UUID, int] = {}
+        self.seen_people: dict[tuple[str, str], int] = {}
+        self.stored_people: dict[tuple[str, str], str] = {}
 
     def label(self, name: str) -> str:
         header = self.columns.headers.get(name)
@@ -245,6 +248,7 @@ class _Checker:
     def check_chunk(self, chunk: list[tuple[int, list[Any]]]) -> None:
         parsed = [(number, *self._parse(cells)) for number, cells in chunk]
         by_number, by_id = self._existing(parsed)
+        self.stored_people = self._stored_people(parsed)
         for number, values, errors in parsed:
             self.rows += 1
             self._check_row(number, values, errors, by_number, by_id)
@@ -284,6 +288,23 @@ class _Checker:
             for row in self.session.execute(stmt):
                 by_id.setdefault(row.id_number, []).append(_as_dict(row))
         return by_number, by_id
+
+    def _stored_people(
+        self, parsed: list[tuple[int, dict[str, Any], dict[str, str]]]
+    ) -> dict[tuple[str, str], str]:
+        """(name, phone) -> customer number of the live local customers these rows'
+        phones belong to: a new row with both the same is the same person again."""
+        phones = {p for _, v, _ in parsed if (p := _phone_key(v.get("phone")))}
+        people: dict[tuple[str, str], str] = {}
+        for part in _batched(phones):
+            stmt = select(TABLE.c.name, TABLE.c.phone, TABLE.c.customer_no).where(
+                TABLE.c.phone.in_(part),
+                TABLE.c.origin == self.local,
+                TABLE.c.deleted_at.is_(None),
+            )
+            for name, phone, number in self.session.execute(stmt):
+                people.setdefault((name, phone), number)
+        return people
 
     def _match(
         self,
@@ -374,6 +395,32 @@ class _Checker:
             return
         self.planned.append(Planned(tuple(clean[k] for k in PLANNED_FIELDS), existing))
 
+    def _check_same_person(
+        self,
+        number: int,
+        values: dict[str, Any],
+        existing: dict[str, Any] | None,
+        errors: dict[str, str],
+    ) -> None:
+        """The same name and phone twice in one file, or a new row for a customer already
+        stored with both: the same person registered again."""
+        phone, name = _phone_key(values.get("phone")), str(values.get("name") or "").strip()
+        if not (phone and name):
+            return
+        first = self.seen_people.setdefault((name, phone), number)
+        if first != number:
+            errors.setdefault(
+                "row", f"与第 {first} 行同名同电话 (same name and phone as row {first})"
+            )
+        stored = self.stored_people.get((name, phone))
+        if existing is None and stored is not None:
+            errors.setdefault(
+                "row",
+                f"与已有客户 {stored} 同名同电话，要更新请填写其客户编号 "
+                f"(same name and phone as customer {stored}; give its customer number to "
+                "update it)",
+            )
+
     def _check_duplicates(
         self,
         number: int,
@@ -392,12 +439,23 @@ class _Checker:
             first = self.seen_numbers.setdefault(customer_no, number)
             if first != number:
                 errors.setdefault("customer_no", f"same customer number as row {first}")
+        self._check_same_person(number, values, existing, errors)
         if existing is not None:
             first = self.seen_targets.setdefault(existing["id"], number)
             if first != number:
                 errors.setdefault(
                     "row", f"updates the same customer {existing['customer_no']} as row {first}"
                 )
+
+
+def _phone_key(value: Any) -> str | None:
+    """A phone as stored (normalized), or None if it is not a phone number."""
+    if not value:
+        return None
+    try:
+        return normalize_phone(str(value))
+    except ValueError:
+        return None
 
 
 def _as_dict(row: Row[Any]) -> dict[str, Any]:

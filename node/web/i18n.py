@@ -106,7 +106,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "merge.need_reason": ("请填写合并原因（500 字以内）", "Give a reason (at most 500 characters)"),
     "merge.need_confirm": ("请勾选确认", "Tick to confirm"),
     "merge.landed": (
-        "您打开的客户已合并到这位客户", "The customer you opened was merged into this one"
+        "您打开的客户已合并到这位客户",
+        "The customer you opened was merged into this one",
     ),
     "history.title": ("修改记录", "Change history"),
     "history.at": ("时间", "When"),

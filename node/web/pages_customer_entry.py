@@ -19,7 +19,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from node.api.deps import SessionDep
-from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.customer_360.resource import CustomerResourceWith360
@@ -113,13 +112,11 @@ async def create_customer(request: Request, viewer: PostingViewer, session: Sess
         assert isinstance(payload, CustomerIn)
         if not reason and (twins := _duplicates_of(session, viewer, payload)):
             return _render_form(request, session, viewer, submitted, duplicates=twins)
-        customer = customers.create(session, viewer, payload)
+        # The resource audits a registration made despite duplicates, with the reason.
+        customer = customers.create(session, viewer, payload, duplicate_reason=reason or None)
     except DomainError as exc:
         session.rollback()
         return _render_form(request, session, viewer, submitted, as_form_errors(exc))
-    if reason:
-        action, detail = "customer.created_despite_duplicates", {"reason": reason}
-        record_by(session, viewer, action, "customer", customer.id, detail)
     return RedirectResponse(f"/ui/customers/{customer.id}?saved=customer", status_code=303)
 
 
