@@ -15,6 +15,7 @@ from node.db.counters import Counter
 from node.dictionaries.models import DictionaryEntry
 from node.history.models import FieldChange
 from node.interactions.models import Interaction
+from node.notifications.models import NotificationRead
 from node.products.models import Product
 from node.subscriptions.models import Subscription
 from node.tickets.models import Ticket, TicketEvent
@@ -47,6 +48,7 @@ __all__ = [
     "FieldChange",
     "Interaction",
     "LoginAttempt",
+    "NotificationRead",
     "Product",
     "Subscription",
     "Ticket",

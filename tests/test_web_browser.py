@@ -561,3 +561,36 @@ def test_a_team_lead_ticks_two_tickets_and_dispatches_them_at_once(topo, chromiu
         expect(row).to_contain_text("已派单")
         expect(row).to_contain_text("装维张师傅")
     context.close()
+
+
+def test_a_technicians_badge_counts_a_new_dispatch(topo, chromium):
+    """Issue 19 §9: the header's 通知 badge, fetched by the page, counts a dispatch made
+    after the technician last looked; opening the list clears it."""
+    city = topo["430100"]
+    context, page = log_in(chromium, city, "tech1")
+    page.goto(f"{city.url}/ui/notifications")  # everything so far: seen
+    badge = page.locator("[data-notice-count]")
+    expect(badge).to_be_hidden()
+    with city.api() as api:
+        tech = next(
+            u
+            for u in api.get("/api/v1/users", params={"limit": 100}).json()["data"]
+            if u["username"] == "tech1"
+        )
+        made = api.post(
+            "/api/v1/tickets",
+            json={
+                "customer_id": topo.customers[1]["id"],
+                "kind": "repair",
+                "description": "楼道交换机掉电",
+                "technician_id": tech["id"],
+            },
+        )
+        assert made.status_code == 201, made.text
+    page.goto(f"{city.url}/ui/my-tickets")
+    expect(badge).to_have_text("1")
+    page.get_by_role("link", name=re.compile("^通知")).click()
+    expect(page.locator("#assigned")).to_contain_text(made.json()["ticket_no"])
+    page.goto(f"{city.url}/ui/my-tickets")
+    expect(badge).to_be_hidden()
+    context.close()

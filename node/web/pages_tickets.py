@@ -109,7 +109,7 @@ def _queue_rows(
     return shown
 
 
-def _customer_names(session: Session, ids: set[str]) -> dict[str, str]:
+def customer_names(session: Session, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     rows = session.execute(
@@ -124,7 +124,7 @@ def queue_table(
     lang = lang_of(request)
     t, label = translator(lang), code_labeller(lang)
     labels = dictionary_labels(session)
-    names = _customer_names(session, {r["customer_id"] for r in rows})
+    names = customer_names(session, {r["customer_id"] for r in rows})
     techs = user_names(session, {uuid.UUID(r["technician_id"]) for r in rows if r["technician_id"]})
     table = Table(
         "tickets",
@@ -296,7 +296,7 @@ def render_ticket(
         viewer,
         {
             "tk": data,
-            "customer": _customer_names(session, {data["customer_id"]}).get(data["customer_id"]),
+            "customer": customer_names(session, {data["customer_id"]}).get(data["customer_id"]),
             "labels": labels,
             "names": {str(k): v for k, v in user_names(session, actors).items()},
             "changes": shown_changes(session, changes, lang_of(request), labels),

@@ -13,6 +13,7 @@ from node.web import (
     pages_dashboard,
     pages_key_accounts,
     pages_my_tickets,
+    pages_notifications,
     pages_ops,
     pages_ticket_bulk,
     pages_ticket_edit,
@@ -34,6 +35,7 @@ for pages in (
     pages_dashboard,
     pages_key_accounts,
     pages_my_tickets,
+    pages_notifications,
     pages_ops,
     pages_users,
 ):

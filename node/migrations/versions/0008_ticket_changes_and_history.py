@@ -1,5 +1,6 @@
 """ticket events for reassignment and severity; calls linked to the ticket they opened;
-merged customers point at the survivor; the local field change history
+merged customers point at the survivor; the local field change history and when each
+user last read their notifications
 
 Revision ID: 0008
 Revises: 0007
@@ -50,9 +51,16 @@ def upgrade() -> None:
         sa.Column("new_value", sa.Text(), nullable=True),
     )
     op.create_index("ix_field_changes_row", "field_changes", ["entity", "entity_id", "id"])
+    op.create_table(
+        "notification_reads",
+        sa.Column("user_id", sa.Uuid(), primary_key=True),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("digest_seen_on", sa.Date(), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("notification_reads")
     op.drop_index("ix_field_changes_row", table_name="field_changes")
     op.drop_table("field_changes")
     with op.batch_alter_table("customers") as batch:
