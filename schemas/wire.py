@@ -15,7 +15,7 @@ import pyarrow as pa
 
 # Bump when a table gains or loses a column. Parents are upgraded first (docs/federation.md rule 8).
 # 2: ticket_events gained field, old_value, new_value; interactions gained ticket_id;
-# customers gained merged_into_id.
+# customers gained merged_into_id; users gained department and agent_group.
 SCHEMA_VERSION = 2
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
@@ -61,6 +61,8 @@ TABLES: dict[str, pa.Schema] = {
         _f("role", S, True),
         _f("service_area", S),
         _f("active", B, True),
+        _f("department", S),  # version 2
+        _f("agent_group", S),  # version 2
     ),
     "customers": _table(
         _f("customer_no", S, True),

@@ -122,3 +122,35 @@ def test_who_may_not_manage_users_gets_no_menu_item_and_a_403(client, make_user)
     assert 'href="/ui/users"' not in agent.get("/ui/customers").text
     assert agent.get("/ui/users/new").status_code == 403
     assert agent.get("/ui/users").status_code == 403
+
+
+def test_department_and_group_are_managed_codes_and_filter_the_list(admin_web, client, admin):
+    """Issue 19 §15: 服务部门 and 组 are dictionary entries a user carries; the list
+    filters by them; an unknown code is named, never stored."""
+    made = _create(admin_web, department="field_service", agent_group="group_1")
+    assert made.status_code == 303, made.text
+    _create(admin_web, username="agent08", department="customer_service", agent_group="group_2")
+    page = admin_web.get("/ui/users", params={"department": "field_service"}).text
+    assert "agent07" in page and "agent08" not in page and "装维部" in page and "一组" in page
+    page = admin_web.get("/ui/users", params={"group": "group_2"}).text
+    assert "agent08" in page and "agent07" not in page
+    assert admin_web.get("/ui/users", params={"group": "nobody"}).status_code == 422
+    bad = _create(admin_web, username="agent09", department="made_up")
+    assert bad.status_code == 422 and 'id="err-department"' in bad.text
+    users = client.get("/api/v1/users", params={"agent_group": "group_1"}, headers=admin).json()
+    assert [u["username"] for u in users["data"]] == ["agent07"]
+    # Blank on the edit form takes the user out of their group.
+    user_id = users["data"][0]["id"]
+    edit = _post(
+        admin_web,
+        f"/ui/users/{user_id}",
+        display_name="话务员小周",
+        role="agent",
+        service_area="urban",
+        department="field_service",
+        agent_group="",
+        active="yes",
+    )
+    assert edit.status_code == 303, edit.text
+    again = client.get(f"/api/v1/users/{user_id}", headers=admin).json()
+    assert (again["department"], again["agent_group"]) == ("field_service", None)

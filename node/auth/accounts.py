@@ -31,6 +31,9 @@ class User(Base, Replicated):
     role: Mapped[str] = mapped_column(String(20), info=one_of(Role))
     service_area: Mapped[str | None] = mapped_column(String(40), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Dictionary codes (服务部门, 组): whom a person works with, for filters and boards.
+    department: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
+    agent_group: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
     # Never leaves the node (the wire schema excludes it); null on replicated copies,
     # so a user can only log in at the node that owns them.
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -49,4 +49,11 @@ DEFAULT_ENTRIES: list[tuple[str, str, str, str | None]] = [
     (K.call_outcome, "callback_needed", "需回电", None),
     (K.call_outcome, "transferred", "已转接", None),
     (K.call_outcome, "no_answer", "未接通", None),
+    (K.service_department, "customer_service", "客服中心", None),
+    (K.service_department, "field_service", "装维部", None),
+    (K.service_department, "key_accounts", "大客户部", None),
+    (K.service_department, "business_hall", "营业厅", None),
+    (K.agent_group, "group_1", "一组", None),
+    (K.agent_group, "group_2", "二组", None),
+    (K.agent_group, "complaints", "投诉组", None),
 ]

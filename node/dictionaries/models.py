@@ -20,6 +20,8 @@ class DictionaryKind(StrEnum):
     churn_reason = "churn_reason"
     competitor = "competitor"
     call_outcome = "call_outcome"
+    service_department = "service_department"  # 服务部门
+    agent_group = "agent_group"  # 组
 
 
 class StatusMeaning(StrEnum):

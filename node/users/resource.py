@@ -29,6 +29,8 @@ class UserIn(StrictInput):
     display_name: str = Field(min_length=1, max_length=100)
     role: Role
     service_area: str | None = None
+    department: str | None = Field(None, max_length=40)
+    agent_group: str | None = Field(None, max_length=40)
     active: bool = True
     # Length and strength: node.auth.password_policy, with a message naming the rule.
     password: str | None = Field(None, max_length=MAX_LENGTH)
@@ -39,6 +41,8 @@ class UserOut(ReplicatedRead):
     display_name: str
     role: str
     service_area: str | None
+    department: str | None
+    agent_group: str | None
     active: bool
 
 
@@ -51,7 +55,13 @@ class UserResource(Resource[User]):
     read_schema = UserOut
     read_perm = Perm.users_read
     write_perm = Perm.users_write
-    filter_fields: ClassVar[dict[str, Any]] = {"role": Role, "service_area": str, "active": bool}
+    filter_fields: ClassVar[dict[str, Any]] = {
+        "role": Role,
+        "service_area": str,
+        "department": str,
+        "agent_group": str,
+        "active": bool,
+    }
     order_fields = ("created_at", "username")
     default_order = "username"
 
@@ -104,6 +114,9 @@ def check_user_values(
     dictionary_entry(
         session, DictionaryKind.service_area, values.get("service_area"), "service_area"
     )
+    for kind in (DictionaryKind.service_department, DictionaryKind.agent_group):
+        name = "department" if kind is DictionaryKind.service_department else "agent_group"
+        dictionary_entry(session, kind, values.get(name), name)
     password = values.pop("password", None)
     if existing is None:
         if not password:

@@ -16,6 +16,7 @@ from node.api.deps import SessionDep
 from node.auth.accounts import Role, User
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
+from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError
 from node.users.resource import UserResource
@@ -29,13 +30,33 @@ from node.web.tables import Table
 
 router = APIRouter(prefix="/ui/users", include_in_schema=False, route_class=WebRoute)
 users = UserResource()
-NEW_FIELDS = ("username", "display_name", "role", "service_area", "password")
-EDIT_FIELDS = ("display_name", "role", "service_area", "active", "password")
+NEW_FIELDS = (
+    "username",
+    "display_name",
+    "role",
+    "service_area",
+    "department",
+    "agent_group",
+    "password",
+)
+EDIT_FIELDS = (
+    "display_name",
+    "role",
+    "service_area",
+    "department",
+    "agent_group",
+    "active",
+    "password",
+)
+# Blank on the edit form means "none", which a PATCH would otherwise read as "unchanged".
+CLEARABLE = ("service_area", "department", "agent_group")
 
 
-def _users_table(request: Request, session: Session) -> Table:
+def _users_table(
+    request: Request, session: Session, department: str | None, group: str | None
+) -> Table:
     t = translator(lang_of(request))
-    areas = dictionary_labels(session)
+    labels = dictionary_labels(session)
     table = Table(
         "users",
         t("users.title"),
@@ -44,22 +65,29 @@ def _users_table(request: Request, session: Session) -> Table:
             t("users.display_name"),
             t("users.role"),
             t("field.area"),
+            t("users.department"),
+            t("users.group"),
             t("users.active"),
         ],
     )
-    rows = session.execute(
-        select(User)
-        .where(User.origin == session.info["node_code"], User.deleted_at.is_(None))
-        .order_by(User.username)
-    ).scalars()
-    for u in rows:
-        area = areas.get((DictionaryKind.service_area, u.service_area or ""), u.service_area)
+    stmt = select(User).where(User.origin == session.info["node_code"], User.deleted_at.is_(None))
+    if department:
+        stmt = stmt.where(User.department == department)
+    if group:
+        stmt = stmt.where(User.agent_group == group)
+    for u in session.execute(stmt.order_by(User.username)).scalars():
+
+        def word(kind: str, code: str | None) -> str:
+            return labels.get((kind, code), code) if code else ""
+
         table.add(
             [
                 u.username,
                 u.display_name,
                 role_label(u.role, lang_of(request)),
-                area or "",
+                word(DictionaryKind.service_area, u.service_area),
+                word(DictionaryKind.service_department, u.department),
+                word(DictionaryKind.agent_group, u.agent_group),
                 t("yes") if u.active else t("no"),
             ],
             link=f"/ui/users/{u.id}",
@@ -68,14 +96,31 @@ def _users_table(request: Request, session: Session) -> Table:
 
 
 @router.get("")
-def users_page(request: Request, viewer: WebViewer, session: SessionDep) -> Response:
-    """This node's staff, each linked to their page (an admin's page: users:write)."""
+def users_page(
+    request: Request,
+    viewer: WebViewer,
+    session: SessionDep,
+    department: str | None = None,
+    group: str | None = None,
+) -> Response:
+    """This node's staff, each linked to their page (an admin's page: users:write), by
+    service department and agent group if asked."""
     need(viewer, Perm.users_write)
+    department, group = department or None, group or None
+    dictionary_entry(session, DictionaryKind.service_department, department, "department")
+    dictionary_entry(session, DictionaryKind.agent_group, group, "group")
     return render(
         request,
         "users.html",
         viewer,
-        {"table": _users_table(request, session), "can_write": viewer.can(Perm.users_write)},
+        {
+            "table": _users_table(request, session, department, group),
+            "can_write": viewer.can(Perm.users_write),
+            "departments": dictionary_choices(session, DictionaryKind.service_department),
+            "groups": dictionary_choices(session, DictionaryKind.agent_group),
+            "department": department or "",
+            "group": group or "",
+        },
     )
 
 
@@ -96,6 +141,8 @@ def _render_form(
             "v": values,
             "roles": [(r.value, role_label(r.value, lang_of(request))) for r in Role],
             "areas": dictionary_choices(session, DictionaryKind.service_area),
+            "departments": dictionary_choices(session, DictionaryKind.service_department),
+            "groups": dictionary_choices(session, DictionaryKind.agent_group),
             "errors": errors.fields if errors else {},
             "error_message": errors.message if errors else None,
             "saved": request.query_params.get("saved"),
@@ -136,6 +183,8 @@ def user_page(
         "display_name": user.display_name,
         "role": user.role,
         "service_area": user.service_area or "",
+        "department": user.department or "",
+        "agent_group": user.agent_group or "",
         "active": user.active,
     }
     return _render_form(request, session, viewer, values, user)
@@ -154,8 +203,9 @@ async def update_user(
     values["active"] = submitted["active"]
     try:
         payload = parse(users.update_schema, values, lang_of(request))
-        if values["service_area"] is None:
-            payload.service_area = None  # type: ignore[attr-defined]  # "none": any area
+        for name in CLEARABLE:
+            if values[name] is None:
+                setattr(payload, name, None)  # blank: none (any area, no department...)
         user = users.update(session, viewer, user_id, payload)
     except DomainError as exc:
         session.rollback()

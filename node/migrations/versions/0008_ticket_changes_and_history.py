@@ -1,16 +1,16 @@
-"""ticket events for reassignment and severity; calls linked to the ticket they opened;
-merged customers point at the survivor; the local field change history and when each
-user last read their notifications
+"""desk changes: ticket events for reassignment and severity, calls linked to their
+ticket, merged customers, users' department and group, field history, notification reads
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06
 
 Wire schema version 2 (schemas/wire.py): `ticket_events` gains `field`, `old_value` and
-`new_value`, `interactions` gains `ticket_id`, `customers` gains `merged_into_id`, all
-nullable, so a version-1 child's
-batches still apply (the columns arrive empty). `field_changes` is local to the node,
-like the audit log, and never travels.
+`new_value`; `interactions` gains `ticket_id`; `customers` gains `merged_into_id`; `users`
+gain `department` and `agent_group`. All are nullable, so a version-1 child's batches
+still apply (the columns arrive empty). `field_changes` (who changed which field) and
+`notification_reads` (when each user last looked) are local to the node, like the audit
+log, and never travel.
 """
 
 from collections.abc import Sequence
@@ -34,6 +34,11 @@ def upgrade() -> None:
         batch.create_index("ix_interactions_ticket_id", ["ticket_id"])
     with op.batch_alter_table("customers") as batch:
         batch.add_column(sa.Column("merged_into_id", sa.Uuid(), nullable=True))
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("department", sa.String(length=40), nullable=True))
+        batch.add_column(sa.Column("agent_group", sa.String(length=40), nullable=True))
+        batch.create_index("ix_users_department", ["department"])
+        batch.create_index("ix_users_agent_group", ["agent_group"])
     op.create_table(
         "field_changes",
         sa.Column(
@@ -65,6 +70,11 @@ def downgrade() -> None:
     op.drop_table("field_changes")
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("merged_into_id")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_index("ix_users_agent_group")
+        batch.drop_index("ix_users_department")
+        batch.drop_column("agent_group")
+        batch.drop_column("department")
     with op.batch_alter_table("interactions") as batch:
         batch.drop_index("ix_interactions_ticket_id")
         batch.drop_column("ticket_id")
