@@ -177,6 +177,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "users.none": ("无", "None"),
     "users.all": ("全部", "All"),
     "filter.apply": ("筛选", "Filter"),
+    "table.empty": ("没有符合条件的记录，可放宽筛选条件再试。", "Nothing matches; widen the filters."),
     "users.new": ("新建用户", "New user"),
     "users.display_name": ("显示名", "Display name"),
     "users.role": ("角色", "Role"),
@@ -196,7 +197,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Type a phone (or its last 4 digits), ID number, customer number, part of a name or "
         "pinyin; results appear as you type; press ↓ to pick one.",
     ),
-    "search.none": ("没有找到客户", "No customer found"),
+    "search.none": (
+        "没有找到客户。可换用手机号后四位、证件号、客户编号或拼音再试；确是新客户请新建。",
+        "No customer found. Try the phone's last four digits, the ID number, the customer "
+        "number or pinyin; if this is a new customer, register them.",
+    ),
     "pager.label": ("翻页", "Pages"),
     "pager.total": ("共 {total} 条", "{total} in all"),
     "pager.more": ("共 {total}+ 条", "More than {total}"),
@@ -310,7 +315,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sla.met": ("按时完成，提前 {by}", "Met, {by} early"),
     "sla.missed": ("超时完成，晚了 {by}", "Missed by {by}"),
     "tickets.left": ("剩余", "left"),
-    "tickets.none": ("队列中没有工单", "No tickets in this queue"),
+    "tickets.none": (
+        "队列中没有工单。可改选其他区域、状态或时限筛选；新工单在客户页开。",
+        "No tickets in this queue. Try another area, status or SLA filter; new tickets "
+        "are opened on a customer's page.",
+    ),
     "ticket.history": ("处理记录", "History"),
     "ticket.transition": ("状态变更", "Change status"),
     "ticket.no_moves": ("此工单当前没有可执行的状态变更", "No status change is possible now"),
@@ -330,7 +339,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "已开始重新计算，稍后刷新页面即可看到最新数据。",
         "Recomputing; reload the page in a moment to see the new figures.",
     ),
-    "dash.unavailable": ("统计数据尚未计算", "No figures computed yet"),
+    "dash.unavailable": (
+        "统计数据尚未计算。下级数据同步后会自动计算；也可点「重新计算」立即计算。",
+        "No figures computed yet. They are computed once the children's data has arrived; "
+        "press Recompute to compute them now.",
+    ),
     "dash.computed_at": ("数据计算于", "Computed at"),
     "dash.scope": ("统计范围", "Scope"),
     "dash.customers": ("查看该市客户（只读）", "This city's customers (read-only)"),
@@ -377,7 +390,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fed.revoked": ("已吊销", "revoked"),
     "ka.title": ("大客户", "Key accounts"),
     "ka.mine": ("我负责的大客户", "My key accounts"),
-    "ka.none": ("没有大客户", "No key accounts"),
+    "ka.none": (
+        "没有大客户。在客户资料中标为大客户后会列在这里。",
+        "No key accounts. Customers marked as key accounts in their profile are listed here.",
+    ),
     "never": ("从未", "never"),
 }
 
