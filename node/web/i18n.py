@@ -177,7 +177,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "users.none": ("无", "None"),
     "users.all": ("全部", "All"),
     "filter.apply": ("筛选", "Filter"),
-    "table.empty": ("没有符合条件的记录，可放宽筛选条件再试。", "Nothing matches; widen the filters."),
+    "table.empty": (
+        "没有符合条件的记录，可放宽筛选条件再试。",
+        "Nothing matches; widen the filters.",
+    ),
     "users.new": ("新建用户", "New user"),
     "users.display_name": ("显示名", "Display name"),
     "users.role": ("角色", "Role"),
