@@ -18,6 +18,7 @@ from node.interactions.models import Interaction
 from node.products.models import Product
 from node.subscriptions.models import Subscription
 from node.tickets.models import Ticket, TicketEvent
+from node.views.models import SavedView
 
 REPLICATED_MODELS = (
     DictionaryEntry,
@@ -48,6 +49,7 @@ __all__ = [
     "Interaction",
     "LoginAttempt",
     "Product",
+    "SavedView",
     "Subscription",
     "Ticket",
     "TicketEvent",
