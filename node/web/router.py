@@ -17,6 +17,7 @@ from node.web import (
     pages_ticket_edit,
     pages_tickets,
     pages_users,
+    pages_views,
 )
 
 router = APIRouter()
@@ -28,6 +29,7 @@ for pages in (
     pages_customer_call,
     pages_tickets,
     pages_ticket_bulk,
+    pages_views,
     pages_ticket_edit,
     pages_dashboard,
     pages_key_accounts,
