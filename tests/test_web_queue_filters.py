@@ -477,3 +477,14 @@ def test_a_province_filters_by_city(province, params, cities):
 def test_a_province_refuses_a_city_outside_it(province, city):
     answer = province.get("/ui/tickets", params={"city": city})
     assert answer.status_code == 422 and "city: 「城市」" in answer.text
+
+
+def test_the_form_s_empty_fields_leave_the_link(queue):
+    answer = queue.browser.get(
+        "/ui/tickets?area=&status=&sla=&kind=repair&severity=&technician=none&opened_from=",
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/ui/tickets?kind=repair&technician=none"
+    everything = queue.browser.get("/ui/tickets?area=&kind=", follow_redirects=False)
+    assert everything.headers["location"] == "/ui/tickets"

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -159,6 +160,12 @@ def queue(
     """The queue of a service area (an area-bound viewer only ever sees their own),
     filtered by the link's parameters (queue_filters.PARAMS); a wrong one is a 422."""
     need(viewer, Perm.tickets_read)
+    pairs = request.query_params.multi_items()
+    if any(name in PARAMS and not value.strip() for name, value in pairs):
+        # The filter form sends its empty fields too: one short link per set of filters
+        # (the one a saved view keeps and the page marks as the current view).
+        kept = [(name, value) for name, value in pairs if name not in PARAMS or value.strip()]
+        return RedirectResponse(f"/ui/tickets?{urlencode(kept)}" if kept else "/ui/tickets", 303)
     raw = {name: request.query_params.get(name) for name in PARAMS}
     query = strict_query(raw, known_here(request, session))
     return render_queue(request, session, viewer, query, cursor, back)
