@@ -19,6 +19,7 @@ from node.notifications.models import NotificationRead
 from node.products.models import Product
 from node.subscriptions.models import Subscription
 from node.tickets.models import Ticket, TicketEvent
+from node.views.models import SavedView
 
 REPLICATED_MODELS = (
     DictionaryEntry,
@@ -50,6 +51,7 @@ __all__ = [
     "LoginAttempt",
     "NotificationRead",
     "Product",
+    "SavedView",
     "Subscription",
     "Ticket",
     "TicketEvent",

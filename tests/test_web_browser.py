@@ -593,4 +593,43 @@ def test_a_technicians_badge_counts_a_new_dispatch(topo, chromium):
     expect(page.locator("#assigned")).to_contain_text(made.json()["ticket_no"])
     page.goto(f"{city.url}/ui/my-tickets")
     expect(badge).to_be_hidden()
+
+
+def test_a_lead_filters_the_queue_saves_the_view_and_opens_it_again(topo, chromium):
+    """Issue 19 §8: two filters set in the form, saved as a view, opened from the list:
+    the same rows, the form showing the filters, and when the list was refreshed."""
+    city = topo["430100"]
+    wanted, others = [], []
+    with city.api() as api:
+        for kind, severity in (("billing", "major"), ("billing", "major"), ("billing", "general")):
+            made = api.post(
+                "/api/v1/tickets",
+                json={
+                    "customer_id": topo.customers[1]["id"],
+                    "kind": kind,
+                    "severity": severity,
+                },
+            )
+            assert made.status_code == 201, made.text
+            (wanted if severity == "major" else others).append(made.json()["ticket_no"])
+    context, page = log_in(chromium, city, "lead1")
+    page.goto(f"{city.url}/ui/tickets")
+    page.get_by_label("工单类型").select_option("billing")
+    page.get_by_label("紧急程度").select_option("major")
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_url(re.compile(r"/ui/tickets\?kind=billing&severity=major"))
+    page.get_by_label("视图名称").fill("账务重大")
+    page.get_by_label("共享给本节点所有人").check()
+    page.get_by_role("button", name="保存为视图").click()
+    page.goto(f"{city.url}/ui/tickets")  # the filters cleared
+    page.locator('[data-field="views-mine"]').get_by_role("link", name="账务重大").click()
+    page.wait_for_url(re.compile(r"/ui/tickets\?kind=billing&severity=major$"))
+    rows = page.locator("#queue-list tbody tr")
+    expect(rows).to_have_count(len(wanted))
+    for number in wanted:
+        expect(page.locator("tbody tr", has_text=number)).to_have_count(1)
+    expect(page.get_by_label("工单类型")).to_have_value("billing")
+    expect(page.get_by_label("紧急程度")).to_have_value("major")
+    expect(page.locator('[data-field="refreshed"]')).to_have_text(re.compile(r"刷新于 \d\d:\d\d"))
+    shot(page, "ticket-queue-view")
     context.close()

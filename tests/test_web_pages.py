@@ -544,7 +544,9 @@ def test_done_tickets_read_met_or_missed_and_the_queue_filters_by_sla(client, ad
     assert numbers[3] in overdue and numbers[4] not in overdue
     assert numbers[4] in soon and numbers[3] not in soon
     assert not any(n in overdue + soon for n in numbers[:3])
-    assert agent.get("/ui/tickets?sla=nonsense").status_code == 200  # ignored, all shown
+    # Issue 19 §8: a wrong filter is named (422), no longer silently ignored.
+    refused = agent.get("/ui/tickets?sla=nonsense")
+    assert refused.status_code == 422 and "sla" in refused.text and "时限" in refused.text
     c360 = agent.get(f"/ui/customers/{made['id']}").text
     assert 'class="sla-overdue" data-field="sla">已超时 2小时0分<' in c360 or (
         'class="sla-overdue" data-field="sla">已超时 1小时59分<' in c360

@@ -25,10 +25,11 @@ from node.web.choices import technicians
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors
 from node.web.i18n import translator
-from node.web.pages_tickets import render_queue
+from node.web.pages_tickets import known_here, render_queue
+from node.web.queue_filters import read_query
 from node.web.rendering import lang_of
 from node.web.session import Forbidden, PostingViewer, need
-from node.web.ticket_bulk_form import BulkForm, read_filters, read_form
+from node.web.ticket_bulk_form import BulkForm, read_form
 from node.web.ticket_bulk_plan import BulkAction, may_bulk, plan
 from node.web.ticket_bulk_summary import (
     FOREIGN,
@@ -98,6 +99,12 @@ def bulk(
     area: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "",
     sla: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "",
+    technician: Annotated[str, Form()] = "",
+    opened_from: Annotated[str, Form()] = "",
+    opened_to: Annotated[str, Form()] = "",
+    city: Annotated[str, Form()] = "",
 ) -> Response:
     """Dispatch, reassign or close the ticked tickets; back to the queue with the count
     done and each refused ticket with its reason."""
@@ -105,7 +112,11 @@ def bulk(
     need(viewer, Perm.tickets_write)  # reassigning is the API's PATCH
     if not may_bulk(viewer):  # a technician moves only their own tickets, one at a time
         raise Forbidden(Perm.tickets_transition)
-    filters = read_filters(area, status, sla)
+    posted = {"area": area, "status": status, "sla": sla, "kind": kind, "severity": severity}
+    posted |= {"technician": technician, "opened_from": opened_from, "opened_to": opened_to}
+    # The way back keeps the filters that still read (the queue's own check) and drops
+    # the rest: the tickets were ticked on screen, a stale filter must not refuse them.
+    filters, _ = read_query(posted | {"city": city}, known_here(request, session))
     offered = {tid for tid, _ in technicians(session)}
     raw = ids or []
     try:
@@ -118,9 +129,7 @@ def bulk(
             request,
             session,
             viewer,
-            filters.area,
-            filters.status,
-            filters.sla,
+            filters,
             bulk_errors=errors,
             bulk_values=values,
             status_code=errors.status_code,

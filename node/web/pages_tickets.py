@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -37,7 +39,11 @@ from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.history_view import shown_changes
 from node.web.i18n import code_labeller, translator
 from node.web.paging import PageAt, count_rows, page_at, pager
-from node.web.rendering import lang_of, render
+from node.web.queue_filter_form import filter_form
+from node.web.queue_filters import PARAMS, Known, QueueQuery, known_codes, strict_query
+from node.web.queue_select import apply_filters
+from node.web.queue_views import views_panel
+from node.web.rendering import lang_of, local_time, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.sla_texts import sla_reading, sla_text
 from node.web.tables import Table, export_url, time_cell, wanted_export, xlsx_response
@@ -49,28 +55,16 @@ tickets = TicketResource()
 QUEUE_LIMIT = 500
 QUEUE_PAGE = 50
 DONE_STATES = (TicketStatus.resolved.value, TicketStatus.closed.value)
-# The queue's SLA filter: overdue, or about to breach (under 25 % of the window left).
-SLA_FILTERS = (SlaState.overdue.value, SlaState.soon.value)
 
 
 def _queue_page(
-    session: Session,
-    viewer: Viewer,
-    area: str | None,
-    status: str | None,
-    at: PageAt,
+    session: Session, viewer: Viewer, query: QueueQuery, at: PageAt
 ) -> tuple[list[dict[str, Any]], str | None, int]:
     """A page of the queue, the cursor of the next and how many match (capped): open
     tickets the earliest due first; resolved or closed ones the latest due first."""
-    stmt = tickets.base_query(viewer)
-    if status:
-        stmt = stmt.where(Ticket.status == status)
-    else:
-        stmt = stmt.where(Ticket.status.in_(OPEN_TICKET_STATES))
-    if area:
-        stmt = stmt.where(Ticket.service_area == area)
+    stmt = apply_filters(tickets.base_query(viewer), query, utcnow())
     total = count_rows(session, stmt)
-    order = "-due_at" if status in DONE_STATES else "due_at"
+    order = "-due_at" if query.status in DONE_STATES and not query.sla else "due_at"
     after = decode_cursor(at.cursor, order, Ticket.due_at) if at.cursor else None
     stmt = apply_keyset(stmt, Ticket.due_at, Ticket.id, order.startswith("-"), after)
     rows = list(session.execute(stmt.limit(QUEUE_PAGE + 1)).scalars())
@@ -81,32 +75,14 @@ def _queue_page(
     return [tickets.present(r, viewer, detail=False) for r in rows], next_cursor, total
 
 
-def _queue_rows(
-    session: Session,
-    viewer: Viewer,
-    area: str | None,
-    status: str | None,
-    sla: SlaState | None = None,
-) -> list[dict[str, Any]]:
-    """Open tickets the viewer may see (the API's scoping), the earliest due first;
-    `sla` keeps only the overdue ones or those about to breach (open tickets only)."""
-    stmt = tickets.base_query(viewer)
-    if status and not sla:
-        stmt = stmt.where(Ticket.status == status)
-    else:
-        stmt = stmt.where(Ticket.status.in_(OPEN_TICKET_STATES))
-    if area:
-        stmt = stmt.where(Ticket.service_area == area)
+def _due_soon_rows(session: Session, viewer: Viewer, query: QueueQuery) -> list[dict[str, Any]]:
+    """The open tickets about to breach, the earliest due first: read from the
+    QUEUE_LIMIT earliest due not yet overdue, as "soon" is a share of each one's window."""
     now = utcnow()
-    if sla is SlaState.overdue:
-        stmt = stmt.where(Ticket.due_at < now)
-    elif sla is SlaState.soon:
-        stmt = stmt.where(Ticket.due_at >= now)
-    rows = session.execute(stmt.order_by(Ticket.due_at).limit(QUEUE_LIMIT)).scalars()
+    stmt = apply_filters(tickets.base_query(viewer), query, now)
+    rows = session.execute(stmt.order_by(Ticket.due_at, Ticket.id).limit(QUEUE_LIMIT)).scalars()
     shown = [tickets.present(r, viewer, detail=False) for r in rows]
-    if sla is not None:
-        shown = [r for r in shown if sla_reading(r, now).state is sla]
-    return shown
+    return [r for r in shown if sla_reading(r, now).state is SlaState.soon]
 
 
 def customer_names(session: Session, ids: set[str]) -> dict[str, str]:
@@ -167,61 +143,70 @@ def queue_table(
     return table, extra
 
 
+def known_here(request: Request, session: Session) -> Known:
+    """What the queue's filters may name on this node (its codes and level)."""
+    node = request.app.state.settings.node
+    return known_codes(session, node.level, node.code)
+
+
 @router.get("")
 def queue(
     request: Request,
     viewer: WebViewer,
     session: SessionDep,
-    area: str | None = None,
-    status: str | None = None,
-    sla: str | None = None,
     cursor: str | None = None,
     back: str | None = None,
 ) -> Response:
-    """The queue of a service area (an area-bound viewer only ever sees their own)."""
+    """The queue of a service area (an area-bound viewer only ever sees their own),
+    filtered by the link's parameters (queue_filters.PARAMS); a wrong one is a 422."""
     need(viewer, Perm.tickets_read)
-    return render_queue(request, session, viewer, area, status, sla, cursor, back)
+    pairs = request.query_params.multi_items()
+    if any(name in PARAMS and not value.strip() for name, value in pairs):
+        # The filter form sends its empty fields too: one short link per set of filters
+        # (the one a saved view keeps and the page marks as the current view).
+        kept = [(name, value) for name, value in pairs if name not in PARAMS or value.strip()]
+        return RedirectResponse(f"/ui/tickets?{urlencode(kept)}" if kept else "/ui/tickets", 303)
+    raw = {name: request.query_params.get(name) for name in PARAMS}
+    query = strict_query(raw, known_here(request, session))
+    return render_queue(request, session, viewer, query, cursor, back)
 
 
 def render_queue(
     request: Request,
     session: Session,
     viewer: Viewer,
-    area: str | None,
-    status: str | None,
-    sla: str | None,
+    query: QueueQuery,
     cursor: str | None = None,
     back: str | None = None,
     bulk_errors: FormErrors | None = None,
     bulk_values: dict[str, Any] | None = None,
     status_code: int = 200,
+    view_errors: FormErrors | None = None,
+    view_values: dict[str, Any] | None = None,
 ) -> Response:
-    """The queue page; a refused bulk form comes back on it with its errors."""
-    area = viewer.area or area or None
-    if status not in {s.value for s in TicketStatus}:
-        status = None
-    wanted_sla = SlaState(sla) if sla in SLA_FILTERS else None
-    paged = None
-    if wanted_sla is None:
-        at = page_at(cursor, back)
-        rows, next_cursor, total = _queue_page(session, viewer, area, status, at)
-        params = {"area": area or "", "status": status or ""}
-        paged = pager("/ui/tickets", params, at, QUEUE_PAGE, len(rows), total, next_cursor)
-    else:  # the SLA filters read the QUEUE_LIMIT earliest due: one page
-        rows = _queue_rows(session, viewer, area, status, wanted_sla)
+    """The queue page; a refused bulk form or view comes back on it with its errors."""
+    if viewer.area:
+        query = replace(query, area=viewer.area)
+    at = page_at(cursor, back)
+    if query.sla == SlaState.soon:  # one page: the share left is read in Python
+        at = PageAt(None, [])
+        rows = _due_soon_rows(session, viewer, query)
+        total, next_cursor, size = len(rows), None, max(len(rows), 1)
+    else:
+        rows, next_cursor, total = _queue_page(session, viewer, query, at)
+        size = QUEUE_PAGE
+    paged = pager("/ui/tickets", query.params(), at, size, len(rows), total, next_cursor)
     table, extra = queue_table(request, session, rows)
     if wanted := wanted_export(request, {"tickets": table}):
         need(viewer, Perm.export)
         return xlsx_response(wanted)
+    lang = lang_of(request)
+    t = translator(lang)
     bulk = None
     if may_bulk(viewer):
-        filters = {
-            "area": area or "",
-            "status": status or "",
-            "sla": wanted_sla.value if wanted_sla else "",
-        }
-        techs = _with_load(session, technicians(session, area), translator(lang_of(request)))
-        bulk = bulk_panel(request, session, viewer, rows, techs, filters, bulk_errors, bulk_values)
+        techs = _with_load(session, technicians(session, query.area), t)
+        params = query.params()
+        bulk = bulk_panel(request, session, viewer, rows, techs, params, bulk_errors, bulk_values)
     return render(
         request,
         "tickets.html",
@@ -230,11 +215,14 @@ def render_queue(
             "table": table,
             "sla": extra,
             "areas": dictionary_choices(session, DictionaryKind.service_area),
-            "area": area,
+            "area": query.area,
             "area_fixed": viewer.area is not None,
-            "status": status,
+            "status": query.status,
             "statuses": [s.value for s in TicketStatus],
-            "sla_filter": wanted_sla.value if wanted_sla else None,
+            "sla_filter": query.sla,
+            "filters": filter_form(request, session, query, t),
+            "views": views_panel(session, viewer, query.query_string(), view_errors, view_values),
+            "refreshed": local_time(utcnow())[-5:],
             "pager": paged,
             "export": export_url(request, table) if viewer.can(Perm.export) else None,
             "bulk": bulk,

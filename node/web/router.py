@@ -19,6 +19,7 @@ from node.web import (
     pages_ticket_edit,
     pages_tickets,
     pages_users,
+    pages_views,
 )
 
 router = APIRouter()
@@ -31,6 +32,7 @@ for pages in (
     pages_customer_merge,
     pages_tickets,
     pages_ticket_bulk,
+    pages_views,
     pages_ticket_edit,
     pages_dashboard,
     pages_key_accounts,

@@ -7,35 +7,16 @@ judged one by one (ticket_bulk_plan).
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from node.tickets.models import TicketStatus
 from node.web.forms import FormErrors
+from node.web.queue_filters import QueueQuery
 from node.web.ticket_bulk_plan import MAX_TICKETS, BulkAction
 
 NOTE_MAX = 2000  # TransitionIn.note, the API's limit
-# What an area code looks like (the dictionaries' codes); anything else is dropped from
-# the way back to the queue rather than echoed into a link.
-_AREA = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
 _SHOWN = 40  # how much of a malformed id the message repeats
-SLA_VALUES = ("overdue", "soon")
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    """The queue the form was sent from, to go back to."""
-
-    area: str | None = None
-    status: str | None = None
-    sla: str | None = None
-
-    def params(self) -> dict[str, str]:
-        """The non-empty filters as query parameters."""
-        pairs = {"area": self.area, "status": self.status, "sla": self.sla}
-        return {k: v for k, v in pairs.items() if v}
 
 
 @dataclass(frozen=True)
@@ -46,17 +27,7 @@ class BulkForm:
     action: BulkAction
     technician_id: uuid.UUID | None
     note: str | None
-    filters: QueueFilters = field(default_factory=QueueFilters)
-
-
-def read_filters(area: str, status: str, sla: str) -> QueueFilters:
-    """The queue's filters as posted back, each kept only if it is one the queue takes."""
-    area, status, sla = area.strip(), status.strip(), sla.strip()
-    return QueueFilters(
-        area=area if _AREA.fullmatch(area) else None,
-        status=status if status in {s.value for s in TicketStatus} else None,
-        sla=sla if sla in SLA_VALUES else None,
-    )
+    filters: QueueQuery = field(default_factory=QueueQuery)
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -87,7 +58,7 @@ def read_form(
     action: str,
     technician_id: str,
     note: str,
-    filters: QueueFilters,
+    filters: QueueQuery,
     technicians: set[uuid.UUID],
     t: Callable[..., str],
 ) -> BulkForm:

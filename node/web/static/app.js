@@ -1,4 +1,5 @@
-// fedcrm web UI: instant customer search and SLA countdowns, in plain JavaScript
+// fedcrm web UI: instant customer search, SLA countdowns, the queue's select-all and
+// lists that refresh themselves, in plain JavaScript
 // (no framework, nothing fetched from outside the node).
 "use strict";
 
@@ -70,8 +71,7 @@
 })();
 
 (function slaCountdown() {
-  const cells = document.querySelectorAll("td.countdown[data-due]");
-  if (!cells.length) return;
+  if (!document.querySelector("td.countdown[data-due]")) return;
   const texts = document.getElementById("countdown-texts");
   const overdue = texts ? texts.dataset.overdue : "overdue";
   const en = texts && texts.dataset.lang === "en";
@@ -94,7 +94,8 @@
 
   function tick() {
     const now = Date.now();
-    cells.forEach((cell) => {
+    // Read again each time: a list that refreshes itself brings new cells.
+    document.querySelectorAll("td.countdown[data-due]").forEach((cell) => {
       if (cell.dataset.state === "met" || cell.dataset.state === "missed") return;
       const left = Math.trunc((Date.parse(cell.dataset.due) - now) / 1000);
       cell.textContent = render(left);
@@ -105,18 +106,58 @@
 })();
 
 (function selectAll() {
-  // The queue's 「全选本页」: ticks or clears every row's box, and follows them.
-  document.querySelectorAll("input[data-select-all]").forEach((all) => {
-    const boxes = () => Array.from(
-      document.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`));
-    all.addEventListener("change", () => {
-      boxes().forEach((box) => { box.checked = all.checked; });
+  // The queue's 「全选本页」: ticks or clears every row's box, and follows them. Listened
+  // for on the document, so rows a refresh brings in (refreshLists) are followed too.
+  const boxes = (name) => Array.from(
+    document.querySelectorAll(`input[type=checkbox][name="${name}"]`));
+  document.addEventListener("change", (ev) => {
+    const all = ev.target.closest("input[data-select-all]");
+    if (all) {
+      boxes(all.dataset.selectAll).forEach((box) => { box.checked = all.checked; });
+      return;
+    }
+    document.querySelectorAll("input[data-select-all]").forEach((every) => {
+      if (ev.target.name !== every.dataset.selectAll) return;
+      const ticked = boxes(every.dataset.selectAll).filter((box) => box.checked).length;
+      every.checked = ticked > 0 && ticked === boxes(every.dataset.selectAll).length;
+      every.indeterminate = ticked > 0 && !every.checked;
     });
-    document.addEventListener("change", (ev) => {
-      if (ev.target === all || ev.target.name !== all.dataset.selectAll) return;
-      const ticked = boxes().filter((box) => box.checked).length;
-      all.checked = ticked > 0 && ticked === boxes().length;
-      all.indeterminate = ticked > 0 && !all.checked;
-    });
+  });
+})();
+
+(function refreshLists() {
+  // A list marked data-refresh="60" (seconds) fetches its own page again and swaps in
+  // its new rows. It waits while someone is at work on the page: a box ticked (the bulk
+  // form would lose it) or a field focused. Without JavaScript the page is the same,
+  // only still.
+  document.querySelectorAll("[data-refresh][id]").forEach((list) => {
+    const seconds = Number(list.dataset.refresh);
+    if (!(seconds >= 10)) return;
+    function busy() {
+      const active = document.activeElement;
+      const typing = active && active.matches("input, select, textarea");
+      const ticked = document.querySelector("input[type=checkbox]:checked");
+      return Boolean(typing || ticked || document.hidden);
+    }
+    async function refresh() {
+      if (busy()) return;
+      try {
+        const resp = await fetch(window.location.href, {
+          headers: { "X-Requested-With": "fetch" },
+          credentials: "same-origin",
+        });
+        if (resp.redirected && resp.url.includes("/ui/login")) {
+          window.location = resp.url;
+          return;
+        }
+        if (!resp.ok) return;
+        const page = new DOMParser().parseFromString(await resp.text(), "text/html");
+        const fresh = page.getElementById(list.id);
+        if (fresh && !busy()) list.innerHTML = fresh.innerHTML;
+      } catch (err) {
+        // Offline for a moment: the next turn tries again.
+      }
+    }
+    setInterval(refresh, seconds * 1000);
   });
 })();
