@@ -593,6 +593,7 @@ def test_a_technicians_badge_counts_a_new_dispatch(topo, chromium):
     expect(page.locator("#assigned")).to_contain_text(made.json()["ticket_no"])
     page.goto(f"{city.url}/ui/my-tickets")
     expect(badge).to_be_hidden()
+    context.close()
 
 
 def test_a_lead_filters_the_queue_saves_the_view_and_opens_it_again(topo, chromium):
