@@ -488,3 +488,31 @@ def test_the_form_s_empty_fields_leave_the_link(queue):
     assert answer.headers["location"] == "/ui/tickets?kind=repair&technician=none"
     everything = queue.browser.get("/ui/tickets?area=&kind=", follow_redirects=False)
     assert everything.headers["location"] == "/ui/tickets"
+
+
+def test_the_queue_filters_by_the_technicians_service_department(client, admin, make_user):
+    """Issue 19 §15: 服务部门 is usable as a filter: the tickets held by technicians of
+    that department (none for a department nobody in it holds)."""
+    field_tech = make_user(Role.technician, "urban")
+    hall_tech = make_user(Role.technician, "urban")
+    for user, department in ((field_tech, "field_service"), (hall_tech, "business_hall")):
+        answer = client.patch(
+            f"/api/v1/users/{user['id']}", json={"department": department}, headers=admin
+        )
+        assert answer.status_code == 200, answer.text
+    customer = client.post("/api/v1/customers", json=customer_payload(), headers=admin).json()
+    numbers = {}
+    for name, tech in (("field", field_tech), ("hall", hall_tech), ("nobody", None)):
+        body = {"customer_id": customer["id"], "kind": "repair"}
+        if tech:
+            body["technician_id"] = tech["id"]
+        numbers[name] = client.post("/api/v1/tickets", json=body, headers=admin).json()["ticket_no"]
+    lead = web_login(client.app, make_user(Role.team_lead)["username"], PASSWORD)
+    page = lead.get("/ui/tickets", params={"department": "field_service"}).text
+    assert numbers["field"] in page
+    assert numbers["hall"] not in page and numbers["nobody"] not in page
+    assert (
+        numbers["field"] not in lead.get("/ui/tickets", params={"department": "key_accounts"}).text
+    )
+    bad = lead.get("/ui/tickets", params={"department": "made_up"})
+    assert bad.status_code == 422 and "服务部门" in bad.text

@@ -62,5 +62,6 @@ def filter_form(
         "kinds": kinds,
         "severities": [s.value for s in Severity],
         "technicians": techs,
+        "departments": dictionary_choices(session, DictionaryKind.service_department),
         "cities": city_choices(request, session) if level is not Level.city else None,
     }

@@ -37,6 +37,7 @@ NAMES = {
     "kind": "工单类型",
     "severity": "紧急程度",
     "technician": "维修人员",
+    "department": "服务部门",
     "opened_from": "受理日期（起）",
     "opened_to": "受理日期（止）",
     "city": "城市",
@@ -53,6 +54,7 @@ class QueueQuery:
     kind: str | None = None
     severity: str | None = None
     technician: str | None = None  # a user id, or UNASSIGNED
+    department: str | None = None  # the technician's service department (a dictionary code)
     opened_from: date | None = None  # office-local dates, both days included
     opened_to: date | None = None
     city: str | None = None  # the ticket's origin node (province and HQ only)
@@ -89,6 +91,7 @@ class Known:
     kinds: frozenset[str]
     level: Level
     node_code: str
+    departments: frozenset[str] = frozenset()
 
 
 def known_codes(session: Session, level: Level, node_code: str) -> Known:
@@ -96,13 +99,20 @@ def known_codes(session: Session, level: Level, node_code: str) -> Known:
     too: a ticket keeps the kind it was opened with) and where the node stands."""
     rows = session.execute(
         select(DictionaryEntry.kind, DictionaryEntry.code).where(
-            DictionaryEntry.kind.in_([DictionaryKind.service_area, DictionaryKind.ticket_kind]),
+            DictionaryEntry.kind.in_(
+                [
+                    DictionaryKind.service_area,
+                    DictionaryKind.ticket_kind,
+                    DictionaryKind.service_department,
+                ]
+            ),
             DictionaryEntry.deleted_at.is_(None),
         )
     ).all()
     areas = frozenset(c for k, c in rows if k == DictionaryKind.service_area)
     kinds = frozenset(c for k, c in rows if k == DictionaryKind.ticket_kind)
-    return Known(areas, kinds, Level(level), node_code)
+    departments = frozenset(c for k, c in rows if k == DictionaryKind.service_department)
+    return Known(areas, kinds, Level(level), node_code, departments)
 
 
 def _city(value: str, known: Known) -> str:
@@ -158,6 +168,10 @@ def _one(name: str, value: str, known: Known) -> object:
             return str(uuid.UUID(value))
         except ValueError:
             raise ValueError("不是人员编号或 none (not a user id, or none)") from None
+    if name == "department":
+        if value not in known.departments:
+            raise ValueError("不是本节点的服务部门 (not a service department of this node)")
+        return value
     if name in ("opened_from", "opened_to"):
         return _date(value)
     return _city(value, known)

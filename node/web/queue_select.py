@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
+from node.auth.accounts import User
 from node.office_time import OFFICE_TZ
 from node.tickets.models import OPEN_TICKET_STATES, Ticket
 from node.tickets.sla import SlaState
@@ -42,6 +43,9 @@ def apply_filters(stmt: Select, query: QueueQuery, now: datetime) -> Select:
         stmt = stmt.where(Ticket.technician_id.is_(None))
     elif query.technician_id is not None:
         stmt = stmt.where(Ticket.technician_id == query.technician_id)
+    if query.department:  # tickets held by a technician of that department
+        members = select(User.id).where(User.department == query.department)
+        stmt = stmt.where(Ticket.technician_id.in_(members))
     if query.opened_from:
         stmt = stmt.where(Ticket.created_at >= office_midnight(query.opened_from))
     if query.opened_to:  # the whole last day: before the next day begins
