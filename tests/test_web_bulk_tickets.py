@@ -311,6 +311,8 @@ def test_a_wrong_form_value_is_named_in_chinese_and_nothing_changes(desk, form, 
     assert unchanged(ticket, desk.read(ticket["id"]))
     if values["ids"]:  # the queue comes back with the same boxes ticked
         assert re.search(f'value="{ticket["id"]}" form="bulk-form"[^>]* checked>', resp.text)
+    if values["action"] == "dispatch":  # ...and the form with what was chosen
+        assert '<option value="dispatch" selected>' in resp.text
 
 
 def test_someone_who_is_not_a_technician_cannot_be_dispatched_to(desk):
