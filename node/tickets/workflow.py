@@ -105,15 +105,6 @@ def add_change_event(
     at: datetime,
 ) -> TicketEvent:
     """Record a reassignment or a new severity as an event of its own: the status stays."""
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        from_status=ticket.status,
-        to_status=ticket.status,
-        actor_id=actor_id,
-        at=at,
-        field=field,
-        old_value=old,
-        new_value=new,
-    )
-    session.add(event)
+    event = add_event(session, ticket, ticket.status, ticket.status, actor_id, at, None)
+    event.field, event.old_value, event.new_value = field, old, new
     return event
