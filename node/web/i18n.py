@@ -81,6 +81,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.dashboard": ("经营看板", "Dashboard"),
     "nav.federation": ("同步状态", "Federation"),
     "nav.logout": ("退出登录", "Log out"),
+    # Editing what a city owns (pages_customer_edit, pages_customer_rows, pages_catalog).
+    "edit.customer": ("编辑客户", "Edit customer"),
+    "edit.link": ("编辑", "Edit"),
+    "edit.cancel": ("返回", "Back"),
+    "edit.masked_hint": (
+        "您的角色无权查看完整手机号、证件号和邮箱：留空则保持原值，填写则替换。",
+        "Your role may not see the full phone, ID number and e-mail: leave them empty "
+        "to keep them, type a new value to replace them.",
+    ),
+    "edit.foreign": (
+        "该记录属于节点 {origin}，此处只读，请在该节点修改。",
+        "This record belongs to node {origin}: read-only here; change it there.",
+    ),
     "nav.skip": ("跳到正文", "Skip to content"),
     "lang.switch": ("English", "中文"),
     "call.open_ticket": ("同时开工单", "Also open a ticket"),

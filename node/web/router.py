@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from node.web import (
     pages_auth,
     pages_customer_call,
+    pages_customer_edit,
     pages_customer_entry,
     pages_customers,
     pages_dashboard,
@@ -26,6 +27,7 @@ for pages in (
     pages_customer_entry,
     pages_customers,
     pages_customer_call,
+    pages_customer_edit,
     pages_tickets,
     pages_ticket_bulk,
     pages_ticket_edit,
