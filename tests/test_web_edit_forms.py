@@ -203,3 +203,197 @@ def test_the_edit_form_refuses_bad_addresses_and_input_without_a_5xx(client, adm
         answer = _edit(b, c["id"], name=bad, home_address=bad)
         assert answer.status_code == 422, answer.text[:300]
     assert _stored(client, admin, c["id"])["name"] == c["name"]
+
+
+# ---- contacts, subscriptions, contracts on the 360 ----------------------------------
+
+
+def _product(client: TestClient, admin: dict, code: str = "M199", price: str = "199.00") -> dict:
+    body = {"code": code, "name": f"畅享{code}", "type": "mobile", "monthly_price": price}
+    made = client.post("/api/v1/products", json=body, headers=admin)
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def _rows(client: TestClient, admin: dict, path: str, customer_id: str) -> list[dict]:
+    got = client.get(f"/api/v1/{path}", params={"customer_id": customer_id}, headers=admin)
+    assert got.status_code == 200, got.text
+    return got.json()["data"]
+
+
+def _detail(client: TestClient, admin: dict, path: str, row_id: str) -> dict:
+    got = client.get(f"/api/v1/{path}/{row_id}", headers=admin)
+    assert got.status_code == 200, got.text
+    return got.json()
+
+
+def _history_fields(client: TestClient, admin: dict, path: str, row_id: str) -> set[str]:
+    got = client.get(f"/api/v1/{path}/{row_id}/history", headers=admin).json()["data"]
+    return {h["field"] for h in got}
+
+
+def test_add_edit_and_delete_a_contact(client, admin, browser):
+    c = _customer(client, admin)
+    b = browser(Role.agent)
+    page = b.get(f"/ui/customers/{c['id']}").text
+    assert f"/ui/customers/{c['id']}/contacts/new" in page
+    base = f"/ui/customers/{c['id']}/contacts"
+    added = _post(b, f"{base}/new", name="李秘书", phone="13912345678", decision_maker="yes")
+    assert added.status_code == 303, added.text
+    assert added.headers["location"] == f"/ui/customers/{c['id']}?saved=contacts"
+    [contact] = _rows(client, admin, "contacts", c["id"])
+    assert (contact["name"], contact["decision_maker"]) == ("李秘书", True)
+    stored_phone = _detail(client, admin, "contacts", contact["id"])["phone"]
+    assert stored_phone == "13912345678"
+    page = b.get(f"/ui/customers/{c['id']}").text
+    assert f"{base}/{contact['id']}/edit" in page and "李秘书" in page
+    # The agent (no pii:read) changes the title; the phone it never saw stays.
+    edit = f"{base}/{contact['id']}/edit"
+    form = b.get(edit).text
+    assert "13912345678" not in form
+    changed = _post(b, edit, name="李秘书", title="办公室主任", decision_maker="yes")
+    assert changed.status_code == 303, changed.text
+    after = _detail(client, admin, "contacts", contact["id"])
+    assert (after["title"], after["phone"], after["decision_maker"]) == (
+        "办公室主任",
+        "13912345678",
+        True,
+    )
+    assert "title" in _history_fields(client, admin, "contacts", contact["id"])
+    blank = _post(b, edit, name="", title="x")
+    assert blank.status_code == 422 and re.search(r'id="err-name"[^>]*>必填<', blank.text)
+    # Deleting asks for the box to be ticked first.
+    unconfirmed = _post(b, edit, f"{base}/{contact['id']}/delete")
+    assert unconfirmed.status_code == 422
+    assert re.search(r'id="err-confirm"[^>]*>请勾选确认删除<', unconfirmed.text)
+    assert len(_rows(client, admin, "contacts", c["id"])) == 1
+    gone = _post(b, edit, f"{base}/{contact['id']}/delete", confirm="yes")
+    assert gone.status_code == 303
+    assert _rows(client, admin, "contacts", c["id"]) == []
+
+
+def test_add_and_edit_a_subscription_in_office_time(client, admin, browser):
+    c = _customer(client, admin)
+    product = _product(client, admin)
+    b = browser(Role.account_manager)
+    new = f"/ui/customers/{c['id']}/subscriptions/new"
+    assert product["id"] in b.get(new).text  # the node's products to pick from
+    added = _post(
+        b,
+        new,
+        product_id=product["id"],
+        service_number="13900001111",
+        started_at="2024-03-01T08:30",
+        status="active",
+    )
+    assert added.status_code == 303, added.text
+    [sub] = _rows(client, admin, "subscriptions", c["id"])
+    assert sub["monthly_fee"] == "199.00"  # empty: the product's price
+    assert sub["started_at"].startswith("2024-03-01T00:30")  # 08:30 Beijing is 00:30 UTC
+    edit = f"/ui/customers/{c['id']}/subscriptions/{sub['id']}/edit"
+    form = b.get(edit).text
+    assert 'value="2024-03-01T08:30"' in form  # shown in office time again
+    changed = _post(
+        b,
+        edit,
+        product_id=product["id"],
+        service_number="13900001111",
+        monthly_fee="99.5",
+        started_at="",
+        status="active",
+    )
+    assert changed.status_code == 303, changed.text
+    after = _detail(client, admin, "subscriptions", sub["id"])
+    assert after["monthly_fee"] == "99.50"
+    assert after["started_at"] == sub["started_at"]  # an empty start keeps the start
+    assert "monthly_fee" in _history_fields(client, admin, "subscriptions", sub["id"])
+    bad = _post(b, edit, product_id="nope", monthly_fee="-1", status="active")
+    assert bad.status_code == 422
+    assert re.search(r'id="err-product_id"[^>]*>不是有效的编号<', bad.text)
+    assert re.search(r'id="err-monthly_fee"[^>]*>不能小于 0<', bad.text)
+    page = b.get(f"/ui/customers/{c['id']}").text
+    assert edit in page
+
+
+def test_add_and_edit_a_contract_shown_on_the_360(client, admin, browser):
+    c = _customer(client, admin)
+    b = browser(Role.account_manager)
+    new = f"/ui/customers/{c['id']}/contracts/new"
+    added = _post(
+        b,
+        new,
+        amount="12000",
+        signed_at="2024-01-05",
+        starts_at="2024-02-01",
+        ends_at="2025-01-31",
+        status="active",
+    )
+    assert added.status_code == 303, added.text
+    [contract] = _rows(client, admin, "contracts", c["id"])
+    assert contract["contract_no"].startswith("430100-C")  # numbered for an empty box
+    page = b.get(f"/ui/customers/{c['id']}").text
+    assert contract["contract_no"] in page and "合同" in page
+    edit = f"/ui/customers/{c['id']}/contracts/{contract['id']}/edit"
+    changed = _post(
+        b,
+        edit,
+        contract_no="",
+        amount="15000",
+        starts_at="2024-02-01",
+        ends_at="2025-01-31",
+        status="terminated",
+    )
+    assert changed.status_code == 303, changed.text
+    after = _detail(client, admin, "contracts", contract["id"])
+    assert (after["contract_no"], after["amount"], after["status"]) == (
+        contract["contract_no"],
+        "15000.00",
+        "terminated",
+    )
+    assert {"amount", "status"} <= _history_fields(client, admin, "contracts", contract["id"])
+    backwards = _post(
+        b, edit, amount="1", starts_at="2024-02-01", ends_at="2023-01-01", status="active"
+    )
+    assert backwards.status_code == 422
+    assert re.search(r'id="err-ends_at"[^>]*>不能早于起始日期<', backwards.text)
+    assert _detail(client, admin, "contracts", contract["id"])["amount"] == "15000.00"
+    # An analyst reads the contracts but is offered no form.
+    analyst = browser(Role.analyst).get(f"/ui/customers/{c['id']}").text
+    assert contract["contract_no"] in analyst and new not in analyst and edit not in analyst
+
+
+def test_rows_of_a_customer_another_node_owns_are_refused(client, admin, browser, database):
+    from node.contacts.models import Contact
+
+    c = _customer(client, admin)
+    made = client.post(
+        "/api/v1/contacts", json={"customer_id": c["id"], "name": "王经理"}, headers=admin
+    )
+    assert made.status_code == 201
+    contact = made.json()
+    _make_foreign(database, Customer.__table__, c["id"])
+    _make_foreign(database, Contact.__table__, contact["id"])
+    b = browser()
+    assert "/contacts/new" not in b.get(f"/ui/customers/{c['id']}").text
+    token = csrf_of(b.get("/ui/customers").text)
+    for page in ("contacts/new", f"contacts/{contact['id']}/edit", "contracts/new"):
+        url = f"/ui/customers/{c['id']}/{page}"
+        opened = b.get(url)
+        assert opened.status_code == 409 and FOREIGN in opened.text, url
+        posted = b.post(
+            url,
+            data={"csrf_token": token, "name": "改", "amount": "1", "starts_at": "2024-01-01"},
+            follow_redirects=False,
+        )
+        assert posted.status_code == 409 and FOREIGN in posted.text, url
+    assert _detail(client, admin, "contacts", contact["id"])["name"] == "王经理"
+    assert _rows(client, admin, "contracts", c["id"]) == []
+
+
+def test_a_row_of_another_customer_is_not_found_through_this_one(client, admin, browser):
+    one, other = _customer(client, admin), _customer(client, admin, name="李四")
+    made = client.post(
+        "/api/v1/contacts", json={"customer_id": other["id"], "name": "王经理"}, headers=admin
+    )
+    url = f"/ui/customers/{one['id']}/contacts/{made.json()['id']}/edit"
+    assert browser().get(url).status_code == 404
