@@ -47,7 +47,7 @@ class FormField:
     keep_if_blank: bool = False
     masked: bool = False  # personal data: shown, and sent, only to a role with pii:read
     hint: str | None = None  # i18n key of a line under the field
-    default: str = ""  # what a new record's form starts with
+    default: str | bool = ""  # what a new record's form starts with
 
 
 def shown_value(value: Any, widget: Widget) -> Any:
@@ -67,7 +67,7 @@ def stored_values(row: Any, fields: tuple[FormField, ...], may_see_pii: bool) ->
     """The form's starting values for `row` (None: a new one); personal data left empty
     for who may not see it (the page hints at it masked instead)."""
     if row is None:
-        return {f.name: f.default if f.widget is not Widget.checkbox else False for f in fields}
+        return {f.name: f.default or (False if f.widget is Widget.checkbox else "") for f in fields}
     values = {f.name: shown_value(getattr(row, f.name, None), f.widget) for f in fields}
     if not may_see_pii:
         values |= {f.name: "" for f in fields if f.masked}

@@ -33,7 +33,8 @@ from node.web.forms import FormErrors, as_form_errors
 from node.web.i18n import translator
 from node.web.ownership import local_or_refuse
 from node.web.pages_customer_entry import customers
-from node.web.rendering import lang_of, render
+from node.web.record_page import render_record_form
+from node.web.rendering import lang_of
 from node.web.session import PostingViewer, WebViewer, need
 
 router = APIRouter(prefix="/ui/customers", include_in_schema=False, route_class=WebRoute)
@@ -52,29 +53,19 @@ def _render(
     t = translator(lang_of(request))
     customer = customers.get(session, viewer, customer_id)
     base = f"/ui/customers/{customer_id}/{kind.path}"
-    may_see_pii = viewer.can(Perm.pii)
     verb = "row.edit" if row is not None else "row.add"
-    return render(
+    return render_record_form(
         request,
-        "record_form.html",
+        session,
         viewer,
-        {
-            "title": f"{t(verb)}{t(kind.title)} · {customer.name}",
-            "action": f"{base}/{row.id}/edit" if row is not None else f"{base}/new",
-            "back": f"/ui/customers/{customer_id}",
-            "fields": kind.fields,
-            "choices": {
-                f.name: f.choices(session, t) for f in kind.fields if f.choices is not None
-            },
-            "v": values,
-            # What a role without pii:read may see of the stored personal data: masked.
-            "hints": kind.resource.present(row, viewer, detail=True) if row is not None else {},
-            "masked": not may_see_pii,
-            "delete": f"{base}/{row.id}/delete" if row is not None and kind.deletable else None,
-            "errors": errors.fields if errors else {},
-            "error_message": errors.message if errors else None,
-        },
-        status_code=errors.status_code if errors else 200,
+        title=f"{t(verb)}{t(kind.title)} · {customer.name}",
+        action=f"{base}/{row.id}/edit" if row is not None else f"{base}/new",
+        back=f"/ui/customers/{customer_id}",
+        fields=kind.fields,
+        values=values,
+        hints=kind.resource.present(row, viewer, detail=True) if row is not None else None,
+        delete=f"{base}/{row.id}/delete" if row is not None and kind.deletable else None,
+        errors=errors,
     )
 
 

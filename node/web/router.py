@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from node.web import (
     pages_auth,
+    pages_catalog,
     pages_customer_call,
     pages_customer_edit,
     pages_customer_entry,
@@ -38,5 +39,6 @@ for pages in (
     pages_my_tickets,
     pages_ops,
     pages_users,
+    pages_catalog,
 ):
     router.include_router(pages.router)

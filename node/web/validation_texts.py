@@ -78,7 +78,7 @@ def field_message(error: Mapping[str, Any], lang: str) -> str:
         return VALUE_ERRORS[own]
     if lang != "en" and own.startswith("not a valid unified social credit code"):
         return "不是有效的统一社会信用代码（GB 32100）"
-    return own
+    return domain_message(own, lang)
 
 
 # The services' own English refusals (node/crud, the resources' check_values) -> zh-CN,
