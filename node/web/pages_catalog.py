@@ -268,7 +268,7 @@ def _entry_form(
 ) -> Response:
     t = translator(lang_of(request))
     kind = row.kind if row else _kind_of(str(values.get("kind") or "")).value
-    title = f"{t('dict_kind.' + kind)} · {row.code}" if row else t("catalog.new_entry")
+    title = f"{t(f'dict_kind.{kind}')} · {row.code}" if row else t("catalog.new_entry")
     return render_record_form(
         request,
         session,
