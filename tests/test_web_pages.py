@@ -205,7 +205,15 @@ def _menu(html: str) -> list[str]:
     [
         (
             Role.admin,
-            ["/ui/customers", "/ui/tickets", "/ui/key-accounts", "/ui/federation", "/ui/users"],
+            [
+                "/ui/customers",
+                "/ui/tickets",
+                "/ui/key-accounts",
+                "/ui/federation",
+                "/ui/users",
+                "/ui/products",
+                "/ui/dictionaries",
+            ],
         ),
         (Role.agent, ["/ui/customers", "/ui/tickets"]),
         (Role.dispatcher, ["/ui/customers", "/ui/tickets"]),

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from node.errors import DomainError, InvalidFields, field_name
-from node.web.validation_texts import field_message
+from node.errors import DomainError, InvalidFields, Taken, field_name
+from node.web.validation_texts import domain_message, field_message
 
 
 class FormErrors(Exception):
@@ -47,8 +47,18 @@ def parse(schema: type[BaseModel], values: dict[str, Any], lang: str) -> BaseMod
         raise InvalidFields(fields) from None
 
 
-def as_form_errors(exc: DomainError) -> FormErrors:
-    """A service's refusal, shaped for a form: per-field errors, or one message."""
+def as_form_errors(exc: DomainError, lang: str | None = None) -> FormErrors:
+    """A service's refusal, shaped for a form: per-field errors, or one message. With
+    `lang`, the services' English field texts are shown in the reader's language, and a
+    unique value another row holds (409) is named next to its field."""
     if isinstance(exc, InvalidFields):
-        return FormErrors(dict(exc.errors))
+        return FormErrors(_in_lang(exc.errors, lang))
+    if isinstance(exc, Taken) and lang is not None:
+        return FormErrors(_in_lang(exc.fields, lang), None, exc.status_code)
     return FormErrors({}, exc.message, exc.status_code)
+
+
+def _in_lang(errors: Mapping[str, str], lang: str | None) -> dict[str, str]:
+    if lang is None:
+        return dict(errors)
+    return {name: domain_message(text, lang) for name, text in errors.items()}

@@ -42,6 +42,8 @@ MENU: tuple[MenuItem, ...] = (
     ),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
     MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),
+    MenuItem("nav.products", "/ui/products", Perm.products_write, ALL_LEVELS),
+    MenuItem("nav.dictionaries", "/ui/dictionaries", Perm.dictionaries_write, ALL_LEVELS),
 )
 
 

@@ -31,6 +31,7 @@ from node.products.models import Product
 from node.tickets.models import Severity
 from node.tickets.resource import TicketIn, TicketResource
 from node.web.choices import dictionary_choices, dictionary_labels
+from node.web.customer_rows import customer_contracts
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.history_view import customer_changes, shown_changes
@@ -227,6 +228,7 @@ def render_360(
             "values": values or {},
             "now_local": now_local,
             "ticket_sla": ticket_sla,
+            "contracts": customer_contracts(session, viewer, customer_id),
             "changes": shown_changes(
                 session,
                 customer_changes(session, viewer, customers, customer_id),

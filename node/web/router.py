@@ -6,9 +6,12 @@ from fastapi import APIRouter
 
 from node.web import (
     pages_auth,
+    pages_catalog,
     pages_customer_call,
+    pages_customer_edit,
     pages_customer_entry,
     pages_customer_merge,
+    pages_customer_rows,
     pages_customers,
     pages_dashboard,
     pages_key_accounts,
@@ -30,6 +33,8 @@ for pages in (
     pages_customers,
     pages_customer_call,
     pages_customer_merge,
+    pages_customer_edit,
+    pages_customer_rows,
     pages_tickets,
     pages_ticket_bulk,
     pages_views,
@@ -40,5 +45,6 @@ for pages in (
     pages_notifications,
     pages_ops,
     pages_users,
+    pages_catalog,
 ):
     router.include_router(pages.router)

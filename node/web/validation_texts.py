@@ -8,6 +8,7 @@ message not listed here shows as pydantic wrote it, never as nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,4 +78,37 @@ def field_message(error: Mapping[str, Any], lang: str) -> str:
         return VALUE_ERRORS[own]
     if lang != "en" and own.startswith("not a valid unified social credit code"):
         return "不是有效的统一社会信用代码（GB 32100）"
-    return own
+    return domain_message(own, lang)
+
+
+# The services' own English refusals (node/crud, the resources' check_values) -> zh-CN,
+# by pattern: the API keeps its wording, a form shows it in Chinese. Texts that already
+# carry Chinese (most bilingual refusals) are shown as they are.
+DOMAIN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"is before started_at"), "不能早于开始时间"),
+    (re.compile(r"is before starts_at"), "不能早于起始日期"),
+    (re.compile(r"no [a-z _]+ with id .*"), "不存在或已删除"),
+    (re.compile(r"at most (?P<n>\d+) characters"), "最多 {n} 个字符"),
+    (re.compile(r"must be between (?P<low>\S+) and (?P<high>\S+)"), "应在 {low} 到 {high} 之间"),
+    (re.compile(r".* already exists: .*"), "已被另一条记录使用，请换一个"),
+    (re.compile(r".* is held by deleted .*"), "已被一条已删除的记录占用，请换一个"),
+    (
+        re.compile(r"kind and code cannot change.*"),
+        "类别和代码不能修改（已有数据引用），请新增一项",
+    ),
+    (re.compile(r"a customer status needs a meaning.*"), "客户状态需要选择含义：在用、暂停或流失"),
+)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def domain_message(message: str, lang: str) -> str:
+    """A service's refusal of one field, in the reader's language."""
+    if lang == "en" or _HAN.search(message):
+        return message
+    own = VALUE_ERRORS.get(message)
+    if own is not None:
+        return own
+    for pattern, text in DOMAIN_MESSAGES:
+        if match := pattern.fullmatch(message):
+            return text.format(**match.groupdict())
+    return message
