@@ -3,11 +3,14 @@ values; the formats are Excel's built-in ones)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
+from fastapi.responses import FileResponse
 
 from node.web.tables import Cell, Table, column_widths, time_cell, xlsx_response
 from rollup.entry import display, excel_format
@@ -33,7 +36,11 @@ def test_an_exported_table_keeps_numbers_times_and_fits_its_columns():
     due = time_cell(datetime(2026, 12, 5, 16, 30, tzinfo=UTC))  # 00:30 next day in Beijing
     assert str(due) == "2026-12-06 00:30"
     table.add(["南京市", Cell("1.23%", 0.0123, "0.00%"), due])
-    book = openpyxl.load_workbook(io.BytesIO(xlsx_response(table).body))
+    response = xlsx_response(table)
+    assert isinstance(response, FileResponse)
+    book = openpyxl.load_workbook(io.BytesIO(Path(response.path).read_bytes()))
+    asyncio.run(response.background())  # type: ignore[misc]  # what the server runs after sending
+    assert not Path(response.path).exists()  # the temporary file is gone once sent
     sheet = book.active
     rate, when = sheet["B2"], sheet["C2"]
     assert (rate.value, rate.number_format) == (0.0123, "0.00%")

@@ -240,35 +240,37 @@ def test_open_a_ticket_move_it_and_see_it_in_the_queue(topo, chromium):
     page.goto(f"{city.url}/ui/customers/{customer['id']}")
     assert page.locator('[data-field="id_number"]').inner_text() == customer["id_number"]
     shot(page, "customer-360")
-    page.get_by_label("工单类型").select_option("repair")
-    page.get_by_label("紧急程度").select_option("major")
-    page.get_by_label("问题描述").fill("光猫红灯，宽带无法上网")
-    page.get_by_role("button", name="新建工单").click()
+    new_ticket = page.get_by_role("region", name="新建工单")
+    new_ticket.get_by_label("工单类型").select_option("repair")
+    new_ticket.get_by_label("紧急程度").select_option("major")
+    new_ticket.get_by_label("问题描述").fill("光猫红灯，宽带无法上网")
+    new_ticket.get_by_role("button", name="新建工单").click()
     page.wait_for_url(re.compile(r"/ui/tickets/[0-9a-f-]{36}"))
     ticket_url = page.url.split("?")[0]
     assert page.locator('[data-field="status"]').inner_text() == "待派单"
     assert "小时" in page.locator('[data-field="sla"]').inner_text()
 
     # Dispatching without a technician: the reason appears next to the field.
-    page.get_by_label("变更为").select_option("dispatched")
-    page.get_by_role("button", name="保存").click()
+    move = page.get_by_role("region", name="状态变更")
+    move.get_by_label("变更为").select_option("dispatched")
+    move.get_by_role("button", name="保存").click()
     expect(page.locator("#err-technician_id")).to_have_text(
         "派单需要选择维修人员 (dispatching needs a technician)"
     )
-    page.get_by_label("维修人员").select_option(label="装维张师傅（tech1） · 在办 0 件")
-    page.get_by_label("变更为").select_option("dispatched")
-    page.get_by_role("button", name="保存").click()
+    move.get_by_label("维修人员").select_option(label="装维张师傅（tech1） · 在办 0 件")
+    move.get_by_label("变更为").select_option("dispatched")
+    move.get_by_role("button", name="保存").click()
     expect(page.locator('[data-field="status"]')).to_have_text("已派单")
     for target, shown in (("in_progress", "处理中"), ("resolved", "已解决")):
-        page.get_by_label("变更为").select_option(target)
-        page.get_by_role("button", name="保存").click()
+        move.get_by_label("变更为").select_option(target)
+        move.get_by_role("button", name="保存").click()
         expect(page.locator('[data-field="status"]')).to_have_text(shown)
     shot(page, "ticket")
 
     # The queue: a second, open ticket with its countdown; resolved ones leave it.
     page.goto(f"{city.url}/ui/customers/{customer['id']}")
-    page.get_by_label("工单类型").select_option("complaint")
-    page.get_by_role("button", name="新建工单").click()
+    new_ticket.get_by_label("工单类型").select_option("complaint")
+    new_ticket.get_by_role("button", name="新建工单").click()
     page.wait_for_url(re.compile(r"/ui/tickets/"))
     second = page.locator("h1").inner_text().split()[0]
     page.goto(f"{city.url}/ui/tickets?area=urban")
@@ -285,9 +287,9 @@ def test_open_a_ticket_move_it_and_see_it_in_the_queue(topo, chromium):
 
     # A major repair past its 24 hours: highlighted and first in the queue.
     page.goto(f"{city.url}/ui/customers/{topo.customers[0]['id']}")
-    page.get_by_label("工单类型").select_option("repair")
-    page.get_by_label("紧急程度").select_option("major")
-    page.get_by_role("button", name="新建工单").click()
+    new_ticket.get_by_label("工单类型").select_option("repair")
+    new_ticket.get_by_label("紧急程度").select_option("major")
+    new_ticket.get_by_role("button", name="新建工单").click()
     page.wait_for_url(re.compile(r"/ui/tickets/"))
     late = page.locator("h1").inner_text().split()[0]
     _make_overdue(city, late, timedelta(hours=3, minutes=5))

@@ -20,6 +20,7 @@ from node.churn.resource import ChurnRequest
 from node.churn.service import mark_churned
 from node.customer_360.resource import CustomerResourceWith360
 from node.customer_merge.service import survivor_of
+from node.dataio.tabular import XLSX_MAX_DATA_ROWS
 from node.db.types import utcnow
 from node.dictionaries.lookup import codes_with_meaning
 from node.dictionaries.models import DictionaryKind, StatusMeaning
@@ -41,7 +42,15 @@ from node.web.paging import COUNT_CAP, PageAt, Pager, page_at, pager
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.sla_texts import sla_reading, sla_text
-from node.web.tables import Table, export_url, wanted_export, xlsx_response
+from node.web.tables import (
+    EXPORT_BATCH,
+    Table,
+    check_exportable,
+    every_page,
+    export_url,
+    streamed_xlsx,
+    wanted_export,
+)
 
 router = APIRouter(prefix="/ui/customers", include_in_schema=False, route_class=WebRoute)
 customers = CustomerResourceWith360()
@@ -112,6 +121,26 @@ def _search_tables(
     return customer_table(request, session, rows, show_origin=is_parent), paged, None
 
 
+def _export_customers(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    q: str | None,
+    origin: str | None,
+    shown: Table,
+) -> Response:
+    """Every customer the search matches, not only the page shown, as one Excel file."""
+    filters: dict[str, Any] = {"q": q, "origin": origin}
+    check_exportable(customers.count(session, viewer, dict(filters), XLSX_MAX_DATA_ROWS))
+    is_parent = request.app.state.settings.node.level != "city"
+
+    def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+        page = customers.list(session, viewer, dict(filters), EXPORT_BATCH, cursor)
+        return customer_table(request, session, page.data, is_parent).rows, page.next_cursor
+
+    return streamed_xlsx(shown.title, shown.headers, every_page(fetch))
+
+
 @router.get("")
 def search_page(
     request: Request,
@@ -130,7 +159,7 @@ def search_page(
     )
     if table is not None and (wanted := wanted_export(request, {"customers": table})):
         need(viewer, Perm.export)
-        return xlsx_response(wanted)
+        return _export_customers(request, session, viewer, q, origin, wanted)
     return render(
         request,
         "customers.html",

@@ -20,6 +20,7 @@ from node.auth.accounts import Role
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.customers.models import Customer
+from node.dataio.tabular import XLSX_MAX_DATA_ROWS
 from node.db.types import utcnow
 from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError
@@ -46,7 +47,16 @@ from node.web.queue_views import views_panel
 from node.web.rendering import lang_of, local_time, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.sla_texts import sla_reading, sla_text
-from node.web.tables import Table, export_url, time_cell, wanted_export, xlsx_response
+from node.web.tables import (
+    EXPORT_BATCH,
+    Table,
+    check_exportable,
+    every_page,
+    export_url,
+    streamed_xlsx,
+    time_cell,
+    wanted_export,
+)
 from node.web.ticket_bulk_panel import bulk_panel
 from node.web.ticket_bulk_plan import may_bulk
 
@@ -60,19 +70,43 @@ DONE_STATES = (TicketStatus.resolved.value, TicketStatus.closed.value)
 def _queue_page(
     session: Session, viewer: Viewer, query: QueueQuery, at: PageAt
 ) -> tuple[list[dict[str, Any]], str | None, int]:
-    """A page of the queue, the cursor of the next and how many match (capped): open
+    """A page of the queue, the cursor of the next and how many match (capped)."""
+    total = count_rows(session, apply_filters(tickets.base_query(viewer), query, utcnow()))
+    rows, next_cursor = _queue_rows(session, viewer, query, at.cursor, QUEUE_PAGE)
+    return rows, next_cursor, total
+
+
+def _queue_rows(
+    session: Session, viewer: Viewer, query: QueueQuery, cursor: str | None, size: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """`size` tickets of the queue after `cursor` and the cursor of the next ones: open
     tickets the earliest due first; resolved or closed ones the latest due first."""
     stmt = apply_filters(tickets.base_query(viewer), query, utcnow())
-    total = count_rows(session, stmt)
     order = "-due_at" if query.status in DONE_STATES and not query.sla else "due_at"
-    after = decode_cursor(at.cursor, order, Ticket.due_at) if at.cursor else None
+    after = decode_cursor(cursor, order, Ticket.due_at) if cursor else None
     stmt = apply_keyset(stmt, Ticket.due_at, Ticket.id, order.startswith("-"), after)
-    rows = list(session.execute(stmt.limit(QUEUE_PAGE + 1)).scalars())
+    rows = list(session.execute(stmt.limit(size + 1)).scalars())
     next_cursor = None
-    if len(rows) > QUEUE_PAGE:
-        rows = rows[:QUEUE_PAGE]
+    if len(rows) > size:
+        rows = rows[:size]
         next_cursor = encode_cursor(order, rows[-1].due_at, rows[-1].id)
-    return [tickets.present(r, viewer, detail=False) for r in rows], next_cursor, total
+    return [tickets.present(r, viewer, detail=False) for r in rows], next_cursor
+
+
+def _export_queue(
+    request: Request, session: Session, viewer: Viewer, query: QueueQuery, shown: Table
+) -> Response:
+    """Every ticket the filters match, not only the page shown, as one Excel file."""
+    if query.sla == SlaState.soon:  # already whole: one page read in Python
+        return streamed_xlsx(shown.title, shown.headers, [shown.rows])
+    stmt = apply_filters(tickets.base_query(viewer), query, utcnow())
+    check_exportable(count_rows(session, stmt, XLSX_MAX_DATA_ROWS))
+
+    def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+        rows, next_cursor = _queue_rows(session, viewer, query, cursor, EXPORT_BATCH)
+        return queue_table(request, session, rows)[0].rows, next_cursor
+
+    return streamed_xlsx(shown.title, shown.headers, every_page(fetch))
 
 
 def _due_soon_rows(session: Session, viewer: Viewer, query: QueueQuery) -> list[dict[str, Any]]:
@@ -199,7 +233,7 @@ def render_queue(
     table, extra = queue_table(request, session, rows)
     if wanted := wanted_export(request, {"tickets": table}):
         need(viewer, Perm.export)
-        return xlsx_response(wanted)
+        return _export_queue(request, session, viewer, query, wanted)
     lang = lang_of(request)
     t = translator(lang)
     bulk = None

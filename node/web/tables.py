@@ -7,8 +7,9 @@ Excel file written by node.dataio's XLSX writer (formula-injection safe, frozen 
 
 from __future__ import annotations
 
+import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +17,17 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 
-from node.dataio.tabular import Formatted, atomic_table_writer
+from node.dataio.tabular import XLSX_MAX_DATA_ROWS, Formatted, atomic_table_writer
+from node.errors import invalid
 from node.office_time import OFFICE_TZ
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows read and written at a time by a whole-list export: memory stays bounded however
+# long the list is.
+EXPORT_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -99,20 +105,59 @@ def wanted_export(request: Request, tables: Mapping[str, Table]) -> Table | None
 
 def xlsx_response(table: Table) -> Response:
     """`table` as an .xlsx download (Chinese file name, RFC 5987 encoded)."""
-    with tempfile.TemporaryDirectory(prefix="fedcrm-web-") as tmp:
-        path = Path(tmp) / "table.xlsx"
-        widths = column_widths(table.headers, table.rows)
-        with atomic_table_writer(
-            path, table.headers, sheet_title=table.title[:31], widths=widths
-        ) as writer:
-            writer.write([[_plain(v) for v in row] for row in table.rows])
-        body = path.read_bytes()
-    filename = quote(f"{table.title}.xlsx")
-    return Response(
-        body,
+    return streamed_xlsx(table.title, table.headers, [table.rows])
+
+
+def streamed_xlsx(
+    title: str, headers: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]]
+) -> Response:
+    """Rows arriving in batches written one batch at a time to a temporary file, then
+    sent from disk in chunks and deleted (an .xlsx is a zip: it is complete only at its
+    end). Column widths fit the first batch."""
+    tmp = Path(tempfile.mkdtemp(prefix="fedcrm-export-"))
+    path = tmp / "table.xlsx"
+    try:
+        remaining = iter(batches)
+        first = next(remaining, [])
+        widths = column_widths(headers, first)
+        with atomic_table_writer(path, headers, sheet_title=title[:31], widths=widths) as writer:
+            writer.write([[_plain(v) for v in row] for row in first])
+            for batch in remaining:
+                writer.write([[_plain(v) for v in row] for row in batch])
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    filename = quote(f"{title}.xlsx")
+    return FileResponse(
+        path,
         media_type=XLSX_TYPE,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
     )
+
+
+def every_page(
+    fetch: Callable[[str | None], tuple[list[Any], str | None]],
+) -> Iterator[list[Any]]:
+    """Each page of a keyset-paged list, from the first: `fetch(cursor)` answers a page
+    and the cursor of the next (None after the last)."""
+    cursor: str | None = None
+    while True:
+        rows, cursor = fetch(cursor)
+        yield rows
+        if cursor is None:
+            return
+
+
+def check_exportable(total: int) -> None:
+    """Refuse, before any work, a list longer than an Excel sheet holds."""
+    if total > XLSX_MAX_DATA_ROWS:
+        raise invalid(
+            "export",
+            f"超过 Excel 单表上限 {XLSX_MAX_DATA_ROWS:,} 行，请缩小范围后再导出 "
+            f"(more than {XLSX_MAX_DATA_ROWS:,} rows do not fit in one Excel sheet; "
+            "narrow the list first)",
+        )
 
 
 def _plain(value: Any) -> Any:
