@@ -118,6 +118,14 @@ def test_health_ready_and_metrics(client, admin):
     assert "fedcrm_http_request_duration_seconds_bucket" in text
 
 
+def test_every_response_says_how_long_the_server_took(client, admin):
+    """W3C Server Timing's syntax: `name;dur=milliseconds`, a non-negative number."""
+    for resp in (client.get("/healthz"), client.get("/api/v1/customers", headers=admin)):
+        name, duration = resp.headers["server-timing"].split(";")
+        assert name == "app" and duration.startswith("dur=")
+        assert float(duration.removeprefix("dur=")) >= 0
+
+
 def test_readyz_tells_anyone_unready_but_names_no_server(client, caplog):
     """/readyz is public: the driver's message (host, port, database, user) stays in the log."""
     from node.db.unit_of_work import Database

@@ -26,7 +26,10 @@ class HttpMetrics:
 
 
 class HttpMetricsMiddleware:
-    """Pure ASGI middleware: cheap, and sees the matched route after routing."""
+    """Pure ASGI middleware: cheap, and sees the matched route after routing. Each
+    response also carries the server's own time until its headers as `Server-Timing:
+    app;dur=MS` (W3C Server Timing), which browsers' developer tools and the page
+    benchmark read without the network in it."""
 
     def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
         self.app = app
@@ -43,6 +46,9 @@ class HttpMetricsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                elapsed = (time.perf_counter() - start) * 1000
+                timing = (b"server-timing", f"app;dur={elapsed:.1f}".encode())
+                message = {**message, "headers": [*message.get("headers", []), timing]}
             await send(message)
 
         try:
