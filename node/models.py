@@ -6,6 +6,7 @@ below the domains and must not know them."""
 from node.audit.models import AuditEntry
 from node.auth.accounts import User
 from node.auth.models import AccessToken, LoginAttempt
+from node.callcenter.models import QueueLogEvent
 from node.churn.models import ChurnEvent
 from node.contacts.models import Contact
 from node.contracts.models import Contract
@@ -51,6 +52,7 @@ __all__ = [
     "LoginAttempt",
     "NotificationRead",
     "Product",
+    "QueueLogEvent",
     "SavedView",
     "Subscription",
     "Ticket",

@@ -118,6 +118,13 @@ class FederationSection(BaseModel):
         return v
 
 
+class CallcenterSection(BaseModel):
+    """Thresholds of the call-center figures (issue 20 §7)."""
+
+    service_level_seconds: int = Field(default=20, ge=1, le=3600)
+    short_abandon_seconds: int = Field(default=5, ge=0, le=600)
+
+
 class NodeSettings(BaseSettings):
     """Everything a node needs to start. `data_dir` is where node.toml lives."""
 
@@ -131,6 +138,7 @@ class NodeSettings(BaseSettings):
     server: ServerSection = ServerSection()
     auth: AuthSection = AuthSection()
     federation: FederationSection = FederationSection()
+    callcenter: CallcenterSection = CallcenterSection()
 
     @classmethod
     def settings_customise_sources(

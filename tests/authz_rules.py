@@ -178,6 +178,7 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
         Access.permission, 200, "tickets:transition", "tickets", writes=True
     ),
     ("POST", "/api/v1/rollups/refresh"): Rule(Access.permission, 202, "rollups:read"),
+    ("GET", "/api/v1/callcenter/kpis"): Rule(Access.permission, 200, "rollups:read"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): Rule(Access.permission, 200, "rollups:read")
         for name in ("key-accounts", "churn", "service", "value", "status")

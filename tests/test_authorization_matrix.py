@@ -398,6 +398,9 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("GET", "/federation/v1/digest"): _plain("/federation/v1/digest"),
     ("GET", "/api/v1/federation/status"): _plain("/api/v1/federation/status"),
     ("POST", "/api/v1/rollups/refresh"): _plain("/api/v1/rollups/refresh"),
+    ("GET", "/api/v1/callcenter/kpis"): _plain(
+        "/api/v1/callcenter/kpis?from=2026-12-01T00:00&to=2026-12-02T00:00"
+    ),
     **{
         ("GET", f"/api/v1/rollups/{name}"): _plain(f"/api/v1/rollups/{name}")
         for name in ("key-accounts", "churn", "service", "value", "status")

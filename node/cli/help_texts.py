@@ -25,7 +25,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "parent": ("本节点与上级的连接（在下级执行）。", "This node's parent link (at a child)."),
     "key": ("本节点自己的签名密钥。", "This node's own signing key."),
     "quarantine": ("被拒收、留存待查的批次。", "Refused batches kept for inspection."),
+    "cti": ("电话系统（PBX）的事件。", "Telephone system (PBX) events."),
     "node_dir": ("节点目录", "The node directory"),
+    # cti
+    "cti.import": (
+        "导入 Asterisk 的 queue_log。\n\n"
+        "同一文件导入两次、文件互相重叠或同一行重复出现都不会重复计数；"
+        "未知事件按名称计数后跳过；格式错误的行按行号列出后跳过（--strict 时一行也不导入）。",
+        "Import an Asterisk queue_log.\n\n"
+        "The same file twice, overlapping files or a line written twice count once; "
+        "unknown events are counted by name and skipped; malformed lines are listed by "
+        "number and skipped (with --strict nothing is imported).",
+    ),
+    "cti.file": ("queue_log 文件", "The queue_log file"),
+    "cti.format": ("文件格式", "The file's format"),
+    "cti.strict": ("有格式错误的行时一行也不导入", "Import nothing when any line is malformed"),
     # init, serve, db
     "init": (
         "创建节点：写入 DIR/node.toml，创建并迁移数据库，填充字典。",
@@ -305,6 +319,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "user.passwd": ("fedcrm user passwd var/changsha --username zhangsan",),
     "user.disable": ("fedcrm user disable var/changsha --username zhangsan",),
     "user.enable": ("fedcrm user enable var/changsha --username zhangsan",),
+    "cti": ("fedcrm cti import var/changsha /var/log/asterisk/queue_log",),
+    "cti.import": (
+        "fedcrm cti import var/changsha /var/log/asterisk/queue_log",
+        "fedcrm cti import var/changsha queue_log.1 --format asterisk-queue-log --strict",
+    ),
     "key": ("fedcrm key show var/changsha",),
     "key.show": ("fedcrm key show var/changsha",),
     "child": ("fedcrm child list var/hunan",),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import typer
 
+from node.cli.cti_commands import cti_app
 from node.cli.data_commands import export_command, import_command
 from node.cli.demo_command import demo
 from node.cli.federation_commands import (
@@ -56,6 +57,7 @@ app.add_typer(child_app, name="child")
 app.add_typer(parent_app, name="parent")
 app.add_typer(key_app, name="key")
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(cti_app, name="cti")
 
 # Files this process creates (node.db, its journal, logs, quarantine, exports) are
 # readable by the node's own account only, whatever the shell's umask was.

@@ -1,0 +1,64 @@
+"""fedcrm cti import: telephone events from the PBX's files."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from node.callcenter.importer import ImportReport, import_queue_log
+from node.cli.context import console, err_console, fail, open_database, open_settings
+from node.cli.help_texts import cli_text, command_help
+from node.cli.shared import DirArg, command_group
+
+cti_app = command_group("cti")
+SHOWN_BAD_LINES = 20  # the rest are counted
+
+
+class FileFormat(StrEnum):
+    asterisk_queue_log = "asterisk-queue-log"
+
+
+@cti_app.command("import", help=command_help("cti.import"))
+def cti_import(
+    data_dir: DirArg,
+    file: Annotated[Path, typer.Argument(help=cli_text("cti.file"))],
+    file_format: Annotated[
+        FileFormat, typer.Option("--format", help=cli_text("cti.format"))
+    ] = FileFormat.asterisk_queue_log,
+    strict: Annotated[bool, typer.Option(help=cli_text("cti.strict"))] = False,
+) -> None:
+    """Import a queue_log; the same lines twice change nothing."""
+    if not file.is_file():
+        fail(f"没有这个文件 (no such file): {file}")
+    settings = open_settings(data_dir)
+    database = open_database(settings)
+    try:
+        with database.unit_of_work() as session:
+            report = import_queue_log(session, file, strict)
+    except OSError as exc:
+        fail(f"读取失败 (cannot read) {file}: {exc.strerror or exc}")
+    finally:
+        database.dispose()
+    _show_bad_lines(report)
+    if strict and report.malformed:
+        fail(f"{len(report.malformed)} 行格式错误，未导入任何事件 (nothing imported)")
+    console.print(
+        f"读取 {report.lines} 行：新增 {report.added} 个事件，已有 {report.already_held} 个，"
+        f"未知事件 {sum(report.unknown.values())} 个，格式错误 {len(report.malformed)} 行 "
+        f"(lines {report.lines}: {report.added} events added, {report.already_held} already "
+        f"held, {sum(report.unknown.values())} unknown, {len(report.malformed)} malformed)"
+    )
+    for name, count in sorted(report.unknown.items()):
+        console.print(f"  未知事件 (unknown event) {escape(name)}: {count}")
+
+
+def _show_bad_lines(report: ImportReport) -> None:
+    for number, why in report.malformed[:SHOWN_BAD_LINES]:
+        err_console.print(f"第 {number} 行 (line {number}): {escape(why)}")
+    hidden = len(report.malformed) - SHOWN_BAD_LINES
+    if hidden > 0:
+        err_console.print(f"……另有 {hidden} 行格式错误 (and {hidden} more malformed lines)")
