@@ -15,8 +15,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from node.callcenter.calls import assemble
 from node.callcenter.importer import import_queue_log
+from node.callcenter.kpis import GroupBy, Rules, Slot, compute
 from node.callcenter.queue_log import MalformedLine, parse_line
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -294,3 +298,21 @@ def test_the_cli_reports_bad_lines_and_strict_exits_non_zero(tmp_path):
         text=True,
     )
     assert missing.returncode != 0 and "没有这个文件" in missing.stderr
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(range(len(GOLDEN) - 2)), st.lists(st.integers(0, len(GOLDEN) - 3)))
+def test_order_and_repeats_do_not_change_the_figures(order, repeated):
+    """Real logs arrive out of order and with lines twice: the calls and figures are
+    those of the file as written (repeats are one event, as the import's key makes)."""
+    lines = GOLDEN[:-2]  # the well-formed ones
+    events = [parse_line(line) for line in lines]
+    shuffled = [events[i] for i in order] + [events[i] for i in repeated]
+    unique = list({e.key: e for e in shuffled}.values())
+
+    def figures(some):  # type: ignore[no-untyped-def]
+        kept = [e for e in some if e.event != "QUEUESTART"]
+        report = compute(assemble(kept), kept, Slot.m30, GroupBy.queue, Rules())
+        return {k: v.shown() for k, v in report.rows.items()}, report.total.shown()
+
+    assert figures(unique) == figures(events)
