@@ -209,6 +209,7 @@ def _menu(html: str) -> list[str]:
                 "/ui/customers",
                 "/ui/tickets",
                 "/ui/key-accounts",
+                "/ui/callcenter",
                 "/ui/federation",
                 "/ui/users",
                 "/ui/products",
@@ -218,7 +219,16 @@ def _menu(html: str) -> list[str]:
         (Role.agent, ["/ui/customers", "/ui/tickets"]),
         (Role.dispatcher, ["/ui/customers", "/ui/tickets"]),
         (Role.account_manager, ["/ui/customers", "/ui/tickets", "/ui/key-accounts"]),
-        (Role.analyst, ["/ui/customers", "/ui/tickets", "/ui/key-accounts", "/ui/federation"]),
+        (
+            Role.analyst,
+            [
+                "/ui/customers",
+                "/ui/tickets",
+                "/ui/key-accounts",
+                "/ui/callcenter",
+                "/ui/federation",
+            ],
+        ),
     ],
 )
 def test_city_menu_follows_the_role(web, role, expected):

@@ -8,23 +8,22 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from node.callcenter.calls import QueueCall, assemble
-from node.callcenter.kpis import GroupBy, Report, Rules, Slot, compute
+from node.callcenter.kpis import Report, Rules, compute
 from node.callcenter.models import QueueLogEvent
 from node.callcenter.queue_log import QueueEvent
+from node.callcenter.schemas import KpiQuery
+from node.settings import CallcenterSection
 
 
-def kpi_report(
-    session: Session,
-    start: int,
-    end: int,
-    slot: Slot,
-    group_by: GroupBy,
-    rules: Rules,
-    queue: str | None = None,
-    agent: str | None = None,
-) -> Report:
-    """The figures of the calls that entered a queue in [start, end) (Unix times),
-    only `queue`'s or only those `agent` answered when asked."""
+def rules_of(section: CallcenterSection) -> Rules:
+    """The thresholds node.toml sets."""
+    return Rules(section.service_level_seconds, section.short_abandon_seconds)
+
+
+def kpi_report(session: Session, query: KpiQuery, rules: Rules) -> Report:
+    """The figures of the calls that entered a queue in the query's period, only the
+    query's queue's or only those its agent answered when it names them."""
+    (start, end), queue, agent = query.epochs, query.queue, query.agent
     entered = (
         select(QueueLogEvent.callid)
         .where(QueueLogEvent.event == "ENTERQUEUE")
@@ -44,7 +43,7 @@ def kpi_report(
         rings = rings.where(QueueLogEvent.queue == queue)
     if agent is not None:
         rings = rings.where(QueueLogEvent.agent == agent)
-    return compute(calls, _events(session, rings), slot, group_by, rules)
+    return compute(calls, _events(session, rings), query.slot, query.group_by, rules)
 
 
 def _calls(session: Session, stmt: Select) -> list[QueueCall]:

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from node.web import (
     pages_auth,
+    pages_callcenter,
     pages_catalog,
     pages_customer_call,
     pages_customer_edit,
@@ -46,5 +47,6 @@ for pages in (
     pages_ops,
     pages_users,
     pages_catalog,
+    pages_callcenter,
 ):
     router.include_router(pages.router)

@@ -1,0 +1,129 @@
+"""CCmonitor (seed 001): the call center's figures by time slot, queue or agent, for
+team leads and analysts, with the Excel export every table has."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from node.api.deps import SessionDep
+from node.auth.permissions import Perm
+from node.callcenter.kpis import Figures, GroupBy, Report, Slot
+from node.callcenter.schemas import KpiQuery
+from node.callcenter.service import kpi_report, rules_of
+from node.errors import InvalidFields
+from node.office_time import OFFICE_TZ
+from node.web.errors import WebRoute
+from node.web.forms import as_form_errors, cleaned, parse
+from node.web.i18n import translator
+from node.web.rendering import lang_of, render
+from node.web.session import WebViewer, need
+from node.web.tables import Cell, Table, export_url, wanted_export, xlsx_response
+
+router = APIRouter(prefix="/ui/callcenter", include_in_schema=False, route_class=WebRoute)
+FIELDS = ("from", "to", "slot", "group_by", "queue", "agent")
+# The figures a row shows, in order: (text key, Figures.shown() name, how it is shown).
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("cc.offered", "offered", "count"),
+    ("cc.answered", "answered", "count"),
+    ("cc.abandoned", "abandoned", "count"),
+    ("cc.short_abandoned", "short_abandoned", "count"),
+    ("cc.timeouts", "timeouts", "count"),
+    ("cc.exit_empty", "exit_empty", "count"),
+    ("cc.exit_key", "exit_key", "count"),
+    ("cc.service_level", "service_level", "share"),
+    ("cc.abandon_rate", "abandon_rate", "share"),
+    ("cc.asa", "asa", "seconds"),
+    ("cc.att", "att", "seconds"),
+    ("cc.max_wait", "max_wait", "count"),
+    ("cc.transfers", "transfers", "count"),
+    ("cc.ring_no_answer", "ring_no_answer", "count"),
+)
+SLOT_TEXTS = {
+    Slot.m15: "cc.slot_15m",
+    Slot.m30: "cc.slot_30m",
+    Slot.m60: "cc.slot_60m",
+    Slot.day: "cc.slot_day",
+}
+GROUP_TEXTS = {
+    GroupBy.slot: "cc.group_slot",
+    GroupBy.queue: "cc.group_queue",
+    GroupBy.agent: "cc.group_agent",
+}
+
+
+def _today() -> dict[str, str]:
+    """Today in office time, the form's default period."""
+    start = datetime.now(OFFICE_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)
+    return {"from": start.strftime("%Y-%m-%dT%H:%M"), "to": end.strftime("%Y-%m-%dT%H:%M")}
+
+
+@router.get("")
+def callcenter_page(request: Request, viewer: WebViewer, session: SessionDep) -> Response:
+    """The figures of the period the form asks for (today by default); a bad field is
+    shown next to it with a 422, as the API refuses it."""
+    need(viewer, Perm.rollups_read)
+    lang = lang_of(request)
+    t = translator(lang)
+    given = {k: v for k, v in cleaned(request.query_params, FIELDS).items() if v is not None}
+    values = {**_today(), "slot": Slot.m30.value, "group_by": GroupBy.slot.value, **given}
+    context: dict[str, Any] = {"values": values, "errors": {}, "table": None, "export": None}
+    context["slots"] = [(s.value, t(key)) for s, key in SLOT_TEXTS.items()]
+    context["groupings"] = [(g.value, t(key)) for g, key in GROUP_TEXTS.items()]
+    try:
+        query = parse(KpiQuery, values, lang)
+    except InvalidFields as exc:
+        context["errors"] = as_form_errors(exc, lang).fields
+        return render(request, "callcenter.html", viewer, context, status_code=422)
+    assert isinstance(query, KpiQuery)
+    report = kpi_report(session, query, rules_of(request.app.state.settings.callcenter))
+    table = kpi_table(report, query, t)
+    if wanted := wanted_export(request, {"kpis": table}):
+        need(viewer, Perm.export)
+        return xlsx_response(wanted)
+    context["table"] = table
+    context["export"] = export_url(request, table) if viewer.can(Perm.export) else None
+    return render(request, "callcenter.html", viewer, context)
+
+
+def kpi_table(report: Report, query: KpiQuery, t: Any) -> Table:
+    """A row per slot (and queue or agent), then the period's total."""
+    headers = [t("cc.slot")]
+    if query.group_by is not GroupBy.slot:
+        headers.append(t(f"cc.by_{query.group_by.value}"))
+    table = Table("kpis", t("cc.title"), headers + [t(key) for key, _, _ in COLUMNS])
+    for (at, key), figures in sorted(report.rows.items()):
+        first: list[Any] = [_slot_cell(at, query.slot)]
+        if query.group_by is not GroupBy.slot:
+            first.append(key)
+        table.add(first + _cells(figures))
+    total = [t("cc.total")] + ([""] if query.group_by is not GroupBy.slot else [])
+    table.add(total + _cells(report.total), css="total")
+    return table
+
+
+def _slot_cell(at: int, slot: Slot) -> Cell:
+    moment = datetime.fromtimestamp(at, OFFICE_TZ).replace(tzinfo=None)
+    if slot is Slot.day:
+        return Cell(moment.strftime("%Y-%m-%d"), moment, "yyyy-mm-dd")
+    return Cell(moment.strftime("%Y-%m-%d %H:%M"), moment, "yyyy-mm-dd hh:mm")
+
+
+def _cells(figures: Figures) -> list[Any]:
+    shown = figures.shown()
+    cells: list[Any] = []
+    for _, name, kind in COLUMNS:
+        value = shown[name]
+        if value is None:
+            cells.append(Cell("–", None, "General"))
+        elif kind == "share":
+            cells.append(Cell(f"{value:.1%}", value, "0.0%"))
+        elif kind == "seconds":
+            cells.append(Cell(f"{value:.1f}", value, "0.0"))
+        else:
+            cells.append(value)
+    return cells
