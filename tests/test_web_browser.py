@@ -11,81 +11,33 @@ the main pages go to $FEDCRM_ARTIFACTS (default tests/artifacts/).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, update
 
 from node.office_time import OFFICE_TZ
 from node.tickets.models import Ticket
+from tests.browser_fixtures import USER_PASSWORD, VIEWPORT, add_user, launch_chromium, log_in, shot
 from tests.factories import resident_id
-from tests.topology import (
-    Node,
-    Topology,
-    build,
-    db_url_factory,
-    fedcrm,
-    setup_cli,
-)
+from tests.topology import Node, Topology, build, db_url_factory, fedcrm
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1366, "height": 768}  # the smallest screen the offices use
-USER_PASSWORD = "web-test-password-1"
 FULL_ID = re.compile(r"(?<![\dA-Za-z])\d{17}[\dX](?![\dA-Za-z])")
 FULL_MOBILE = re.compile(r"(?<![\dA-Za-z])1[3-9]\d{9}(?![\dA-Za-z])")
 # Random hex (UUIDs in links, the CSRF token) could hold a digit run by chance.
 RANDOM_HEX = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}"
 )
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def artifacts() -> Path:
-    folder = Path(os.environ.get("FEDCRM_ARTIFACTS") or ROOT / "tests" / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = f"{CHROMIUM} is missing: apt-get install chromium chromium-driver"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    _require_chromium()
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def add_user(node: Node, username: str, role: str, area: str | None = None, name: str = "") -> None:
-    args = ["user", "add", str(node.dir), "--username", username, "--role", role]
-    args += ["--display-name", name or username]
-    if area:
-        args += ["--service-area", area]
-    setup_cli(*args, "--password-stdin", stdin=USER_PASSWORD + "\n")
+    yield from launch_chromium()
 
 
 def seed_city(node: Node, people: list[tuple[str, str, str, bool]]) -> list[dict]:
@@ -168,22 +120,6 @@ def topo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         yield topology
     finally:
         topology.stop_all()
-
-
-def log_in(chromium, node: Node, username: str, lang: str = "zh-CN"):  # type: ignore[no-untyped-def]
-    """A fresh browser context logged in through the form, as a person would."""
-    context = chromium.new_context(viewport=VIEWPORT, locale=lang)
-    page = context.new_page()
-    page.goto(f"{node.url}/ui/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(USER_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/ui/(?!login)"))
-    return context, page
-
-
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.screenshot(path=str(artifacts() / f"{name}.png"), full_page=True)
 
 
 def assert_nothing_unmasked(page, customers: list[dict], html: str | None = None) -> None:  # type: ignore[no-untyped-def]

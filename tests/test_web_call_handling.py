@@ -123,3 +123,18 @@ def test_the_api_refuses_linking_a_call_to_another_customers_ticket(client, admi
     }
     resp = client.post("/api/v1/interactions", json=body, headers=admin)
     assert resp.status_code == 422 and "ticket_id" in resp.json()["error"]["fields"]
+
+
+def test_ticking_open_ticket_shows_the_ticket_fields(client, admin, desk):
+    """A click on a box inside <summary> does not open its <details>: the page marks the
+    ticket part as opened by 同时开工单 and app.js follows the mark both ways (the
+    browser test ticks the box and fills the fields it shows)."""
+    made = _customer(client, admin)
+    page = desk(Role.agent).get(f"/ui/customers/{made['id']}").text
+    part = re.search(r"<details[^>]*>\s*<summary><label><input[^>]*>", page)
+    assert part, page
+    assert 'data-opened-by="call-open-ticket"' in part.group(0)
+    assert 'id="call-open-ticket" name="open_ticket"' in part.group(0)
+    script = client.get("/ui/static/app.js").text
+    assert 'querySelectorAll("details[data-opened-by]")' in script
+    assert "part.open = box.checked" in script and "box.checked = part.open" in script

@@ -161,3 +161,16 @@
     setInterval(refresh, seconds * 1000);
   });
 })();
+
+(function boxOpensItsPart() {
+  // A <details data-opened-by="BOX-ID"> whose fields count only when the box in its
+  // summary is ticked (记录来电's 同时开工单): ticking the box shows the fields (a click
+  // on a box inside a summary does not open it), and opening the part ticks the box,
+  // so what is shown is what is sent. Without JavaScript each is still worked by hand.
+  document.querySelectorAll("details[data-opened-by]").forEach((part) => {
+    const box = document.getElementById(part.dataset.openedBy);
+    if (!box) return;
+    box.addEventListener("change", () => { part.open = box.checked; });
+    part.addEventListener("toggle", () => { box.checked = part.open; });
+  });
+})();
