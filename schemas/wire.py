@@ -16,7 +16,8 @@ import pyarrow as pa
 # Bump when a table gains or loses a column. Parents are upgraded first (docs/federation.md rule 8).
 # 2: ticket_events gained field, old_value, new_value; interactions gained ticket_id;
 # customers gained merged_into_id; users gained department and agent_group.
-SCHEMA_VERSION = 2
+# 3: users gained agent_no, extension and mobile.
+SCHEMA_VERSION = 3
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -63,6 +64,9 @@ TABLES: dict[str, pa.Schema] = {
         _f("active", B, True),
         _f("department", S),  # version 2
         _f("agent_group", S),  # version 2
+        _f("agent_no", S),  # version 3
+        _f("extension", S),  # version 3
+        _f("mobile", S),  # version 3
     ),
     "customers": _table(
         _f("customer_no", S, True),

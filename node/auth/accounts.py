@@ -24,7 +24,11 @@ class Role(StrEnum):
 
 class User(Base, Replicated):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("origin", "username"),)
+    __table_args__ = (
+        UniqueConstraint("origin", "username"),
+        UniqueConstraint("origin", "agent_no"),
+        UniqueConstraint("origin", "extension"),
+    )
 
     username: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(100))
@@ -34,6 +38,11 @@ class User(Base, Replicated):
     # Dictionary codes (服务部门, 组): whom a person works with, for filters and boards.
     department: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
     agent_group: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
+    # The call center's names for a person (工号, 分机): how the PBX's events find them.
+    agent_no: Mapped[str | None] = mapped_column(String(20), default=None)
+    extension: Mapped[str | None] = mapped_column(String(20), default=None)
+    # Where a technician receives work orders by SMS.
+    mobile: Mapped[str | None] = mapped_column(String(20), default=None)
     # Never leaves the node (the wire schema excludes it); null on replicated copies,
     # so a user can only log in at the node that owns them.
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)

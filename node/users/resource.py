@@ -17,11 +17,14 @@ from node.auth.viewer import Viewer
 from node.crud.constraints import check_unique, fit_columns
 from node.crud.resource import Resource, validate_model
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
+from node.customers.identifiers import normalize_phone
 from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
 from node.errors import Conflict, NotFound, invalid
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{2,64}$"
+AGENT_NO_PATTERN = r"^[A-Za-z0-9]{1,20}$"  # 工号
+EXTENSION_PATTERN = r"^[0-9]{2,10}$"  # 分机: the digits a PBX dials
 
 
 class UserIn(StrictInput):
@@ -31,6 +34,9 @@ class UserIn(StrictInput):
     service_area: str | None = None
     department: str | None = Field(None, max_length=40)
     agent_group: str | None = Field(None, max_length=40)
+    agent_no: str | None = Field(None, pattern=AGENT_NO_PATTERN)
+    extension: str | None = Field(None, pattern=EXTENSION_PATTERN)
+    mobile: str | None = None
     active: bool = True
     # Length and strength: node.auth.password_policy, with a message naming the rule.
     password: str | None = Field(None, max_length=MAX_LENGTH)
@@ -43,6 +49,9 @@ class UserOut(ReplicatedRead):
     service_area: str | None
     department: str | None
     agent_group: str | None
+    agent_no: str | None
+    extension: str | None
+    mobile: str | None
     active: bool
 
 
@@ -60,6 +69,8 @@ class UserResource(Resource[User]):
         "service_area": str,
         "department": str,
         "agent_group": str,
+        "agent_no": str,
+        "extension": str,
         "active": bool,
     }
     order_fields = ("created_at", "username")
@@ -117,6 +128,7 @@ def check_user_values(
     for kind in (DictionaryKind.service_department, DictionaryKind.agent_group):
         name = "department" if kind is DictionaryKind.service_department else "agent_group"
         dictionary_entry(session, kind, values.get(name), name)
+    values["mobile"] = _mobile(values.get("mobile"))
     password = values.pop("password", None)
     if existing is None:
         if not password:
@@ -130,6 +142,19 @@ def check_user_values(
             raise invalid("password", str(exc)) from exc
         values["password_hash"] = hash_password(password)
     return values
+
+
+def _mobile(value: str | None) -> str | None:
+    """A mainland mobile number as 11 digits, whatever separators it was typed with."""
+    if not value:
+        return None
+    try:
+        number = normalize_phone(value)
+    except ValueError:
+        number = ""
+    if len(number) != 11 or not number.startswith("1"):
+        raise invalid("mobile", "不是有效的中国大陆手机号码 (not a mainland China mobile number)")
+    return number
 
 
 def add_user(

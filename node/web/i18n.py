@@ -308,6 +308,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no": ("否", "No"),
     "nav.users": ("用户管理", "Users"),
     "nav.callcenter": ("话务统计", "Call center"),
+    "users.agent_no": ("工号", "Agent number"),
+    "users.extension": ("分机号", "Extension"),
+    "users.mobile": ("手机（接收派工短信）", "Mobile (work orders by SMS)"),
     # CCmonitor (pages_callcenter): the call center's figures.
     "cc.title": ("话务统计", "Call center figures"),
     "cc.from": ("开始时间", "From"),

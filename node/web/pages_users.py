@@ -37,6 +37,9 @@ NEW_FIELDS = (
     "service_area",
     "department",
     "agent_group",
+    "agent_no",
+    "extension",
+    "mobile",
     "password",
 )
 EDIT_FIELDS = (
@@ -45,11 +48,14 @@ EDIT_FIELDS = (
     "service_area",
     "department",
     "agent_group",
+    "agent_no",
+    "extension",
+    "mobile",
     "active",
     "password",
 )
 # Blank on the edit form means "none", which a PATCH would otherwise read as "unchanged".
-CLEARABLE = ("service_area", "department", "agent_group")
+CLEARABLE = ("service_area", "department", "agent_group", "agent_no", "extension", "mobile")
 
 
 def _users_table(
