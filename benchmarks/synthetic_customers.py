@@ -433,8 +433,14 @@ def pinyin_initials(name: str) -> str:
 ProgressFn = Callable[[int], None]
 
 
-def iter_chunks(layout: Layout, chunk: int, workers: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Chunks in order; generated in `workers` processes when workers > 1.
+def iter_chunks(
+    layout: Any,
+    chunk: int,
+    workers: int,
+    generate: Callable[[Any], list[tuple[Any, ...]]] = generate_chunk,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Chunks of `layout.count` rows in order, each made by `generate((layout, start,
+    stop))` (picklable: a module-level function); in `workers` processes when workers > 1.
 
     Generation (pinyin, string building) is pure Python and costs about as much as the
     insert, so on a 2-core machine one worker generating while the parent inserts
@@ -443,7 +449,7 @@ def iter_chunks(layout: Layout, chunk: int, workers: int) -> Iterator[list[tuple
     bounds = [(layout, s, e) for s, e in chunk_bounds(layout.count, chunk)]
     if workers <= 1:
         for b in bounds:
-            yield generate_chunk(b)
+            yield generate(b)
         return
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -454,12 +460,12 @@ def iter_chunks(layout: Layout, chunk: int, workers: int) -> Iterator[list[tuple
         pending: deque[Future[list[tuple[Any, ...]]]] = deque()
         todo = iter(bounds)
         for b in itertools.islice(todo, 2 * workers):
-            pending.append(pool.submit(generate_chunk, b))
+            pending.append(pool.submit(generate, b))
         while pending:
             rows = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                pending.append(pool.submit(generate_chunk, nxt))
+                pending.append(pool.submit(generate, nxt))
             yield rows
 
 
@@ -472,8 +478,10 @@ def insert_sql_sqlite() -> str:
     return f"INSERT INTO customers ({cols}, search_key) VALUES ({marks}, {seq})"
 
 
-def sqlite_lookup_ddl(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """(type, name, sql) of the customers table's droppable indexes and triggers.
+def sqlite_lookup_ddl(
+    conn: sqlite3.Connection, table: str = "customers"
+) -> list[tuple[str, str, str]]:
+    """(type, name, sql) of the droppable indexes and triggers of `table` (customers).
 
     Read from sqlite_master, so they are recreated byte for byte as the migration made
     them. Indexes backing UNIQUE constraints have no SQL and stay in place.
@@ -481,8 +489,9 @@ def sqlite_lookup_ddl(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     return [
         (t, n, s)
         for t, n, s in conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'customers' "
-            "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
+            "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+            (table,),
         )
     ]
 
