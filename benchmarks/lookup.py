@@ -270,6 +270,10 @@ def build_node(
         stats = load_sqlite(workdir / "node.db", args.customers, args)
     else:
         stats = load_postgres(db_url, args.customers, args)
+    console.print(
+        f"[bold]loaded {stats.rows:,} customers in {stats.seconds:.1f} s "
+        f"({stats.rows_per_s:,.0f} rows/s)[/]"
+    )
     node = Node(workdir, db_url, backend, stats)
     saved: dict[str, Any] = {**expected, "db_url": db_url, "load": asdict(stats)}
     if recipe.fill is not None:
@@ -511,13 +515,7 @@ def prepare_node(args: argparse.Namespace, recipe: NodeRecipe = LOOKUP) -> Node:
             console.print(f"reusing {workdir} ({args.customers:,} customers; --fresh rebuilds)")
             return node
     console.print(f"building a {backend} node with {args.customers:,} customers in {workdir}")
-    node = build_node(args, workdir, expected, recipe)
-    assert node.load is not None
-    console.print(
-        f"[bold]loaded {node.load.rows:,} customers in {node.load.seconds:.1f} s "
-        f"({node.load.rows_per_s:,.0f} rows/s)[/]"
-    )
-    return node
+    return build_node(args, workdir, expected, recipe)
 
 
 # ---- queries --------------------------------------------------------------------------

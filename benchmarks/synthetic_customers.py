@@ -201,12 +201,12 @@ def resident_id(index: int, district_code: str) -> str:
     return body + resident_id_check_digit(body)
 
 
-def _naive_text(dt: datetime) -> str:
+def naive_text(dt: datetime) -> str:
     # The text SQLAlchemy's SQLite DateTime stores: naive UTC with microseconds.
     return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _uuid7_hex(ts_ms: int, rng: random.Random) -> str:
+def uuid7_hex(ts_ms: int, rng: random.Random) -> str:
     # RFC 9562 version 7 like the app's new_id(): time-ordered, so the primary key
     # b-tree is appended to rather than split at random places during the load.
     value = (
@@ -219,7 +219,7 @@ def _uuid7_hex(ts_ms: int, rng: random.Random) -> str:
     return f"{value:032x}"
 
 
-class _Weighted:
+class Weighted:
     """rng.choices with precomputed cumulative weights (much faster per draw)."""
 
     def __init__(self, items: Sequence[Any], weights: Sequence[float]) -> None:
@@ -231,9 +231,9 @@ class _Weighted:
         return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
 
 
-_SURNAME = _Weighted([s for s, _ in SURNAMES], [w for _, w in SURNAMES])
-_DISTRICT = _Weighted(DISTRICTS, DISTRICT_WEIGHTS)
-_GRADE = _Weighted([g for g, _ in GRADES], [w for _, w in GRADES])
+_SURNAME = Weighted([s for s, _ in SURNAMES], [w for _, w in SURNAMES])
+_DISTRICT = Weighted(DISTRICTS, DISTRICT_WEIGHTS)
+_GRADE = Weighted([g for g, _ in GRADES], [w for _, w in GRADES])
 
 
 def _given_name(rng: random.Random, male: bool) -> str:
@@ -324,10 +324,10 @@ def generate_rows(layout: Layout, start: int, stop: int) -> list[tuple[Any, ...]
         joined = created - timedelta(
             days=rng.randint(0, JOINED_BEFORE_MAX_DAYS), seconds=rng.randint(0, 86_399)
         )
-        created_text = _naive_text(created)
+        created_text = naive_text(created)
         rows.append(
             (
-                _uuid7_hex(ts_ms, rng),
+                uuid7_hex(ts_ms, rng),
                 origin,
                 layout.seq_start + i,
                 1,
@@ -352,7 +352,7 @@ def generate_rows(layout: Layout, start: int, stop: int) -> list[tuple[Any, ...]
                 area,
                 None,
                 rng.random() < 0.02,
-                _naive_text(joined),
+                naive_text(joined),
                 None,
                 search_terms(name, home, company),
             )
