@@ -883,11 +883,7 @@ def report(
                             border_style="red"))  # fmt: skip
     if missed:
         console.print(f"[bold red]queries that found nothing (they should all hit): {missed}[/]")
-    verdict = "[bold green]PASS[/]" if not over else f"[bold red]FAIL ({', '.join(over)})[/]"
-    console.print(
-        f"target p99 < {TARGET_P99_MS:.0f} ms: {verdict}  (HTTP floor p50 {fs['p50_ms']:.2f} ms, "
-        f"p99 {fs['p99_ms']:.2f} ms)"
-    )
+    print_verdict(f"target p99 < {TARGET_P99_MS:.0f} ms", over, fs)
     load = asdict(node.load) if node.load else None
     return {
         "benchmark": "lookup",
@@ -908,13 +904,13 @@ def report(
     }
 
 
-def add_node_options(p: argparse.ArgumentParser, name: str = "lookup") -> None:
+def add_node_options(p: argparse.ArgumentParser, name: str = "lookup", size: str = "N") -> None:
     """The options that say which node to build or reuse and how to load it (shared with
     the benchmarks that build on this one's node)."""
     p.add_argument("--customers", type=int, default=1_000_000, help="customers to load")
     p.add_argument("--postgres", metavar="URL", help="SQLAlchemy URL of a PostgreSQL database "
                    "to DROP and recreate (default: SQLite in the workdir)")  # fmt: skip
-    p.add_argument("--workdir", type=Path, help=f"node dir; default bench-out/{name}[-pg]-N")
+    p.add_argument("--workdir", type=Path, help=f"node dir; default bench-out/{name}[-pg]-{size}")
     p.add_argument("--fresh", action="store_true", help="rebuild even if the workdir is valid")
     p.add_argument("--seed", type=int, default=20260101, help="data and query seed")
     p.add_argument("--chunk", type=int, default=50_000, help="rows per generated chunk")
@@ -924,6 +920,15 @@ def add_node_options(p: argparse.ArgumentParser, name: str = "lookup") -> None:
                    help="rebuild: drop triggers+indexes, load, recreate (faster); "
                    "triggers: insert with everything in place")  # fmt: skip
     p.add_argument("--ready-timeout", type=float, default=120.0, help="seconds to wait for /readyz")
+
+
+def print_verdict(target: str, failing: list[str], floor: dict[str, float]) -> None:
+    """The last line of the table's report: PASS, or FAIL naming what failed."""
+    verdict = "[bold green]PASS[/]" if not failing else f"[bold red]FAIL ({', '.join(failing)})[/]"
+    console.print(
+        f"{target}: {verdict}  (HTTP floor p50 {floor['p50_ms']:.2f} ms, "
+        f"p99 {floor['p99_ms']:.2f} ms)"
+    )
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

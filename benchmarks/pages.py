@@ -528,11 +528,8 @@ def report(
     for key, examples in wrong.items():
         console.print(f"[bold red]{key}: wrong answers, e.g. {examples}[/]")
     ok = not over_target and not wrong
-    verdict = "[bold green]PASS[/]" if ok else f"[bold red]FAIL ({', '.join(over_target)})[/]"
-    console.print(
-        f"target server p99 < {target:.0f} ms ({node.backend}): {verdict}  "
-        f"(floor p50 {floor['p50_ms']:.2f} ms, p99 {floor['p99_ms']:.2f} ms)"
-    )
+    failing = over_target + [f"{key} wrong" for key in wrong]
+    lookup.print_verdict(f"target server p99 < {target:.0f} ms ({node.backend})", failing, floor)
     load = asdict(node.load) if node.load else None
     return {
         "benchmark": "pages",
@@ -556,7 +553,7 @@ def report(
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    lookup.add_node_options(p, "pages")
+    lookup.add_node_options(p, "pages", "N-T")
     p.add_argument("--tickets", type=int, default=2_000_000, help="tickets to load")
     p.add_argument("--technicians", type=int, default=60,
                    help="technicians, split evenly over the service areas")  # fmt: skip

@@ -1,10 +1,11 @@
 """Synthetic but realistic Changsha customers, generated fast and bulk-loaded.
 
-Used by benchmarks/lookup.py. Rows are produced in chunks that depend only on the seed
-and the global row index, so chunks can be generated in worker processes, in any order,
-and the same seed always yields the same table. Uniqueness of phone numbers and ID
-numbers does not need a "seen" set: both come from an affine permutation of the row
-index (x -> a*x + b mod m with gcd(a, m) = 1), which is a bijection on [0, m).
+Used by benchmarks/lookup.py (and pages.py, on lookup's node). Rows are produced in
+chunks that depend only on the seed and the global row index, so chunks can be generated
+in worker processes, in any order, and the same seed always yields the same table.
+Uniqueness of phone numbers and ID numbers does not need a "seen" set: both come from an
+affine permutation of the row index (x -> a*x + b mod m with gcd(a, m) = 1), which is a
+bijection on [0, m).
 
 Loading bypasses the API and the ORM on purpose (docs/performance.md: ORM inserts run at a few
 thousand rows per second): sqlite3 `executemany` on SQLite, COPY on PostgreSQL. Every
