@@ -40,7 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -80,7 +80,7 @@ GENERATOR_VERSION = 1
 MARKER = "bench.json"  # written only after a complete load
 OWNED = ".fedcrm-bench"  # written first: this directory is ours to delete
 USERNAME = "bench"
-PASSWORD = "bench-lookup-password"  # a throw-away benchmark node, never a real one
+PASSWORD = "lookup-timing-node-7Qx"  # a throw-away node, never a real one (no username in it)
 TARGET_P99_MS = 50.0
 RATIO_WARN = 20.0  # p99 / floor above this is worth a look even under the target
 
@@ -127,6 +127,30 @@ class Node:
     db_url: str
     backend: str
     load: LoadStats | None  # None when the cached node was reused
+    filled: dict[str, Any] | None = None  # what NodeRecipe.fill reported; None when reused
+
+
+@dataclass(frozen=True)
+class NodeRecipe:
+    """What a benchmark's node holds besides its N customers, and who logs in to it.
+
+    This script's own is LOOKUP; other benchmarks (pages.py) build on the same node with
+    more rows: `fill` loads them after the customers, `keys` are the parameters the cached
+    node is keyed by beyond the customers, and `counts` the row counts a reused node must
+    still have (its customers are always checked).
+    """
+
+    name: str  # the script's name; default workdir bench-out/{name}[-pg]-{size}
+    username: str
+    password: str
+    role: str
+    size: str | None = None  # default: the number of customers
+    keys: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    fill: Callable[[Node, argparse.Namespace], dict[str, Any]] | None = None
+
+
+LOOKUP = NodeRecipe("lookup", USERNAME, PASSWORD, "admin")
 
 
 def fedcrm_command() -> list[str]:
@@ -178,13 +202,16 @@ def recreate_postgres_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
-def count_customers(engine: Engine) -> int:
+def count_rows(engine: Engine, table: str = "customers") -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM customers")).scalar_one())
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
-def cached_node(workdir: Path, expected: dict[str, Any]) -> Node | None:
-    """The node in `workdir` if a previous run completed it with the same parameters."""
+def cached_node(
+    workdir: Path, expected: dict[str, Any], counts: dict[str, int] | None = None
+) -> Node | None:
+    """The node in `workdir` if a previous run completed it with the same parameters
+    and its tables still hold `counts` rows (the customers always)."""
     marker = workdir / MARKER
     if not marker.is_file():
         return None
@@ -194,20 +221,21 @@ def cached_node(workdir: Path, expected: dict[str, Any]) -> Node | None:
         return None
     if {k: saved.get(k) for k in expected} != expected:
         return None
+    wanted = {"customers": expected["customers"], **(counts or {})}
     try:
         engine = make_engine(saved["db_url"])
         try:
-            count = count_customers(engine)
+            found = {table: count_rows(engine, table) for table in wanted}
         finally:
             engine.dispose()
     except Exception:  # a vanished database or file: rebuild
         return None
-    if count != expected["customers"]:
+    if found != wanted:
         return None
     return Node(workdir, saved["db_url"], expected["backend"], None)
 
 
-def clear_workdir(workdir: Path) -> None:
+def clear_workdir(workdir: Path, by: str = "lookup") -> None:
     """Remove a previous benchmark node; refuse to delete a directory that is not one.
 
     Only a directory this script created (it holds OWNED, written before `fedcrm init`)
@@ -220,11 +248,13 @@ def clear_workdir(workdir: Path) -> None:
             )
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    (workdir / OWNED).write_text("created by benchmarks/lookup.py; safe to delete\n")
+    (workdir / OWNED).write_text(f"created by benchmarks/{by}.py; safe to delete\n")
 
 
-def build_node(args: argparse.Namespace, workdir: Path, expected: dict[str, Any]) -> Node:
-    clear_workdir(workdir)
+def build_node(
+    args: argparse.Namespace, workdir: Path, expected: dict[str, Any], recipe: NodeRecipe = LOOKUP
+) -> Node:
+    clear_workdir(workdir, recipe.name)
     backend = expected["backend"]
     db_url = args.postgres or f"sqlite:///{(workdir / 'node.db').resolve()}"
     if backend == "postgresql":
@@ -234,17 +264,22 @@ def build_node(args: argparse.Namespace, workdir: Path, expected: dict[str, Any]
     if backend == "postgresql":
         init += ["--db", db_url]
     run_cli(init)
-    user = ["user", "add", str(workdir), "--username", USERNAME, "--role", "admin"]
-    run_cli([*user, "--password-stdin"], stdin=PASSWORD + "\n")
+    user = ["user", "add", str(workdir), "--username", recipe.username, "--role", recipe.role]
+    run_cli([*user, "--password-stdin"], stdin=recipe.password + "\n")
     if backend == "sqlite":
         stats = load_sqlite(workdir / "node.db", args.customers, args)
     else:
         stats = load_postgres(db_url, args.customers, args)
-    (workdir / MARKER).write_text(
-        json.dumps({**expected, "db_url": db_url, "load": asdict(stats)}, indent=2),
-        encoding="utf-8",
+    console.print(
+        f"[bold]loaded {stats.rows:,} customers in {stats.seconds:.1f} s "
+        f"({stats.rows_per_s:,.0f} rows/s)[/]"
     )
-    return Node(workdir, db_url, backend, stats)
+    node = Node(workdir, db_url, backend, stats)
+    saved: dict[str, Any] = {**expected, "db_url": db_url, "load": asdict(stats)}
+    if recipe.fill is not None:
+        node.filled = saved["filled"] = recipe.fill(node, args)
+    (workdir / MARKER).write_text(json.dumps(saved, indent=2), encoding="utf-8")
+    return node
 
 
 def load_progress() -> Progress:
@@ -264,14 +299,20 @@ def _counter_start(rows: Sequence[tuple[str, int]], name: str) -> int:
 
 
 def generate_into(
-    layout: synth.Layout, args: argparse.Namespace, insert: Any, phases: dict[str, float]
+    layout: Any,
+    args: argparse.Namespace,
+    insert: Any,
+    phases: dict[str, float],
+    generate: Callable[[Any], list[tuple[Any, ...]]] = synth.generate_chunk,
+    description: str = "generate + insert",
 ) -> None:
-    """Generate chunks (in worker processes) and hand each to `insert`, with progress."""
+    """Generate chunks of `layout.count` rows (in worker processes, by `generate`) and
+    hand each to `insert`, with progress."""
     start = time.perf_counter()
     done = 0
     with load_progress() as progress:
-        task = progress.add_task("generate + insert", total=layout.count, rate="")
-        for rows in synth.iter_chunks(layout, args.chunk, args.workers):
+        task = progress.add_task(description, total=layout.count, rate="")
+        for rows in synth.iter_chunks(layout, args.chunk, args.workers, generate):
             insert(rows)
             done += len(rows)
             rate = done / max(time.perf_counter() - start, 1e-9)
@@ -288,6 +329,23 @@ def phase(phases: dict[str, float], name: str) -> Iterator[None]:
     console.print(f"  {name}: {phases[name]:.1f} s")
 
 
+@contextmanager
+def sqlite_bulk(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection for a bulk load into a node that is rebuilt from scratch on any
+    failure, so it needs no journal; back to the WAL the node runs with afterwards."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -1048576")  # 1 GiB: keep index b-trees in memory
+        conn.execute("PRAGMA temp_store = MEMORY")
+        yield conn
+        # Back to what the node runs with (node.db.engine sets WAL on every connect too).
+        conn.execute("PRAGMA journal_mode = WAL")
+    finally:
+        conn.close()
+
+
 def load_sqlite(db_path: Path, count: int, args: argparse.Namespace) -> LoadStats:
     """Bulk-load `count` customers into a freshly initialised SQLite node.
 
@@ -297,10 +355,9 @@ def load_sqlite(db_path: Path, count: int, args: argparse.Namespace) -> LoadStat
     at 41k rows/s with journal_mode=OFF (29k with the WAL). The node is rebuilt from
     scratch on any failure, so the load needs no journal.
     """
-    conn = sqlite3.connect(db_path, isolation_level=None)
     phases: dict[str, float] = {}
     started = time.perf_counter()
-    try:
+    with sqlite_bulk(db_path) as conn:
         counters = conn.execute("SELECT name, value FROM counters").fetchall()
         if conn.execute("SELECT count(*) FROM customers").fetchone()[0]:
             raise SystemExit(f"{db_path} already holds customers")
@@ -310,10 +367,6 @@ def load_sqlite(db_path: Path, count: int, args: argparse.Namespace) -> LoadStat
             customer_no_start=_counter_start(counters, "customer_no"),
             seed=args.seed,
         )
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -1048576")  # 1 GiB: keep index b-trees in memory
-        conn.execute("PRAGMA temp_store = MEMORY")
         ddl = synth.sqlite_lookup_ddl(conn)
         rebuild = args.sqlite_load == "rebuild"
         conn.execute("BEGIN")
@@ -335,27 +388,67 @@ def load_sqlite(db_path: Path, count: int, args: argparse.Namespace) -> LoadStat
             for kind, _, ddl_sql in ddl:
                 if kind == "trigger":
                     conn.execute(ddl_sql)
-        set_counters_sqlite(conn, layout)
+        set_counters(conn, "sqlite", layout_counters(layout))
         with phase(phases, "commit"):
             conn.execute("COMMIT")
-        # Back to what the node runs with (node.db.engine sets WAL on every connect too).
-        conn.execute("PRAGMA journal_mode = WAL")
-    finally:
-        conn.close()
     seconds = time.perf_counter() - started
     return LoadStats(count, seconds, count / seconds, args.workers, args.sqlite_load, phases)
 
 
-def set_counters_sqlite(conn: sqlite3.Connection, layout: synth.Layout) -> None:
-    """Continue the node's counters after the loaded rows, as if the app had made them."""
-    last_seq = layout.seq_start + layout.count - 1
-    last_no = layout.customer_no_start + layout.count - 1
-    for name, value in (("seq", last_seq), ("customer_no", last_no)):
-        conn.execute(
+def layout_counters(layout: synth.Layout) -> dict[str, int]:
+    """The last seq and customer number the loaded customers took."""
+    return {
+        "seq": layout.seq_start + layout.count - 1,
+        "customer_no": layout.customer_no_start + layout.count - 1,
+    }
+
+
+def set_counters(conn: Any, backend: str, last: dict[str, int]) -> None:
+    """Continue the node's counters after the loaded rows, as if the app had made them
+    (`conn`: a sqlite3 or a psycopg connection)."""
+    if backend == "sqlite":
+        sql = (
             "INSERT INTO counters (name, value) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = max(counters.value, excluded.value)",
-            (name, value),
+            "ON CONFLICT (name) DO UPDATE SET value = max(counters.value, excluded.value)"
         )
+    else:
+        sql = (
+            "INSERT INTO counters (name, value) VALUES (%s, %s) ON CONFLICT (name) "
+            "DO UPDATE SET value = greatest(counters.value, excluded.value)"
+        )
+    for name, value in last.items():
+        conn.execute(sql, (name, value))
+
+
+def pg_bulk_settings(conn: Any) -> None:
+    """Session settings for a bulk load (a psycopg connection)."""
+    conn.execute("SET synchronous_commit = off")
+    conn.execute("SET maintenance_work_mem = '1GB'")
+
+
+def pg_secondary_indexes(conn: Any, tables: Sequence[str]) -> list[tuple[str, str]]:
+    """(name, definition) of the indexes of `tables` that back no constraint: the ones a
+    bulk load drops first and recreates from their own definitions afterwards."""
+    return [
+        (name, indexdef)
+        for name, indexdef in conn.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.schemaname = current_schema() "
+            "AND i.tablename = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) "
+            "ORDER BY i.indexname",
+            (list(tables),),
+        )
+    ]
+
+
+def pg_vacuum_analyze(url: str, tables: Sequence[str], phases: dict[str, float]) -> None:
+    """VACUUM ANALYZE after a load, as autovacuum would shortly."""
+    import psycopg
+
+    with psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn, phase(phases, "analyze"):
+        for table in tables:
+            conn.execute(f"VACUUM ANALYZE {table}")  # type: ignore[arg-type]
 
 
 def load_postgres(url: str, count: int, args: argparse.Namespace) -> LoadStats:
@@ -380,15 +473,8 @@ def load_postgres(url: str, count: int, args: argparse.Namespace) -> LoadStats:
             customer_no_start=_counter_start(counters, "customer_no"),
             seed=args.seed,
         )
-        conn.execute("SET synchronous_commit = off")
-        conn.execute("SET maintenance_work_mem = '1GB'")
-        indexes = conn.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            "WHERE i.schemaname = current_schema() "
-            "AND i.tablename IN ('customers', 'customer_search') "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) "
-            "ORDER BY i.indexname"
-        ).fetchall()
+        pg_bulk_settings(conn)
+        indexes = pg_secondary_indexes(conn, ("customers", "customer_search"))
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')  # type: ignore[arg-type]
         copy_sql = f"COPY customers ({', '.join(synth.PG_COPY_COLUMNS)}) FROM STDIN"
@@ -401,48 +487,35 @@ def load_postgres(url: str, count: int, args: argparse.Namespace) -> LoadStats:
         with phase(phases, "create indexes"):
             for _, indexdef in indexes:
                 conn.execute(indexdef)
-        last_seq = layout.seq_start + count - 1
-        last_no = layout.customer_no_start + count - 1
-        for name, value in (("seq", last_seq), ("customer_no", last_no)):
-            conn.execute(
-                "INSERT INTO counters (name, value) VALUES (%s, %s) ON CONFLICT (name) "
-                "DO UPDATE SET value = greatest(counters.value, excluded.value)",
-                (name, value),
-            )
+        set_counters(conn, "postgresql", layout_counters(layout))
         with phase(phases, "commit"):
             conn.commit()
-    with psycopg.connect(psycopg_conninfo(url), autocommit=True) as conn, phase(phases, "analyze"):
-        conn.execute("VACUUM ANALYZE customers")
-        conn.execute("VACUUM ANALYZE customer_search")
+    pg_vacuum_analyze(url, ("customers", "customer_search"), phases)
     seconds = time.perf_counter() - started
     return LoadStats(count, seconds, count / seconds, args.workers, None, phases)
 
 
-def prepare_node(args: argparse.Namespace) -> Node:
+def prepare_node(args: argparse.Namespace, recipe: NodeRecipe = LOOKUP) -> Node:
     backend = "postgresql" if args.postgres else "sqlite"
-    default = f"lookup-{args.customers}" if backend == "sqlite" else f"lookup-pg-{args.customers}"
+    size = recipe.size or str(args.customers)
+    default = f"{recipe.name}-{size}" if backend == "sqlite" else f"{recipe.name}-pg-{size}"
     workdir = Path(args.workdir or Path("bench-out") / default).resolve()
     expected = {
         "customers": args.customers,
         "backend": backend,
         "seed": args.seed,
         "generator_version": GENERATOR_VERSION,
+        **recipe.keys,
     }
     if backend == "postgresql":
         expected["postgres"] = args.postgres
     if not args.fresh:
-        node = cached_node(workdir, expected)
+        node = cached_node(workdir, expected, recipe.counts)
         if node is not None:
             console.print(f"reusing {workdir} ({args.customers:,} customers; --fresh rebuilds)")
             return node
     console.print(f"building a {backend} node with {args.customers:,} customers in {workdir}")
-    node = build_node(args, workdir, expected)
-    assert node.load is not None
-    console.print(
-        f"[bold]loaded {node.load.rows:,} customers in {node.load.seconds:.1f} s "
-        f"({node.load.rows_per_s:,.0f} rows/s)[/]"
-    )
-    return node
+    return build_node(args, workdir, expected, recipe)
 
 
 # ---- queries --------------------------------------------------------------------------
@@ -810,11 +883,7 @@ def report(
                             border_style="red"))  # fmt: skip
     if missed:
         console.print(f"[bold red]queries that found nothing (they should all hit): {missed}[/]")
-    verdict = "[bold green]PASS[/]" if not over else f"[bold red]FAIL ({', '.join(over)})[/]"
-    console.print(
-        f"target p99 < {TARGET_P99_MS:.0f} ms: {verdict}  (HTTP floor p50 {fs['p50_ms']:.2f} ms, "
-        f"p99 {fs['p99_ms']:.2f} ms)"
-    )
+    print_verdict(f"target p99 < {TARGET_P99_MS:.0f} ms", over, fs)
     load = asdict(node.load) if node.load else None
     return {
         "benchmark": "lookup",
@@ -835,16 +904,14 @@ def report(
     }
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def add_node_options(p: argparse.ArgumentParser, name: str = "lookup", size: str = "N") -> None:
+    """The options that say which node to build or reuse and how to load it (shared with
+    the benchmarks that build on this one's node)."""
     p.add_argument("--customers", type=int, default=1_000_000, help="customers to load")
     p.add_argument("--postgres", metavar="URL", help="SQLAlchemy URL of a PostgreSQL database "
                    "to DROP and recreate (default: SQLite in the workdir)")  # fmt: skip
-    p.add_argument("--workdir", type=Path, help="node dir; default bench-out/lookup[-pg]-N")
+    p.add_argument("--workdir", type=Path, help=f"node dir; default bench-out/{name}[-pg]-{size}")
     p.add_argument("--fresh", action="store_true", help="rebuild even if the workdir is valid")
-    p.add_argument("--queries", type=int, default=200, help="timed queries per kind")
-    p.add_argument("--warmup", type=int, default=20, help="untimed queries per kind first")
-    p.add_argument("--limit", type=int, default=20, help="the API's limit parameter")
     p.add_argument("--seed", type=int, default=20260101, help="data and query seed")
     p.add_argument("--chunk", type=int, default=50_000, help="rows per generated chunk")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
@@ -853,13 +920,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="rebuild: drop triggers+indexes, load, recreate (faster); "
                    "triggers: insert with everything in place")  # fmt: skip
     p.add_argument("--ready-timeout", type=float, default=120.0, help="seconds to wait for /readyz")
+
+
+def print_verdict(target: str, failing: list[str], floor: dict[str, float]) -> None:
+    """The last line of the table's report: PASS, or FAIL naming what failed."""
+    verdict = "[bold green]PASS[/]" if not failing else f"[bold red]FAIL ({', '.join(failing)})[/]"
+    console.print(
+        f"{target}: {verdict}  (HTTP floor p50 {floor['p50_ms']:.2f} ms, "
+        f"p99 {floor['p99_ms']:.2f} ms)"
+    )
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    add_node_options(p)
+    p.add_argument("--queries", type=int, default=200, help="timed queries per kind")
+    p.add_argument("--warmup", type=int, default=20, help="untimed queries per kind first")
+    p.add_argument("--limit", type=int, default=20, help="the API's limit parameter")
     args = p.parse_args(argv)
     if args.customers < 1 or args.queries < 2:
         p.error("--customers must be >= 1 and --queries >= 2")
     return args
 
 
-def _terminate_on_sigterm() -> None:
+def terminate_on_sigterm() -> None:
     # SIGTERM would otherwise end us without running `finally`, orphaning the server.
     def handler(signum: int, _frame: Any) -> None:
         raise SystemExit(128 + signum)
@@ -869,7 +953,7 @@ def _terminate_on_sigterm() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    _terminate_on_sigterm()
+    terminate_on_sigterm()
     node = prepare_node(args)
     engine = make_engine(node.db_url)
     try:

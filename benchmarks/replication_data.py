@@ -263,7 +263,7 @@ def add_subscriptions_sqlite(db_path: Path, per_customer: int) -> dict[str, floa
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("BEGIN")
         seq = int(conn.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()[0])
-        now = synth._naive_text(synth.CREATED_FROM)
+        now = synth.naive_text(synth.CREATED_FROM)
         products = _product_rows(seq + 1)
         conn.executemany(
             f"INSERT INTO products ({PRODUCT_COLUMNS}) "

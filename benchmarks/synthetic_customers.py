@@ -1,10 +1,11 @@
 """Synthetic but realistic Changsha customers, generated fast and bulk-loaded.
 
-Used by benchmarks/lookup.py. Rows are produced in chunks that depend only on the seed
-and the global row index, so chunks can be generated in worker processes, in any order,
-and the same seed always yields the same table. Uniqueness of phone numbers and ID
-numbers does not need a "seen" set: both come from an affine permutation of the row
-index (x -> a*x + b mod m with gcd(a, m) = 1), which is a bijection on [0, m).
+Used by benchmarks/lookup.py (and pages.py, on lookup's node). Rows are produced in
+chunks that depend only on the seed and the global row index, so chunks can be generated
+in worker processes, in any order, and the same seed always yields the same table.
+Uniqueness of phone numbers and ID numbers does not need a "seen" set: both come from an
+affine permutation of the row index (x -> a*x + b mod m with gcd(a, m) = 1), which is a
+bijection on [0, m).
 
 Loading bypasses the API and the ORM on purpose (docs/performance.md: ORM inserts run at a few
 thousand rows per second): sqlite3 `executemany` on SQLite, COPY on PostgreSQL. Every
@@ -201,12 +202,12 @@ def resident_id(index: int, district_code: str) -> str:
     return body + resident_id_check_digit(body)
 
 
-def _naive_text(dt: datetime) -> str:
+def naive_text(dt: datetime) -> str:
     # The text SQLAlchemy's SQLite DateTime stores: naive UTC with microseconds.
     return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _uuid7_hex(ts_ms: int, rng: random.Random) -> str:
+def uuid7_hex(ts_ms: int, rng: random.Random) -> str:
     # RFC 9562 version 7 like the app's new_id(): time-ordered, so the primary key
     # b-tree is appended to rather than split at random places during the load.
     value = (
@@ -219,7 +220,7 @@ def _uuid7_hex(ts_ms: int, rng: random.Random) -> str:
     return f"{value:032x}"
 
 
-class _Weighted:
+class Weighted:
     """rng.choices with precomputed cumulative weights (much faster per draw)."""
 
     def __init__(self, items: Sequence[Any], weights: Sequence[float]) -> None:
@@ -231,9 +232,9 @@ class _Weighted:
         return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
 
 
-_SURNAME = _Weighted([s for s, _ in SURNAMES], [w for _, w in SURNAMES])
-_DISTRICT = _Weighted(DISTRICTS, DISTRICT_WEIGHTS)
-_GRADE = _Weighted([g for g, _ in GRADES], [w for _, w in GRADES])
+_SURNAME = Weighted([s for s, _ in SURNAMES], [w for _, w in SURNAMES])
+_DISTRICT = Weighted(DISTRICTS, DISTRICT_WEIGHTS)
+_GRADE = Weighted([g for g, _ in GRADES], [w for _, w in GRADES])
 
 
 def _given_name(rng: random.Random, male: bool) -> str:
@@ -324,10 +325,10 @@ def generate_rows(layout: Layout, start: int, stop: int) -> list[tuple[Any, ...]
         joined = created - timedelta(
             days=rng.randint(0, JOINED_BEFORE_MAX_DAYS), seconds=rng.randint(0, 86_399)
         )
-        created_text = _naive_text(created)
+        created_text = naive_text(created)
         rows.append(
             (
-                _uuid7_hex(ts_ms, rng),
+                uuid7_hex(ts_ms, rng),
                 origin,
                 layout.seq_start + i,
                 1,
@@ -352,7 +353,7 @@ def generate_rows(layout: Layout, start: int, stop: int) -> list[tuple[Any, ...]
                 area,
                 None,
                 rng.random() < 0.02,
-                _naive_text(joined),
+                naive_text(joined),
                 None,
                 search_terms(name, home, company),
             )
@@ -433,8 +434,14 @@ def pinyin_initials(name: str) -> str:
 ProgressFn = Callable[[int], None]
 
 
-def iter_chunks(layout: Layout, chunk: int, workers: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Chunks in order; generated in `workers` processes when workers > 1.
+def iter_chunks(
+    layout: Any,
+    chunk: int,
+    workers: int,
+    generate: Callable[[Any], list[tuple[Any, ...]]] = generate_chunk,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Chunks of `layout.count` rows in order, each made by `generate((layout, start,
+    stop))` (picklable: a module-level function); in `workers` processes when workers > 1.
 
     Generation (pinyin, string building) is pure Python and costs about as much as the
     insert, so on a 2-core machine one worker generating while the parent inserts
@@ -443,7 +450,7 @@ def iter_chunks(layout: Layout, chunk: int, workers: int) -> Iterator[list[tuple
     bounds = [(layout, s, e) for s, e in chunk_bounds(layout.count, chunk)]
     if workers <= 1:
         for b in bounds:
-            yield generate_chunk(b)
+            yield generate(b)
         return
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -454,12 +461,12 @@ def iter_chunks(layout: Layout, chunk: int, workers: int) -> Iterator[list[tuple
         pending: deque[Future[list[tuple[Any, ...]]]] = deque()
         todo = iter(bounds)
         for b in itertools.islice(todo, 2 * workers):
-            pending.append(pool.submit(generate_chunk, b))
+            pending.append(pool.submit(generate, b))
         while pending:
             rows = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                pending.append(pool.submit(generate_chunk, nxt))
+                pending.append(pool.submit(generate, nxt))
             yield rows
 
 
@@ -472,8 +479,10 @@ def insert_sql_sqlite() -> str:
     return f"INSERT INTO customers ({cols}, search_key) VALUES ({marks}, {seq})"
 
 
-def sqlite_lookup_ddl(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """(type, name, sql) of the customers table's droppable indexes and triggers.
+def sqlite_lookup_ddl(
+    conn: sqlite3.Connection, table: str = "customers"
+) -> list[tuple[str, str, str]]:
+    """(type, name, sql) of the droppable indexes and triggers of `table` (customers).
 
     Read from sqlite_master, so they are recreated byte for byte as the migration made
     them. Indexes backing UNIQUE constraints have no SQL and stay in place.
@@ -481,8 +490,9 @@ def sqlite_lookup_ddl(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     return [
         (t, n, s)
         for t, n, s in conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'customers' "
-            "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
+            "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+            (table,),
         )
     ]
 
