@@ -123,6 +123,7 @@ class CallcenterSection(BaseModel):
 
     service_level_seconds: int = Field(default=20, ge=1, le=3600)
     short_abandon_seconds: int = Field(default=5, ge=0, le=600)
+    callback_within_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 
 class NodeSettings(BaseSettings):

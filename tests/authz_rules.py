@@ -179,6 +179,7 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v1/rollups/refresh"): Rule(Access.permission, 202, "rollups:read"),
     ("GET", "/api/v1/callcenter/kpis"): Rule(Access.permission, 200, "rollups:read"),
+    ("GET", "/api/v1/callcenter/callbacks"): Rule(Access.permission, 200, "interactions:read"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): Rule(Access.permission, 200, "rollups:read")
         for name in ("key-accounts", "churn", "service", "value", "status")

@@ -401,6 +401,7 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/callcenter/kpis"): _plain(
         "/api/v1/callcenter/kpis?from=2026-12-01T00:00&to=2026-12-02T00:00"
     ),
+    ("GET", "/api/v1/callcenter/callbacks"): _plain("/api/v1/callcenter/callbacks?day=2026-12-01"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): _plain(f"/api/v1/rollups/{name}")
         for name in ("key-accounts", "churn", "service", "value", "status")

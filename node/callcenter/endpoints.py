@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -10,10 +11,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from node.api.deps import SessionDep, require
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
+from node.callcenter.callbacks import Callback
 from node.callcenter.kpis import Figures, GroupBy
-from node.callcenter.schemas import KpiQuery
-from node.callcenter.service import kpi_report, rules_of
+from node.callcenter.schemas import CallbackQuery, KpiQuery
+from node.callcenter.service import callbacks_on, customers_by_phone, kpi_report, rules_of
 from node.office_time import OFFICE_TZ
+from node.privacy.masking import mask_phone
 
 router = APIRouter(prefix="/api/v1/callcenter", tags=["callcenter"])
 
@@ -49,3 +52,48 @@ def _row(at: int, key: str, figures: Figures, group_by: GroupBy) -> dict[str, An
     if group_by is not GroupBy.slot:
         row[group_by.value] = key
     return row | figures.shown()
+
+
+@router.get("/callbacks")
+def callers_to_call_back(
+    request: Request,
+    query: Annotated[CallbackQuery, Query()],
+    viewer: Annotated[Viewer, Depends(require(Perm.interactions_read))],
+    session: SessionDep,
+) -> dict[str, Any]:
+    """当天应注意的电话: the day's callers whose call was lost in the queue and who were
+    neither answered since nor called back (an answered outbound call the desk logged);
+    `overdue` when waiting longer than callcenter.callback_within_minutes. Numbers are
+    masked without pii:read."""
+    day = query.day or datetime.now(OFFICE_TZ).date()
+    within = request.app.state.settings.callcenter.callback_within_minutes
+    due = callbacks_on(session, day)
+    customers = customers_by_phone(session, [c.number for c in due])
+    now = int(time.time())
+    rows = [_callback(c, customers.get(c.number), viewer, now, within * 60) for c in due]
+    return {
+        "day": day.isoformat(),
+        "callback_within_minutes": within,
+        "count": len(rows),
+        "overdue": sum(1 for r in rows if r["overdue"]),
+        "rows": rows,
+    }
+
+
+def _callback(
+    entry: Callback, customer: tuple[Any, str] | None, viewer: Viewer, now: int, within: int
+) -> dict[str, Any]:
+    def moment(epoch: int) -> str:
+        return datetime.fromtimestamp(epoch, OFFICE_TZ).isoformat()
+
+    return {
+        "number": entry.number if viewer.can(Perm.pii) else mask_phone(entry.number),
+        "customer_id": str(customer[0]) if customer else None,
+        "customer_name": customer[1] if customer else None,
+        "lost": entry.lost,
+        "first_lost": moment(entry.first_lost),
+        "last_lost": moment(entry.last_lost),
+        "longest_wait": entry.longest_wait,
+        "queue": entry.queue,
+        "overdue": entry.overdue(now, within),
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -43,3 +43,11 @@ class KpiQuery(StrictInput):
 
 def _office(moment: datetime) -> datetime:
     return moment.replace(tzinfo=OFFICE_TZ) if moment.tzinfo is None else moment
+
+
+class CallbackQuery(StrictInput):
+    """Which office day's lost callers; today when not given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: date | None = None

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from node.callcenter.callbacks import Callback, callbacks_due
 from node.callcenter.calls import QueueCall, assemble
 from node.callcenter.kpis import Report, Rules, compute
 from node.callcenter.models import QueueLogEvent
 from node.callcenter.queue_log import QueueEvent
 from node.callcenter.schemas import KpiQuery
+from node.customers.models import Customer
+from node.interactions.models import Direction, Interaction
+from node.office_time import OFFICE_TZ
 from node.settings import CallcenterSection
 
 
@@ -44,6 +50,43 @@ def kpi_report(session: Session, query: KpiQuery, rules: Rules) -> Report:
     if agent is not None:
         rings = rings.where(QueueLogEvent.agent == agent)
     return compute(calls, _events(session, rings), query.slot, query.group_by, rules)
+
+
+def callbacks_on(session: Session, day: date) -> list[Callback]:
+    """The callers lost on `day` (office time) and not answered or called back since."""
+    start = datetime.combine(day, time(), OFFICE_TZ)
+    low, high = int(start.timestamp()), int(start.timestamp()) + 86_400
+    calls = [c for c in _calls(session, _entered_between(low, high)) if low <= c.entered < high]
+    called_back = session.execute(
+        select(Customer.phone, func.max(Interaction.started_at))
+        .join(Customer, Customer.id == Interaction.customer_id)
+        .where(Interaction.direction == Direction.outbound, Interaction.answered.is_(True))
+        .where(Interaction.started_at >= start.astimezone(UTC))
+        .where(Interaction.deleted_at.is_(None), Customer.phone.is_not(None))
+        .group_by(Customer.phone)
+    ).all()
+    return callbacks_due(calls, {phone: moment for phone, moment in called_back if phone})
+
+
+def customers_by_phone(session: Session, numbers: list[str]) -> dict[str, tuple[uuid.UUID, str]]:
+    """The live customer holding each number, if any (the most recently changed)."""
+    if not numbers:
+        return {}
+    rows = session.execute(
+        select(Customer.phone, Customer.id, Customer.name)
+        .where(Customer.phone.in_(numbers), Customer.deleted_at.is_(None))
+        .order_by(Customer.seq)
+    ).all()
+    return {phone: (cid, name) for phone, cid, name in rows if phone}
+
+
+def _entered_between(low: int, high: int) -> Select:
+    entered = (
+        select(QueueLogEvent.callid)
+        .where(QueueLogEvent.event == "ENTERQUEUE")
+        .where(QueueLogEvent.epoch >= low, QueueLogEvent.epoch < high)
+    )
+    return select(QueueLogEvent).where(QueueLogEvent.callid.in_(entered))
 
 
 def _calls(session: Session, stmt: Select) -> list[QueueCall]:
