@@ -39,6 +39,11 @@ LOG = [
 
 @pytest.fixture
 def lost_callers(client, admin, database, tmp_path):  # type: ignore[no-untyped-def]
+    return seed_lost_callers(client, admin, database, tmp_path)
+
+
+def seed_lost_callers(client, admin, database, tmp_path):  # type: ignore[no-untyped-def]
+    """The log above imported, Z and V registered as customers, Z called back at 10:30."""
     with database.unit_of_work() as session:
         import_queue_log(session, write(tmp_path / "queue_log", LOG))
     made = {}

@@ -209,6 +209,7 @@ def _menu(html: str) -> list[str]:
                 "/ui/customers",
                 "/ui/tickets",
                 "/ui/key-accounts",
+                "/ui/callbacks",
                 "/ui/callcenter",
                 "/ui/federation",
                 "/ui/users",
@@ -216,7 +217,7 @@ def _menu(html: str) -> list[str]:
                 "/ui/dictionaries",
             ],
         ),
-        (Role.agent, ["/ui/customers", "/ui/tickets"]),
+        (Role.agent, ["/ui/customers", "/ui/tickets", "/ui/callbacks"]),
         (Role.dispatcher, ["/ui/customers", "/ui/tickets"]),
         (Role.account_manager, ["/ui/customers", "/ui/tickets", "/ui/key-accounts"]),
         (

@@ -11,12 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from node.api.deps import SessionDep, require
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
-from node.callcenter.callbacks import Callback
 from node.callcenter.kpis import Figures, GroupBy
 from node.callcenter.schemas import CallbackQuery, KpiQuery
-from node.callcenter.service import callbacks_on, customers_by_phone, kpi_report, rules_of
+from node.callcenter.service import callback_rows, kpi_report, rules_of
 from node.office_time import OFFICE_TZ
-from node.privacy.masking import mask_phone
 
 router = APIRouter(prefix="/api/v1/callcenter", tags=["callcenter"])
 
@@ -67,33 +65,11 @@ def callers_to_call_back(
     masked without pii:read."""
     day = query.day or datetime.now(OFFICE_TZ).date()
     within = request.app.state.settings.callcenter.callback_within_minutes
-    due = callbacks_on(session, day)
-    customers = customers_by_phone(session, [c.number for c in due])
-    now = int(time.time())
-    rows = [_callback(c, customers.get(c.number), viewer, now, within * 60) for c in due]
+    rows = callback_rows(session, day, viewer.can(Perm.pii), within * 60, int(time.time()))
     return {
         "day": day.isoformat(),
         "callback_within_minutes": within,
         "count": len(rows),
         "overdue": sum(1 for r in rows if r["overdue"]),
         "rows": rows,
-    }
-
-
-def _callback(
-    entry: Callback, customer: tuple[Any, str] | None, viewer: Viewer, now: int, within: int
-) -> dict[str, Any]:
-    def moment(epoch: int) -> str:
-        return datetime.fromtimestamp(epoch, OFFICE_TZ).isoformat()
-
-    return {
-        "number": entry.number if viewer.can(Perm.pii) else mask_phone(entry.number),
-        "customer_id": str(customer[0]) if customer else None,
-        "customer_name": customer[1] if customer else None,
-        "lost": entry.lost,
-        "first_lost": moment(entry.first_lost),
-        "last_lost": moment(entry.last_lost),
-        "longest_wait": entry.longest_wait,
-        "queue": entry.queue,
-        "overdue": entry.overdue(now, within),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from node.callcenter.schemas import KpiQuery
 from node.customers.models import Customer
 from node.interactions.models import Direction, Interaction
 from node.office_time import OFFICE_TZ
+from node.privacy.masking import mask_phone
 from node.settings import CallcenterSection
 
 
@@ -66,6 +68,36 @@ def callbacks_on(session: Session, day: date) -> list[Callback]:
         .group_by(Customer.phone)
     ).all()
     return callbacks_due(calls, {phone: moment for phone, moment in called_back if phone})
+
+
+def callback_rows(
+    session: Session, day: date, reveal: bool, within_seconds: int, now: int
+) -> list[dict[str, Any]]:
+    """The day's callers to call back as the API and the page show them: the number
+    masked unless `reveal`, the customer holding it, overdue past `within_seconds`."""
+    due = callbacks_on(session, day)
+    customers = customers_by_phone(session, [c.number for c in due])
+
+    def moment(epoch: int) -> str:
+        return datetime.fromtimestamp(epoch, OFFICE_TZ).isoformat()
+
+    rows = []
+    for entry in due:
+        customer = customers.get(entry.number)
+        rows.append(
+            {
+                "number": entry.number if reveal else mask_phone(entry.number),
+                "customer_id": str(customer[0]) if customer else None,
+                "customer_name": customer[1] if customer else None,
+                "lost": entry.lost,
+                "first_lost": moment(entry.first_lost),
+                "last_lost": moment(entry.last_lost),
+                "longest_wait": entry.longest_wait,
+                "queue": entry.queue,
+                "overdue": entry.overdue(now, within_seconds),
+            }
+        )
+    return rows
 
 
 def customers_by_phone(session: Session, numbers: list[str]) -> dict[str, tuple[uuid.UUID, str]]:

@@ -40,6 +40,13 @@ MENU: tuple[MenuItem, ...] = (
         ALL_LEVELS,
         frozenset({Role.admin, Role.team_lead, Role.account_manager, Role.analyst}),
     ),
+    MenuItem(
+        "nav.callbacks",
+        "/ui/callbacks",
+        Perm.interactions_write,
+        frozenset({Level.city}),
+        frozenset({Role.admin, Role.team_lead, Role.agent}),
+    ),
     MenuItem("nav.callcenter", "/ui/callcenter", Perm.rollups_read, frozenset({Level.city})),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
     MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),

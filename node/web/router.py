@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from node.web import (
     pages_auth,
+    pages_callbacks,
     pages_callcenter,
     pages_catalog,
     pages_customer_call,
@@ -48,5 +49,6 @@ for pages in (
     pages_users,
     pages_catalog,
     pages_callcenter,
+    pages_callbacks,
 ):
     router.include_router(pages.router)
