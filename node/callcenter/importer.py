@@ -1,15 +1,15 @@
-"""`fedcrm cti import`: a queue_log file into the node, idempotently.
+"""`fedcrm cti import`: the PBX's files into the node, idempotently.
 
 Every line is read and checked first. Lines already held (the same file twice,
-overlapping files, a line Asterisk wrote twice) change nothing; events fedcrm does not
-keep are counted by name; malformed lines are listed by line number and skipped, or,
-with `strict`, nothing at all is imported."""
+overlapping files, a line written twice) change nothing; queue_log events fedcrm does
+not keep are counted by name; malformed lines are listed by line number and skipped,
+or, with `strict`, nothing at all is imported."""
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from node.callcenter.models import QueueLogEvent
-from node.callcenter.queue_log import KNOWN_EVENTS, MalformedLine, QueueEvent, parse_line
+from node.callcenter.cdr import CallRecord, parse_record
+from node.callcenter.models import CallDetailRecord, QueueLogEvent
+from node.callcenter.queue_log import KNOWN_EVENTS, QueueEvent, parse_line
+from node.db.base import Base
 
 BATCH = 5000
 
@@ -37,8 +39,18 @@ class ImportReport:
         return self.events - self.added
 
 
-def read_queue_log(path: Path, report: ImportReport) -> Iterator[QueueEvent]:
-    """The events of the file worth keeping; the rest is counted in `report`."""
+@dataclass(frozen=True)
+class FileKind:
+    """How one kind of PBX file is read and kept."""
+
+    parse: Callable[[str], Any]  # a line to its record; ValueError says why it is not one
+    model: type[Base]
+    row: Callable[[Any], dict[str, Any]]
+    kept: Callable[[Any, ImportReport], bool] = lambda record, report: True
+
+
+def read_lines(path: Path, kind: FileKind, report: ImportReport) -> Iterator[Any]:
+    """The records of the file worth keeping; the rest is counted in `report`."""
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
             report.lines += 1
@@ -46,48 +58,63 @@ def read_queue_log(path: Path, report: ImportReport) -> Iterator[QueueEvent]:
             if not text.strip():
                 continue
             try:
-                event = parse_line(text.decode("utf-8"))
+                record = kind.parse(text.decode("utf-8"))
             except UnicodeDecodeError:
                 report.malformed.append((number, "不是 UTF-8 文本 (not UTF-8 text)"))
                 continue
-            except MalformedLine as exc:
+            except ValueError as exc:
                 report.malformed.append((number, str(exc)))
                 continue
-            if event.event not in KNOWN_EVENTS:
-                report.unknown[event.event] += 1
-                continue
-            report.events += 1
-            yield event
+            if kind.kept(record, report):
+                report.events += 1
+                yield record
 
 
-def import_queue_log(session: Session, path: Path, strict: bool = False) -> ImportReport:
-    """Add the file's events the node does not hold yet, in the caller's transaction,
+def import_file(session: Session, path: Path, kind: FileKind, strict: bool) -> ImportReport:
+    """Add the file's records the node does not hold yet, in the caller's transaction,
     a batch at a time (a month of a large center is tens of millions of lines)."""
     if strict:  # a first pass that only checks: nothing is written if a line is bad
         checked = ImportReport()
-        for _ in read_queue_log(path, checked):
+        for _ in read_lines(path, kind, checked):
             pass
         if checked.malformed:
             checked.events = 0
             return checked
     report = ImportReport()
-    before = session.scalar(select(func.count()).select_from(QueueLogEvent)) or 0
-    statement = _insert_new(session)
-    events = read_queue_log(path, report)
-    while batch := [_row(e) for e in itertools.islice(events, BATCH)]:
+    count = select(func.count()).select_from(kind.model)
+    before = session.scalar(count) or 0
+    statement = _insert_new(session, kind.model)
+    records = read_lines(path, kind, report)
+    while batch := [kind.row(r) for r in itertools.islice(records, BATCH)]:
         session.execute(statement, batch)
-    after = session.scalar(select(func.count()).select_from(QueueLogEvent)) or 0
-    report.added = after - before
+    report.added = (session.scalar(count) or 0) - before
     return report
 
 
-def _insert_new(session: Session) -> Any:
+def import_queue_log(session: Session, path: Path, strict: bool = False) -> ImportReport:
+    """Asterisk's queue_log (`epoch|callid|queue|agent|EVENT|data...`)."""
+    return import_file(session, path, QUEUE_LOG, strict)
+
+
+def import_call_records(session: Session, path: Path, strict: bool = False) -> ImportReport:
+    """Asterisk's call detail records (cdr_csv's Master.csv)."""
+    return import_file(session, path, CDR_CSV, strict)
+
+
+def _insert_new(session: Session, model: type[Base]) -> Any:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(QueueLogEvent).on_conflict_do_nothing(index_elements=["key"])
+    return insert(model).on_conflict_do_nothing(index_elements=["key"])
 
 
-def _row(event: QueueEvent) -> dict[str, Any]:
+def _known(event: QueueEvent, report: ImportReport) -> bool:
+    if event.event in KNOWN_EVENTS:
+        return True
+    report.unknown[event.event] += 1
+    return False
+
+
+def _event_row(event: QueueEvent) -> dict[str, Any]:
     data = {f"data{n}": event.field(n) for n in range(1, 6)}
     return {
         "key": event.key,
@@ -98,3 +125,12 @@ def _row(event: QueueEvent) -> dict[str, Any]:
         "event": event.event,
         **data,
     }
+
+
+def _record_row(record: CallRecord) -> dict[str, Any]:
+    names = ("key", "start", "src", "dst", "channel", "disposition", "duration", "billsec")
+    return {name: getattr(record, name) for name in names}
+
+
+QUEUE_LOG = FileKind(parse_line, QueueLogEvent, _event_row, _known)
+CDR_CSV = FileKind(parse_record, CallDetailRecord, _record_row)

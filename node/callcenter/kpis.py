@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from node.callcenter.calls import Outcome, QueueCall
+from node.callcenter.cdr import CallRecord
 from node.callcenter.queue_log import QueueEvent
 
 OFFICE_OFFSET = 8 * 3600  # Asia/Shanghai has kept UTC+8, without summer time, since 1991
@@ -69,6 +70,8 @@ class Figures:
     answered_within_sl: int = 0
     transfers: int = 0
     ring_no_answer: int = 0
+    outbound_calls: int = 0  # calls an extension made to an outside number (CDR)
+    outbound_talk_seconds: int = 0
     hold_seconds: int = 0
     talk_seconds: int = 0
     max_wait: int = 0
@@ -132,9 +135,11 @@ def compute(
     slot: Slot,
     group_by: GroupBy,
     rules: Rules,
+    records: Iterable[CallRecord] = (),
 ) -> Report:
     """The figures of `calls` by slot (and queue or answering agent). Per agent, a row
-    holds the calls that agent answered, and the agent's RINGNOANSWER events."""
+    holds the calls that agent answered, the agent's RINGNOANSWER events and the
+    outbound calls its phone made (`records`; by queue they count in the total only)."""
     report = Report()
     for call in calls:
         if group_by is GroupBy.agent and call.outcome is not Outcome.answered:
@@ -149,4 +154,14 @@ def compute(
         key = {GroupBy.slot: "", GroupBy.queue: event.queue, GroupBy.agent: event.agent}[group_by]
         report.row(slot_start(event.epoch, slot), key).ring_no_answer += 1
         report.total.ring_no_answer += 1
+    for record in records:
+        if record.outbound_number is None:
+            continue
+        figures = [report.total]
+        if group_by is not GroupBy.queue:
+            key = record.peer if group_by is GroupBy.agent else ""
+            figures.append(report.row(slot_start(record.start, slot), key))
+        for f in figures:
+            f.outbound_calls += 1
+            f.outbound_talk_seconds += record.billsec if record.answered else 0
     return report

@@ -32,3 +32,22 @@ class QueueLogEvent(Base):
     data3: Mapped[str] = mapped_column(String(200), default="")
     data4: Mapped[str] = mapped_column(String(200), default="")
     data5: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CallDetailRecord(Base):
+    """One line of Asterisk's Master.csv; `key` makes a line imported twice one row."""
+
+    __tablename__ = "cti_call_records"
+    __table_args__ = (Index("ix_cti_call_records_start", "start"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    start: Mapped[int] = mapped_column(BigInteger)
+    src: Mapped[str] = mapped_column(String(80))
+    dst: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(80))
+    disposition: Mapped[str] = mapped_column(String(12))
+    duration: Mapped[int] = mapped_column(Integer)
+    billsec: Mapped[int] = mapped_column(Integer)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from node.callcenter.callbacks import Callback, callbacks_due
 from node.callcenter.calls import QueueCall, assemble
+from node.callcenter.cdr import CallRecord
 from node.callcenter.kpis import Report, Rules, compute
-from node.callcenter.models import QueueLogEvent
+from node.callcenter.models import CallDetailRecord, QueueLogEvent
 from node.callcenter.queue_log import QueueEvent
 from node.callcenter.schemas import KpiQuery
 from node.customers.models import Customer
@@ -51,7 +52,10 @@ def kpi_report(session: Session, query: KpiQuery, rules: Rules) -> Report:
         rings = rings.where(QueueLogEvent.queue == queue)
     if agent is not None:
         rings = rings.where(QueueLogEvent.agent == agent)
-    return compute(calls, _events(session, rings), query.slot, query.group_by, rules)
+    records = [] if queue is not None else _records(session, start, end)
+    records = [r for r in records if agent is None or r.peer == agent]
+    events = _events(session, rings)
+    return compute(calls, events, query.slot, query.group_by, rules, records)
 
 
 def callbacks_on(session: Session, day: date) -> list[Callback]:
@@ -67,7 +71,13 @@ def callbacks_on(session: Session, day: date) -> list[Callback]:
         .where(Interaction.deleted_at.is_(None), Customer.phone.is_not(None))
         .group_by(Customer.phone)
     ).all()
-    return callbacks_due(calls, {phone: moment for phone, moment in called_back if phone})
+    reached = {phone: moment for phone, moment in called_back if phone}
+    for record in _records(session, low, None):
+        number = record.outbound_number
+        if number and record.answered:
+            moment = datetime.fromtimestamp(record.start, UTC)
+            reached[number] = max(reached.get(number, moment), moment)
+    return callbacks_due(calls, reached)
 
 
 def callback_rows(
@@ -123,6 +133,16 @@ def _entered_between(low: int, high: int) -> Select:
 
 def _calls(session: Session, stmt: Select) -> list[QueueCall]:
     return assemble(_events(session, stmt))
+
+
+def _records(session: Session, start: int, end: int | None) -> list[CallRecord]:
+    stmt = select(CallDetailRecord).where(CallDetailRecord.start >= start)
+    if end is not None:
+        stmt = stmt.where(CallDetailRecord.start < end)
+    return [
+        CallRecord(r.key, r.start, r.src, r.dst, r.channel, r.disposition, r.duration, r.billsec)
+        for r in session.execute(stmt).scalars()
+    ]
 
 
 def _events(session: Session, stmt: Select) -> Iterator[QueueEvent]:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from node.callcenter.importer import ImportReport, import_queue_log
+from node.callcenter.importer import CDR_CSV, QUEUE_LOG, ImportReport, import_file
 from node.cli.context import console, err_console, fail, open_database, open_settings
 from node.cli.help_texts import cli_text, command_help
 from node.cli.shared import DirArg, command_group
@@ -20,6 +20,7 @@ SHOWN_BAD_LINES = 20  # the rest are counted
 
 class FileFormat(StrEnum):
     asterisk_queue_log = "asterisk-queue-log"
+    asterisk_cdr_csv = "asterisk-cdr-csv"
 
 
 @cti_app.command("import", help=command_help("cti.import"))
@@ -31,14 +32,15 @@ def cti_import(
     ] = FileFormat.asterisk_queue_log,
     strict: Annotated[bool, typer.Option(help=cli_text("cti.strict"))] = False,
 ) -> None:
-    """Import a queue_log; the same lines twice change nothing."""
+    """Import a queue_log or a Master.csv; the same lines twice change nothing."""
     if not file.is_file():
         fail(f"没有这个文件 (no such file): {file}")
     settings = open_settings(data_dir)
     database = open_database(settings)
     try:
         with database.unit_of_work() as session:
-            report = import_queue_log(session, file, strict)
+            kind = CDR_CSV if file_format is FileFormat.asterisk_cdr_csv else QUEUE_LOG
+            report = import_file(session, file, kind, strict)
     except OSError as exc:
         fail(f"读取失败 (cannot read) {file}: {exc.strerror or exc}")
     finally:

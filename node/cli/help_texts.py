@@ -29,15 +29,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "node_dir": ("节点目录", "The node directory"),
     # cti
     "cti.import": (
-        "导入 Asterisk 的 queue_log。\n\n"
+        "导入 Asterisk 的 queue_log，或通话详单 Master.csv（--format asterisk-cdr-csv）。\n\n"
         "同一文件导入两次、文件互相重叠或同一行重复出现都不会重复计数；"
         "未知事件按名称计数后跳过；格式错误的行按行号列出后跳过（--strict 时一行也不导入）。",
-        "Import an Asterisk queue_log.\n\n"
+        "Import an Asterisk queue_log, or its call detail records Master.csv "
+        "(--format asterisk-cdr-csv).\n\n"
         "The same file twice, overlapping files or a line written twice count once; "
         "unknown events are counted by name and skipped; malformed lines are listed by "
         "number and skipped (with --strict nothing is imported).",
     ),
-    "cti.file": ("queue_log 文件", "The queue_log file"),
+    "cti.file": ("queue_log 或 Master.csv 文件", "The queue_log or Master.csv file"),
     "cti.format": ("文件格式", "The file's format"),
     "cti.strict": ("有格式错误的行时一行也不导入", "Import nothing when any line is malformed"),
     # init, serve, db
@@ -323,6 +324,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "cti.import": (
         "fedcrm cti import var/changsha /var/log/asterisk/queue_log",
         "fedcrm cti import var/changsha queue_log.1 --format asterisk-queue-log --strict",
+        "fedcrm cti import var/changsha /var/log/asterisk/cdr-csv/Master.csv "
+        "--format asterisk-cdr-csv",
     ),
     "key": ("fedcrm key show var/changsha",),
     "key.show": ("fedcrm key show var/changsha",),

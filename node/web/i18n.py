@@ -361,6 +361,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cc.max_wait": ("最长等待（秒）", "Longest wait (s)"),
     "cc.transfers": ("转接", "Transfers"),
     "cc.ring_no_answer": ("振铃未接", "Rang, not answered"),
+    "cc.outbound_calls": ("呼出数", "Outbound calls"),
+    "cc.outbound_talk": ("呼出总时长（秒）", "Outbound talk (s)"),
     "cc.hint": (
         "来电按进入队列的时间计入时段，无论何时结束。服务水平 = 服务水平时限内应答数 ÷"
         "（来电数 − 短放弃）。数据来自 fedcrm cti import 导入的 Asterisk queue_log。",

@@ -41,6 +41,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("cc.max_wait", "max_wait", "count"),
     ("cc.transfers", "transfers", "count"),
     ("cc.ring_no_answer", "ring_no_answer", "count"),
+    ("cc.outbound_calls", "outbound_calls", "count"),
+    ("cc.outbound_talk", "outbound_talk_seconds", "count"),
 )
 SLOT_TEXTS = {
     Slot.m15: "cc.slot_15m",
