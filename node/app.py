@@ -13,6 +13,7 @@ from node.api.deps import refuse_nul_parameters
 from node.api.errors import install_error_handlers
 from node.api.openapi import errors, install_openapi
 from node.callcenter.endpoints import router as callcenter_router
+from node.callcenter.event_endpoints import router as cti_router
 from node.churn.endpoints import router as customer_actions
 from node.churn.resource import ChurnEventResource
 from node.contacts.resource import ContactResource
@@ -82,6 +83,7 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(auth_router)
     app.include_router(callcenter_router)
+    app.include_router(cti_router)
     # State conflicts: an error a route's signature does not show.
     app.include_router(customer_actions, responses=errors(409))
     app.include_router(merge_actions, responses=errors(409))

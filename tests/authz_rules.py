@@ -59,6 +59,7 @@ data:export-unmasked  admin
 audit:read            admin team_lead
 federation:read       admin team_lead analyst
 rollups:read          admin team_lead analyst
+cti:write             admin cti
 """
 
 ROLES = (
@@ -69,6 +70,7 @@ ROLES = (
     "dispatcher",
     "technician",
     "analyst",
+    "cti",
 )
 IDENTITIES = (*ROLES, *UNAUTHENTICATED)
 
@@ -180,6 +182,7 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/rollups/refresh"): Rule(Access.permission, 202, "rollups:read"),
     ("GET", "/api/v1/callcenter/kpis"): Rule(Access.permission, 200, "rollups:read"),
     ("GET", "/api/v1/callcenter/callbacks"): Rule(Access.permission, 200, "interactions:read"),
+    ("POST", "/api/v1/cti/events"): Rule(Access.permission, 200, "cti:write"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): Rule(Access.permission, 200, "rollups:read")
         for name in ("key-accounts", "churn", "service", "value", "status")

@@ -20,6 +20,7 @@ class Role(StrEnum):
     dispatcher = "dispatcher"
     technician = "technician"
     analyst = "analyst"
+    cti = "cti"  # an integration user: the PBX connector that posts telephone events
 
 
 class User(Base, Replicated):

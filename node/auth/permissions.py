@@ -35,6 +35,7 @@ class Perm(StrEnum):
     audit_read = "audit:read"
     federation_read = "federation:read"
     rollups_read = "rollups:read"
+    cti_write = "cti:write"
 
 
 _READ_ALL = {
@@ -50,6 +51,8 @@ _READ_ALL = {
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    # A machine: it posts the PBX's events and reads nothing.
+    Role.cti: frozenset({Perm.cti_write}),
     Role.admin: frozenset(Perm),
     Role.team_lead: frozenset(
         _READ_ALL

@@ -81,13 +81,26 @@ def import_file(session: Session, path: Path, kind: FileKind, strict: bool) -> I
             checked.events = 0
             return checked
     report = ImportReport()
+    store(session, kind, read_lines(path, kind, report), report)
+    return report
+
+
+def store(session: Session, kind: FileKind, records: Iterator[Any], report: ImportReport) -> None:
+    """Insert the records the node does not hold yet; count in `report` how many were new."""
     count = select(func.count()).select_from(kind.model)
     before = session.scalar(count) or 0
     statement = _insert_new(session, kind.model)
-    records = read_lines(path, kind, report)
     while batch := [kind.row(r) for r in itertools.islice(records, BATCH)]:
         session.execute(statement, batch)
     report.added = (session.scalar(count) or 0) - before
+
+
+def store_events(session: Session, events: list[QueueEvent]) -> ImportReport:
+    """Events a live connector sent (already parsed): kept as a queue_log line would be."""
+    report = ImportReport(lines=len(events))
+    kept = [e for e in events if _known(e, report)]
+    report.events = len(kept)
+    store(session, QUEUE_LOG, iter(kept), report)
     return report
 
 

@@ -282,6 +282,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role.agent": ("坐席", "Agent"),
     "role.account_manager": ("客户经理", "Account manager"),
     "role.dispatcher": ("调度", "Dispatcher"),
+    "role.cti": ("电话系统接口", "PBX connector"),
     "role.technician": ("装维", "Technician"),
     "role.analyst": ("分析员", "Analyst"),
     "users.title": ("用户管理", "Users"),
