@@ -48,6 +48,20 @@ def test_a_search_export_holds_every_hit_once(client, admin, lead, small_batches
     assert sorted(names) == [f"李秀英{i:02d}" for i in range(23)]
 
 
+def test_the_results_shown_as_one_types_link_the_same_export(client, admin, lead, make_user):
+    """The search box's instant results carry the full page's 导出 Excel link (they had
+    none until the page was reloaded), for whoever may export."""
+    for i in range(3):
+        _customer(client, admin, name=f"周建平{i}")
+    partial = lead.get("/ui/customers/search", params={"q": " 建平 "}).text
+    link = "/ui/customers?q=%E5%BB%BA%E5%B9%B3&amp;export=xlsx&amp;table=customers"
+    assert f'href="{link}"' in partial and "导出 Excel" in partial
+    rows = _sheet_rows(lead.get(link.replace("&amp;", "&")))
+    assert sorted(row[1] for row in rows[1:]) == ["周建平0", "周建平1", "周建平2"]
+    agent = web_login(client.app, make_user(Role.agent)["username"], PASSWORD)
+    assert "导出 Excel" not in agent.get("/ui/customers/search", params={"q": "建平"}).text
+
+
 def test_a_queue_export_holds_every_ticket_in_queue_order(client, admin, lead, small_batches):
     customer = _customer(client, admin, name="周桂兰")
     made = []

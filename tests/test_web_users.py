@@ -154,3 +154,24 @@ def test_department_and_group_are_managed_codes_and_filter_the_list(admin_web, c
     assert edit.status_code == 303, edit.text
     again = client.get(f"/api/v1/users/{user_id}", headers=admin).json()
     assert (again["department"], again["agent_group"]) == ("field_service", None)
+
+
+def test_the_users_page_shows_the_stored_numbers_and_saving_it_keeps_them(admin_web, client, admin):
+    """Issue 20 §1: 工号, 分机 and the mobile are in the user's form as stored (the mobile
+    as its 11 digits), so saving the form (disabling the user) does not blank them."""
+    made = _create(admin_web, agent_no="1007", extension="8007", mobile="+86 139 0731 0007")
+    assert made.status_code == 303, made.text
+    path = made.headers["location"].split("?")[0]
+    form = admin_web.get(path).text
+    for box, shown in (("agent-no", "1007"), ("extension", "8007"), ("mobile", "13907310007")):
+        assert re.search(rf'id="user-{box}" name="[a-z_]+"[^>]* value="{shown}"', form), box
+    numbers = re.findall(r'name="(agent_no|extension|mobile)"[^>]* value="(\d+)"', form)
+    keep = {"display_name": "话务员小周", "role": "agent", "service_area": "urban"}
+    assert _post(admin_web, path, **keep, **dict(numbers)).status_code == 303  # disabled
+    stored = client.get(f"/api/v1/users/{path.rsplit('/', 1)[1]}", headers=admin).json()
+    assert stored["active"] is False
+    assert (stored["agent_no"], stored["extension"], stored["mobile"]) == (
+        "1007",
+        "8007",
+        "13907310007",
+    )

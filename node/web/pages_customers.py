@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -185,6 +186,9 @@ def search_results(
     """The results partial the search box fetches as the agent types."""
     need(viewer, Perm.customers_read)
     table, paged, problem = _search_tables(request, session, viewer, q.strip() or None, None)
+    # The full page's export link for the same search (this partial's own URL exports nothing).
+    params = {"q": q.strip(), "export": "xlsx", "table": "customers"}
+    export = f"/ui/customers?{urlencode(params)}" if table and viewer.can(Perm.export) else None
     return render(
         request,
         "_customer_results.html",
@@ -193,6 +197,7 @@ def search_results(
             "table": table,
             "pager": paged,
             "problem": problem,
+            "export": export,
             "q": q,
             "new_customer": new_customer_link(viewer, q),
         },

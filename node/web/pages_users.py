@@ -191,6 +191,9 @@ def user_page(
         "service_area": user.service_area or "",
         "department": user.department or "",
         "agent_group": user.agent_group or "",
+        "agent_no": user.agent_no or "",
+        "extension": user.extension or "",
+        "mobile": user.mobile or "",
         "active": user.active,
     }
     return _render_form(request, session, viewer, values, user)
