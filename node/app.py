@@ -14,6 +14,7 @@ from node.api.errors import install_error_handlers
 from node.api.openapi import errors, install_openapi
 from node.callcenter.endpoints import router as callcenter_router
 from node.callcenter.event_endpoints import router as cti_router
+from node.callcenter.pop_broker import PopBroker
 from node.churn.endpoints import router as customer_actions
 from node.churn.resource import ChurnEventResource
 from node.contacts.resource import ContactResource
@@ -77,6 +78,7 @@ def create_app(
     app.state.db = db or Database(settings.database_url, settings.node.code, settings.database.echo)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
+    app.state.pop_broker = PopBroker()  # screen pops for the agents' open pages
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
     install_error_handlers(app)
     install_openapi(app)  # each operation's error statuses, derived from its route

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from node.api.deps import SessionDep, require
@@ -13,6 +13,7 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.callcenter.importer import store_events
 from node.callcenter.queue_log import MAX_NAME, MalformedLine, QueueEvent, parse_line
+from node.callcenter.screen_pop import LIVE_EVENTS, pops_for
 from node.crud.schemas import StrictInput
 from node.errors import InvalidFields
 
@@ -38,19 +39,26 @@ class EventsIn(StrictInput):
 
 @router.post("/events")
 def post_events(
+    request: Request,
     body: EventsIn,
     viewer: Annotated[Viewer, Depends(require(Perm.cti_write))],
     session: SessionDep,
 ) -> dict[str, Any]:
     """Store the events the node does not hold yet (sending one twice changes nothing).
     Every event is checked first: one bad event refuses them all, naming it (422).
-    Events fedcrm does not keep are counted by name."""
-    report = store_events(session, [_parsed(i, e) for i, e in enumerate(body.events)])
+    Events fedcrm does not keep are counted by name. A call ringing (AGENTCALLED, live
+    only: data1 is the caller) or connected at an agent pops the caller's page on the
+    agent's open pages (`popped`: how many pages it reached)."""
+    events = [_parsed(i, e) for i, e in enumerate(body.events)]
+    report = store_events(session, [e for e in events if e.event not in LIVE_EVENTS])
+    broker = request.app.state.pop_broker
+    popped = sum(broker.publish(pop.user_id, pop.url) for pop in pops_for(session, events))
     return {
-        "received": report.lines,
+        "received": len(events),
         "added": report.added,
         "already_held": report.already_held,
         "unknown": dict(report.unknown),
+        "popped": popped,
     }
 
 

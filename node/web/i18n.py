@@ -310,6 +310,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.users": ("用户管理", "Users"),
     "nav.callcenter": ("话务统计", "Call center"),
     "nav.callbacks": ("待回拨", "Call backs"),
+    "pop.incoming": ("来电：打开客户页面", "Incoming call: open the caller's page"),
     "cb.title": ("当天应注意的电话", "Callers to call back"),
     "cb.title_day": ("{day} 应注意的电话", "Callers to call back, {day}"),
     "cb.day": ("日期", "Day"),

@@ -20,6 +20,7 @@ from node.web import (
     pages_my_tickets,
     pages_notifications,
     pages_ops,
+    pages_screen_pop,
     pages_ticket_bulk,
     pages_ticket_edit,
     pages_tickets,
@@ -50,5 +51,6 @@ for pages in (
     pages_catalog,
     pages_callcenter,
     pages_callbacks,
+    pages_screen_pop,
 ):
     router.include_router(pages.router)

@@ -1,0 +1,80 @@
+"""Which agent's screen pops, and with which caller: a call ringing at an agent's phone
+(AGENTCALLED, the live connector's event for Asterisk's AgentCalled) or connected to it
+(CONNECT). The agent field names a phone (SIP/8001, PJSIP/8001, Local/8001@from-queue)
+or an agent (Agent/1001); it finds the user with that extension (分机) or agent number
+(工号) at this node."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from node.auth.accounts import User
+from node.callcenter.models import QueueLogEvent
+from node.callcenter.queue_log import QueueEvent
+
+POP_EVENTS = frozenset({"AGENTCALLED", "CONNECT"})
+LIVE_EVENTS = frozenset({"AGENTCALLED"})  # the connector's only; never in a queue_log file
+_AGENT = re.compile(r"^(?:[A-Za-z0-9]+/)?(?P<name>[0-9A-Za-z]+)")
+
+
+@dataclass(frozen=True)
+class Pop:
+    user_id: uuid.UUID
+    url: str  # the caller pop-up, which lands on the 360, a list or the new-customer form
+
+
+def agent_name(agent: str) -> str | None:
+    """SIP/8001-0000002a, Local/8001@from-queue/n, Agent/1001 -> 8001, 8001, 1001."""
+    found = _AGENT.match(agent)
+    return found.group("name") if found and agent.upper() != "NONE" else None
+
+
+def pops_for(session: Session, events: Iterable[QueueEvent]) -> list[Pop]:
+    """The pops these events make: one per ringing or connected call at a known agent
+    whose caller is known (from the event, this batch's ENTERQUEUE or the stored one)."""
+    wanted = [e for e in events if e.event in POP_EVENTS]
+    if not wanted:
+        return []
+    callers = _callers(session, events, {e.callid for e in wanted})
+    pops = []
+    for event in wanted:
+        user_id = _user_of(session, event.agent)
+        caller = (event.field(1) if event.event == "AGENTCALLED" else "") or callers.get(
+            event.callid, ""
+        )
+        if user_id is not None and caller.strip():
+            pops.append(Pop(user_id, "/ui/pop?" + urlencode({"number": caller.strip()})))
+    return pops
+
+
+def _callers(session: Session, events: Iterable[QueueEvent], callids: set[str]) -> dict[str, str]:
+    found = {e.callid: e.field(2) for e in events if e.event == "ENTERQUEUE"}
+    missing = callids - set(found)
+    if missing:
+        rows = session.execute(
+            select(QueueLogEvent.callid, QueueLogEvent.data2).where(
+                QueueLogEvent.event == "ENTERQUEUE", QueueLogEvent.callid.in_(missing)
+            )
+        ).all()
+        found.update({callid: caller for callid, caller in rows})
+    return found
+
+
+def _user_of(session: Session, agent: str) -> uuid.UUID | None:
+    name = agent_name(agent)
+    if name is None:
+        return None
+    return session.execute(
+        select(User.id)
+        .where(or_(User.extension == name, User.agent_no == name))
+        .where(User.origin == session.info["node_code"], User.active.is_(True))
+        .where(User.deleted_at.is_(None))
+        .limit(1)
+    ).scalar_one_or_none()
