@@ -59,6 +59,7 @@ data:export-unmasked  admin
 audit:read            admin team_lead
 federation:read       admin team_lead analyst
 rollups:read          admin team_lead analyst
+callcenter:monitor    admin team_lead
 """
 
 ROLES = (
@@ -180,6 +181,10 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/rollups/refresh"): Rule(Access.permission, 202, "rollups:read"),
     ("GET", "/api/v1/callcenter/kpis"): Rule(Access.permission, 200, "rollups:read"),
     ("GET", "/api/v1/callcenter/callbacks"): Rule(Access.permission, 200, "interactions:read"),
+    # README "Operations": one's own state by whoever logs calls; everyone's for team leads.
+    ("GET", "/api/v1/agents/me/state"): Rule(Access.permission, 200, "interactions:write"),
+    ("POST", "/api/v1/agents/me/state"): Rule(Access.permission, 200, "interactions:write"),
+    ("GET", "/api/v1/agents/states"): Rule(Access.permission, 200, "callcenter:monitor"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): Rule(Access.permission, 200, "rollups:read")
         for name in ("key-accounts", "churn", "service", "value", "status")

@@ -402,6 +402,10 @@ REQUESTS: dict[tuple[str, str], Call] = {
         "/api/v1/callcenter/kpis?from=2026-12-01T00:00&to=2026-12-02T00:00"
     ),
     ("GET", "/api/v1/callcenter/callbacks"): _plain("/api/v1/callcenter/callbacks?day=2026-12-01"),
+    ("GET", "/api/v1/agents/me/state"): _plain("/api/v1/agents/me/state"),
+    # 签到: each caller signs in once per node (from signed out, the one move allowed).
+    ("POST", "/api/v1/agents/me/state"): _plain("/api/v1/agents/me/state", {"state": "ready"}),
+    ("GET", "/api/v1/agents/states"): _plain("/api/v1/agents/states"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): _plain(f"/api/v1/rollups/{name}")
         for name in ("key-accounts", "churn", "service", "value", "status")

@@ -150,6 +150,8 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
     maker = RowMaker(client, admin)
     for resource in RESOURCES:
         maker.make(resource.path, 1)
+    signed_in = client.post("/api/v1/agents/me/state", json={"state": "ready"}, headers=admin)
+    assert signed_in.status_code == 200, signed_in.text  # an agent_state_events row
     with database.engine.connect() as conn:
         return {t: read_changes(conn, t, 0, 1000).rows for t in TABLE_ORDER}
 

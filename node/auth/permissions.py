@@ -35,6 +35,7 @@ class Perm(StrEnum):
     audit_read = "audit:read"
     federation_read = "federation:read"
     rollups_read = "rollups:read"
+    callcenter_monitor = "callcenter:monitor"  # 班长监控: every agent's state
 
 
 _READ_ALL = {
@@ -67,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.audit_read,
             Perm.federation_read,
             Perm.rollups_read,
+            Perm.callcenter_monitor,
         }
     ),
     Role.agent: frozenset(

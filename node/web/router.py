@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from node.web import (
+    pages_agents,
     pages_auth,
     pages_callcenter,
     pages_catalog,
@@ -48,5 +49,6 @@ for pages in (
     pages_users,
     pages_catalog,
     pages_callcenter,
+    pages_agents,
 ):
     router.include_router(pages.router)
