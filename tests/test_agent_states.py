@@ -291,3 +291,70 @@ def test_the_supervisor_board(client, admin, make_user, database, tmp_path, monk
     assert "<h3>一组</h3>" in html and "<h3>未分组</h3>" in html  # the lead has no group
     agent_browser = web_login(client.app, agent["username"])
     assert agent_browser.get("/ui/callcenter/board").status_code == 403
+
+
+# ---- the telephone drives the states (fedcrm cti import) -------------------------------
+
+PBX_DAY = "2026-12-01"
+PBX_LOG = [
+    f"{t(PBX_DAY + ' 09:00:00')}|NONE|96296|PJSIP/8001|ADDMEMBER|",
+    f"{t(PBX_DAY + ' 09:00:05')}|NONE|96296|Agent/1002|AGENTLOGIN|",
+    f"{t(PBX_DAY + ' 09:01:00')}|NONE|96296|SIP/8001|PAUSE|meal",
+    f"{t(PBX_DAY + ' 09:05:00')}|NONE|96296|SIP/8001|UNPAUSE|",
+    f"{t(PBX_DAY + ' 09:06:00')}|c1|96296|NONE|ENTERQUEUE||13907310001|1",
+    f"{t(PBX_DAY + ' 09:06:04')}|c1|96296|Local/8001@from-queue/n|CONNECT|4|c1.1|2",
+    f"{t(PBX_DAY + ' 09:07:00')}|NONE|96296|Agent/1002|PAUSE|lunch",
+    f"{t(PBX_DAY + ' 09:08:00')}|c1|96296|Local/8001@from-queue/n|COMPLETEAGENT|4|116|1",
+    f"{t(PBX_DAY + ' 09:09:00')}|NONE|96296|PJSIP/9999|ADDMEMBER|",
+    f"{t(PBX_DAY + ' 09:10:00')}|NONE|96296|Agent/1002|AGENTLOGOFF|",
+]
+
+
+def test_queue_log_events_drive_the_states_once(client, admin, make_user, database, tmp_path):
+    first, second = make_user(Role.agent), make_user(Role.agent)
+    for made, patch in ((first, {"extension": "8001"}), (second, {"agent_no": "1002"})):
+        resp = client.patch(f"/api/v1/users/{made['id']}", json=patch, headers=admin)
+        assert resp.status_code == 200, resp.text
+    with database.unit_of_work() as session:
+        report = import_queue_log(session, write(tmp_path / "queue_log", PBX_LOG))
+    assert report.states_added == 8  # 5 for 8001, 3 for 1002; 9999 is nobody's
+    assert dict(report.unmapped_agents) == {"PJSIP/9999": 1}
+
+    def states(user: dict) -> list[tuple[str, str | None, str | None, str]]:
+        with database.unit_of_work() as session:
+            rows = session.execute(
+                select(AgentStateEvent)
+                .where(AgentStateEvent.user_id == uuid.UUID(user["id"]))
+                .order_by(AgentStateEvent.at)
+            ).scalars()
+            return [(r.state, r.reason, r.callid, r.source) for r in rows]
+
+    assert states(first) == [
+        ("ready", None, None, "pbx"),
+        ("not_ready", "meal", None, "pbx"),
+        ("ready", None, None, "pbx"),
+        ("on_call", None, "c1", "pbx"),
+        ("wrap_up", None, "c1", "pbx"),
+    ]
+    # "lunch" is no not_ready_reason code: not ready, reason unknown.
+    assert states(second) == [
+        ("ready", None, None, "pbx"),
+        ("not_ready", None, None, "pbx"),
+        ("signed_out", None, None, "pbx"),
+    ]
+    with database.unit_of_work() as session:
+        user_id = uuid.UUID(first["id"])
+        wrap = datetime(2026, 12, 1, 1, 8, tzinfo=UTC)  # 09:08 Beijing
+        assert current_state(session, user_id, wrap + timedelta(seconds=59), WRAP).state is (
+            S.wrap_up
+        )
+        assert current_state(session, user_id, wrap + timedelta(seconds=60), WRAP).state is S.ready
+    # The same file again, and an overlapping one with one new line: only that line counts.
+    with database.unit_of_work() as session:
+        again = import_queue_log(session, write(tmp_path / "queue_log", PBX_LOG))
+    assert again.states_added == 0
+    later = [*PBX_LOG[5:], f"{t(PBX_DAY + ' 09:20:00')}|NONE|96296|PJSIP/8001|REMOVEMEMBER|"]
+    with database.unit_of_work() as session:
+        overlap = import_queue_log(session, write(tmp_path / "queue_log_2", later))
+    assert overlap.states_added == 1
+    assert [s[0] for s in states(first)][-1] == "signed_out" and len(states(first)) == 6

@@ -2,8 +2,9 @@
 
 Every line is read and checked first. Lines already held (the same file twice,
 overlapping files, a line Asterisk wrote twice) change nothing; events fedcrm does not
-keep are counted by name; malformed lines are listed by line number and skipped, or,
-with `strict`, nothing at all is imported."""
+keep are counted by name; agents' log-ins, pauses and calls become their states
+(node.callcenter.pbx_states), once however often a line comes; malformed lines are
+listed by line number and skipped, or, with `strict`, nothing at all is imported."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from node.callcenter.models import QueueLogEvent
+from node.callcenter.pbx_states import PbxStates
 from node.callcenter.queue_log import KNOWN_EVENTS, MalformedLine, QueueEvent, parse_line
 
 BATCH = 5000
@@ -31,6 +33,8 @@ class ImportReport:
     added: int = 0  # of those, new here
     unknown: Counter[str] = field(default_factory=Counter)
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+    states_added: int = 0  # agents' state events the lines gave (node.callcenter.pbx_states)
+    unmapped_agents: Counter[str] = field(default_factory=Counter)  # agent → events
 
     @property
     def already_held(self) -> int:
@@ -74,10 +78,13 @@ def import_queue_log(session: Session, path: Path, strict: bool = False) -> Impo
     before = session.scalar(select(func.count()).select_from(QueueLogEvent)) or 0
     statement = _insert_new(session)
     events = read_queue_log(path, report)
-    while batch := [_row(e) for e in itertools.islice(events, BATCH)]:
-        session.execute(statement, batch)
+    states = PbxStates(session)
+    while chunk := list(itertools.islice(events, BATCH)):
+        session.execute(statement, [_row(e) for e in chunk])
+        states.take(chunk)
     after = session.scalar(select(func.count()).select_from(QueueLogEvent)) or 0
     report.added = after - before
+    report.states_added, report.unmapped_agents = states.added, states.unmapped
     return report
 
 

@@ -54,6 +54,14 @@ def cti_import(
     )
     for name, count in sorted(report.unknown.items()):
         console.print(f"  未知事件 (unknown event) {escape(name)}: {count}")
+    console.print(
+        f"坐席状态新增 {report.states_added} 条 (agent state events added: {report.states_added})"
+    )
+    for name, count in sorted(report.unmapped_agents.items()):
+        console.print(
+            f"  未匹配的坐席 (agent matching no 分机 or 工号) {escape(name)}: "
+            f"{count} 个事件 (events)"
+        )
 
 
 def _show_bad_lines(report: ImportReport) -> None:
