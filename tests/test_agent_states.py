@@ -280,6 +280,8 @@ def test_the_supervisor_board(client, admin, make_user, database, tmp_path, monk
     assert page.status_code == 200, page.text
     html = page.text
     assert '<meta http-equiv="refresh" content="15">' in html
+    assert '<a href="/ui/callcenter/board" aria-current="page">' in html
+    assert '<a href="/ui/callcenter" aria-current' not in html  # only the board is current
     assert 'data-field="offered">5<' in html and 'data-field="answered">1<' in html
     assert 'data-field="abandoned">1<' in html
     assert 'data-field="service-level">20.0%<' in html  # 1 within 20 s / (5 − 0 short)
