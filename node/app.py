@@ -12,6 +12,7 @@ from federation.entry import child_names, install_federation
 from node.api.deps import refuse_nul_parameters
 from node.api.errors import install_error_handlers
 from node.api.openapi import errors, install_openapi
+from node.callcenter.agent_endpoints import router as agents_router
 from node.callcenter.endpoints import router as callcenter_router
 from node.callcenter.event_endpoints import router as cti_router
 from node.callcenter.pop_broker import PopBroker
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(callcenter_router)
     app.include_router(cti_router)
+    app.include_router(agents_router, responses=errors(409))
     # State conflicts: an error a route's signature does not show.
     app.include_router(customer_actions, responses=errors(409))
     app.include_router(merge_actions, responses=errors(409))

@@ -6,7 +6,7 @@ below the domains and must not know them."""
 from node.audit.models import AuditEntry
 from node.auth.accounts import User
 from node.auth.models import AccessToken, LoginAttempt
-from node.callcenter.models import CallDetailRecord, QueueLogEvent
+from node.callcenter.models import AgentStateEvent, CallDetailRecord, QueueLogEvent
 from node.churn.models import ChurnEvent
 from node.contacts.models import Contact
 from node.contracts.models import Contract
@@ -34,11 +34,13 @@ REPLICATED_MODELS = (
     TicketEvent,
     Interaction,
     ChurnEvent,
+    AgentStateEvent,
 )
 
 __all__ = [
     "REPLICATED_MODELS",
     "AccessToken",
+    "AgentStateEvent",
     "AuditEntry",
     "Base",
     "CallDetailRecord",

@@ -124,6 +124,8 @@ class CallcenterSection(BaseModel):
     service_level_seconds: int = Field(default=20, ge=1, le=3600)
     short_abandon_seconds: int = Field(default=5, ge=0, le=600)
     callback_within_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # 话后处理: a wrap-up older than this reads as ready (issue 20 §1).
+    wrap_up_max_seconds: int = Field(default=60, ge=0, le=3600)
 
 
 class NodeSettings(BaseSettings):

@@ -16,7 +16,8 @@ import pyarrow as pa
 # Bump when a table gains or loses a column. Parents are upgraded first (docs/federation.md rule 8).
 # 2: ticket_events gained field, old_value, new_value; interactions gained ticket_id;
 # customers gained merged_into_id; users gained department and agent_group.
-# 3: users gained agent_no, extension and mobile.
+# 3: users gained agent_no, extension and mobile; the new table agent_state_events
+# (agents' state changes, issue 20 §1), added before version 3 was released.
 SCHEMA_VERSION = 3
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
@@ -174,6 +175,14 @@ TABLES: dict[str, pa.Schema] = {
         _f("competitor", S),
         _f("lost_monthly_revenue", MONEY, True),
         _f("note", S),
+    ),
+    "agent_state_events": _table(  # version 3
+        _f("user_id", ID, True),
+        _f("state", S, True),
+        _f("reason", S),
+        _f("at", TS, True),
+        _f("source", S, True),
+        _f("callid", S),
     ),
 }
 

@@ -60,6 +60,7 @@ audit:read            admin team_lead
 federation:read       admin team_lead analyst
 rollups:read          admin team_lead analyst
 cti:write             admin cti
+callcenter:monitor    admin team_lead
 """
 
 ROLES = (
@@ -183,6 +184,10 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/callcenter/kpis"): Rule(Access.permission, 200, "rollups:read"),
     ("GET", "/api/v1/callcenter/callbacks"): Rule(Access.permission, 200, "interactions:read"),
     ("POST", "/api/v1/cti/events"): Rule(Access.permission, 200, "cti:write"),
+    # README "Operations": one's own state by whoever logs calls; everyone's for team leads.
+    ("GET", "/api/v1/agents/me/state"): Rule(Access.permission, 200, "interactions:write"),
+    ("POST", "/api/v1/agents/me/state"): Rule(Access.permission, 200, "interactions:write"),
+    ("GET", "/api/v1/agents/states"): Rule(Access.permission, 200, "callcenter:monitor"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): Rule(Access.permission, 200, "rollups:read")
         for name in ("key-accounts", "churn", "service", "value", "status")

@@ -420,6 +420,10 @@ REQUESTS: dict[tuple[str, str], Call] = {
             },
         )
     ),
+    ("GET", "/api/v1/agents/me/state"): _plain("/api/v1/agents/me/state"),
+    # 签到: each caller signs in once per node (from signed out, the one move allowed).
+    ("POST", "/api/v1/agents/me/state"): _plain("/api/v1/agents/me/state", {"state": "ready"}),
+    ("GET", "/api/v1/agents/states"): _plain("/api/v1/agents/states"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): _plain(f"/api/v1/rollups/{name}")
         for name in ("key-accounts", "churn", "service", "value", "status")

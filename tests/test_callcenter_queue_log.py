@@ -288,6 +288,9 @@ def test_the_cli_reports_bad_lines_and_strict_exits_non_zero(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert f"新增 {KEPT - 1} 个事件" in done.stdout and "QUEUESTART: 1" in done.stdout
+    # A new node's users have no 分机 or 工号 yet: the agents are reported by name.
+    assert "未匹配的坐席" in done.stdout and "Agent/1001" in done.stdout
+    assert "Agent/1002" in done.stdout and "坐席状态新增 0 条" in done.stdout
     again = subprocess.run(
         [*fedcrm, "cti", "import", str(node_dir), str(log)], capture_output=True, text=True
     )

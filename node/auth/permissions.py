@@ -36,6 +36,7 @@ class Perm(StrEnum):
     federation_read = "federation:read"
     rollups_read = "rollups:read"
     cti_write = "cti:write"
+    callcenter_monitor = "callcenter:monitor"  # 班长监控: every agent's state
 
 
 _READ_ALL = {
@@ -70,6 +71,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.audit_read,
             Perm.federation_read,
             Perm.rollups_read,
+            Perm.callcenter_monitor,
         }
     ),
     Role.agent: frozenset(

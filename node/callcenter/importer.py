@@ -2,8 +2,9 @@
 
 Every line is read and checked first. Lines already held (the same file twice,
 overlapping files, a line written twice) change nothing; queue_log events fedcrm does
-not keep are counted by name; malformed lines are listed by line number and skipped,
-or, with `strict`, nothing at all is imported."""
+not keep are counted by name; agents' log-ins, pauses and calls become their states
+(node.callcenter.pbx_states), once however often a line comes; malformed lines are
+listed by line number and skipped, or, with `strict`, nothing at all is imported."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from node.callcenter.cdr import CallRecord, parse_record
 from node.callcenter.models import CallDetailRecord, QueueLogEvent
+from node.callcenter.pbx_states import PbxStates
 from node.callcenter.queue_log import KNOWN_EVENTS, QueueEvent, parse_line
 from node.db.base import Base
 
@@ -33,6 +35,8 @@ class ImportReport:
     added: int = 0  # of those, new here
     unknown: Counter[str] = field(default_factory=Counter)
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+    states_added: int = 0  # agents' state events the lines gave (node.callcenter.pbx_states)
+    unmapped_agents: Counter[str] = field(default_factory=Counter)  # agent -> events
 
     @property
     def already_held(self) -> int:
@@ -47,6 +51,7 @@ class FileKind:
     model: type[Base]
     row: Callable[[Any], dict[str, Any]]
     kept: Callable[[Any, ImportReport], bool] = lambda record, report: True
+    drives_states: bool = False  # queue_log: its lines move the agents' states
 
 
 def read_lines(path: Path, kind: FileKind, report: ImportReport) -> Iterator[Any]:
@@ -86,13 +91,19 @@ def import_file(session: Session, path: Path, kind: FileKind, strict: bool) -> I
 
 
 def store(session: Session, kind: FileKind, records: Iterator[Any], report: ImportReport) -> None:
-    """Insert the records the node does not hold yet; count in `report` how many were new."""
+    """Insert the records the node does not hold yet; count in `report` how many were new
+    (and, for queue_log, the agents' states they gave)."""
     count = select(func.count()).select_from(kind.model)
     before = session.scalar(count) or 0
     statement = _insert_new(session, kind.model)
-    while batch := [kind.row(r) for r in itertools.islice(records, BATCH)]:
-        session.execute(statement, batch)
+    states = PbxStates(session) if kind.drives_states else None
+    while chunk := list(itertools.islice(records, BATCH)):
+        session.execute(statement, [kind.row(r) for r in chunk])
+        if states is not None:
+            states.take(chunk)
     report.added = (session.scalar(count) or 0) - before
+    if states is not None:
+        report.states_added, report.unmapped_agents = states.added, states.unmapped
 
 
 def store_events(session: Session, events: list[QueueEvent]) -> ImportReport:
@@ -145,5 +156,5 @@ def _record_row(record: CallRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
 
 
-QUEUE_LOG = FileKind(parse_line, QueueLogEvent, _event_row, _known)
+QUEUE_LOG = FileKind(parse_line, QueueLogEvent, _event_row, _known, drives_states=True)
 CDR_CSV = FileKind(parse_record, CallDetailRecord, _record_row)

@@ -6,7 +6,6 @@ or an agent (Agent/1001); it finds the user with that extension (分机) or agen
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,23 +16,17 @@ from sqlalchemy.orm import Session
 
 from node.auth.accounts import User
 from node.callcenter.models import QueueLogEvent
+from node.callcenter.pbx_states import member_name
 from node.callcenter.queue_log import QueueEvent
 
 POP_EVENTS = frozenset({"AGENTCALLED", "CONNECT"})
 LIVE_EVENTS = frozenset({"AGENTCALLED"})  # the connector's only; never in a queue_log file
-_AGENT = re.compile(r"^(?:[A-Za-z0-9]+/)?(?P<name>[0-9A-Za-z]+)")
 
 
 @dataclass(frozen=True)
 class Pop:
     user_id: uuid.UUID
     url: str  # the caller pop-up, which lands on the 360, a list or the new-customer form
-
-
-def agent_name(agent: str) -> str | None:
-    """SIP/8001-0000002a, Local/8001@from-queue/n, Agent/1001 -> 8001, 8001, 1001."""
-    found = _AGENT.match(agent)
-    return found.group("name") if found and agent.upper() != "NONE" else None
 
 
 def pops_for(session: Session, events: Iterable[QueueEvent]) -> list[Pop]:
@@ -45,7 +38,7 @@ def pops_for(session: Session, events: Iterable[QueueEvent]) -> list[Pop]:
     callers = _callers(session, events, {e.callid for e in wanted})
     pops = []
     for event in wanted:
-        user_id = _user_of(session, event.agent)
+        user_id = _user_of(session, member_name(event.agent))
         caller = (event.field(1) if event.event == "AGENTCALLED" else "") or callers.get(
             event.callid, ""
         )
@@ -67,9 +60,8 @@ def _callers(session: Session, events: Iterable[QueueEvent], callids: set[str]) 
     return found
 
 
-def _user_of(session: Session, agent: str) -> uuid.UUID | None:
-    name = agent_name(agent)
-    if name is None:
+def _user_of(session: Session, name: str) -> uuid.UUID | None:
+    if not name or name.upper() == "NONE":
         return None
     return session.execute(
         select(User.id)

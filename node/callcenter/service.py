@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from node.callcenter.callbacks import Callback, callbacks_due
-from node.callcenter.calls import QueueCall, assemble
+from node.callcenter.calls import Outcome, QueueCall, assemble
 from node.callcenter.cdr import CallRecord
 from node.callcenter.kpis import Report, Rules, compute
 from node.callcenter.models import CallDetailRecord, QueueLogEvent
@@ -108,6 +108,20 @@ def callback_rows(
             }
         )
     return rows
+
+
+def waiting_by_queue(session: Session, now: int) -> dict[str, tuple[int, int]]:
+    """班长监控: per queue, the calls that entered it today (office time) and have not
+    ended yet, and how long the earliest of them has waited at `now` (seconds)."""
+    start = datetime.fromtimestamp(now, OFFICE_TZ).replace(hour=0, minute=0, second=0)
+    low = int(start.replace(microsecond=0).timestamp())
+    waiting: dict[str, tuple[int, int]] = {}
+    for call in _calls(session, _entered_between(low, low + 86_400)):
+        if call.outcome is not Outcome.waiting or not low <= call.entered <= now:
+            continue
+        count, longest = waiting.get(call.queue, (0, 0))
+        waiting[call.queue] = (count + 1, max(longest, now - call.entered))
+    return waiting
 
 
 def customers_by_phone(session: Session, numbers: list[str]) -> dict[str, tuple[uuid.UUID, str]]:

@@ -56,6 +56,19 @@ def cti_import(
     )
     for name, count in sorted(report.unknown.items()):
         console.print(f"  未知事件 (unknown event) {escape(name)}: {count}")
+    if file_format is FileFormat.asterisk_queue_log:
+        _show_states(report)
+
+
+def _show_states(report: ImportReport) -> None:
+    console.print(
+        f"坐席状态新增 {report.states_added} 条 (agent state events added: {report.states_added})"
+    )
+    for name, count in sorted(report.unmapped_agents.items()):
+        console.print(
+            f"  未匹配的坐席 (agent matching no 分机 or 工号) {escape(name)}: "
+            f"{count} 个事件 (events)"
+        )
 
 
 def _show_bad_lines(report: ImportReport) -> None:

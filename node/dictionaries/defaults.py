@@ -56,4 +56,8 @@ DEFAULT_ENTRIES: list[tuple[str, str, str, str | None]] = [
     (K.agent_group, "group_1", "一组", None),
     (K.agent_group, "group_2", "二组", None),
     (K.agent_group, "complaints", "投诉组", None),
+    (K.not_ready_reason, "break", "小休", None),
+    (K.not_ready_reason, "training", "培训", None),
+    (K.not_ready_reason, "meeting", "会议", None),
+    (K.not_ready_reason, "meal", "就餐", None),
 ]

@@ -22,6 +22,7 @@ class DictionaryKind(StrEnum):
     call_outcome = "call_outcome"
     service_department = "service_department"  # 服务部门
     agent_group = "agent_group"  # 组
+    not_ready_reason = "not_ready_reason"  # 示忙原因
 
 
 class StatusMeaning(StrEnum):

@@ -52,6 +52,7 @@ def render(
     """Render `template` with the layout's context: texts, menu, CSRF field, node."""
     settings = request.app.state.settings
     lang = lang_of(request)
+    menu = menu_for(viewer, settings.node.level) if viewer else []
     base = {
         "request": request,
         "viewer": viewer,
@@ -60,7 +61,12 @@ def render(
         "label": code_labeller(lang),
         "role_label": role_label,
         "node": settings.node,
-        "menu": menu_for(viewer, settings.node.level) if viewer else [],
+        "menu": menu,
+        # The item the page belongs to: the longest href the path starts with (班长监控,
+        # /ui/callcenter/board, is not also 话务统计).
+        "current_href": max(
+            (i.href for i in menu if request.url.path.startswith(i.href)), key=len, default=None
+        ),
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_for(viewer.token or "") if viewer else "",
         "path": request.url.path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from node.web import (
+    pages_agents,
     pages_auth,
     pages_callbacks,
     pages_callcenter,
@@ -52,5 +53,6 @@ for pages in (
     pages_callcenter,
     pages_callbacks,
     pages_screen_pop,
+    pages_agents,
 ):
     router.include_router(pages.router)
