@@ -92,16 +92,20 @@ def import_file(session: Session, path: Path, kind: FileKind, strict: bool) -> I
 
 def store(session: Session, kind: FileKind, records: Iterator[Any], report: ImportReport) -> None:
     """Insert the records the node does not hold yet; count in `report` how many were new
-    (and, for queue_log, the agents' states they gave)."""
-    count = select(func.count()).select_from(kind.model)
-    before = session.scalar(count) or 0
+    (and, for queue_log, the agents' states they gave). New ones are counted by their keys
+    (a unique index), never by counting the table: a live post must not cost a scan of
+    millions of rows."""
+    key = kind.model.__table__.c.key
     statement = _insert_new(session, kind.model)
     states = PbxStates(session) if kind.drives_states else None
     while chunk := list(itertools.islice(records, BATCH)):
-        session.execute(statement, [kind.row(r) for r in chunk])
+        rows = [kind.row(r) for r in chunk]
+        keys = {row["key"] for row in rows}
+        held = session.scalar(select(func.count()).where(key.in_(keys))) or 0
+        session.execute(statement, rows)
+        report.added += len(keys) - held
         if states is not None:
             states.take(chunk)
-    report.added = (session.scalar(count) or 0) - before
     if states is not None:
         report.states_added, report.unmapped_agents = states.added, states.unmapped
 
