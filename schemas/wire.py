@@ -18,7 +18,9 @@ import pyarrow as pa
 # customers gained merged_into_id; users gained department and agent_group.
 # 3: users gained agent_no, extension and mobile; the new table agent_state_events
 # (agents' state changes, issue 20 §1), added before version 3 was released.
-SCHEMA_VERSION = 3
+# 4: interactions gained call_id, queue, wait_seconds, call_result and transferred (calls
+# the PBX reported become interactions by themselves, issue 20 §3).
+SCHEMA_VERSION = 4
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -167,6 +169,11 @@ TABLES: dict[str, pa.Schema] = {
         _f("outcome", S),
         _f("summary", S),
         _f("ticket_id", ID),  # version 2
+        _f("call_id", S),  # version 4
+        _f("queue", S),  # version 4
+        _f("wait_seconds", I64),  # version 4
+        _f("call_result", S),  # version 4
+        _f("transferred", B),  # version 4
     ),
     "churn_events": _table(
         _f("customer_id", ID, True),

@@ -38,6 +38,8 @@ def test_posted_events_count_like_imported_lines(client, admin, connector):
         "added": 3,
         "already_held": 0,
         "unknown": {"QUEUESTART": 1},
+        "interactions_added": 0,  # no customer has the caller's number here
+        "interactions_updated": 0,
         "popped": 0,  # nobody has extension 8001 here
     }
     again = client.post("/api/v1/cti/events", json={"events": CALL[:3]}, headers=connector)

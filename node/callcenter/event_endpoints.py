@@ -58,6 +58,8 @@ def post_events(
         "added": report.added,
         "already_held": report.already_held,
         "unknown": dict(report.unknown),
+        "interactions_added": report.interactions_added,
+        "interactions_updated": report.interactions_updated,
         "popped": popped,
     }
 

@@ -3,7 +3,8 @@
 Every line is read and checked first. Lines already held (the same file twice,
 overlapping files, a line written twice) change nothing; queue_log events fedcrm does
 not keep are counted by name; agents' log-ins, pauses and calls become their states
-(node.callcenter.pbx_states), once however often a line comes; malformed lines are
+(node.callcenter.pbx_states) and calls become interactions
+(node.callcenter.call_interactions), once however often a line comes; malformed lines are
 listed by line number and skipped, or, with `strict`, nothing at all is imported."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from node.callcenter.call_interactions import CallInteractions
 from node.callcenter.cdr import CallRecord, parse_record
 from node.callcenter.models import CallDetailRecord, QueueLogEvent
 from node.callcenter.pbx_states import PbxStates
@@ -37,6 +39,9 @@ class ImportReport:
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
     states_added: int = 0  # agents' state events the lines gave (node.callcenter.pbx_states)
     unmapped_agents: Counter[str] = field(default_factory=Counter)  # agent -> events
+    # Calls recorded as interactions (node.callcenter.call_interactions), new and changed.
+    interactions_added: int = 0
+    interactions_updated: int = 0
 
     @property
     def already_held(self) -> int:
@@ -51,7 +56,8 @@ class FileKind:
     model: type[Base]
     row: Callable[[Any], dict[str, Any]]
     kept: Callable[[Any, ImportReport], bool] = lambda record, report: True
-    drives_states: bool = False  # queue_log: its lines move the agents' states
+    # queue_log: its lines move the agents' states and make the calls' interactions.
+    drives_states: bool = False
 
 
 def read_lines(path: Path, kind: FileKind, report: ImportReport) -> Iterator[Any]:
@@ -98,16 +104,19 @@ def store(session: Session, kind: FileKind, records: Iterator[Any], report: Impo
     key = kind.model.__table__.c.key
     statement = _insert_new(session, kind.model)
     states = PbxStates(session) if kind.drives_states else None
+    calls = CallInteractions(session) if kind.drives_states else None
     while chunk := list(itertools.islice(records, BATCH)):
         rows = [kind.row(r) for r in chunk]
         keys = {row["key"] for row in rows}
         held = session.scalar(select(func.count()).where(key.in_(keys))) or 0
         session.execute(statement, rows)
         report.added += len(keys) - held
-        if states is not None:
+        if states is not None and calls is not None:
             states.take(chunk)
-    if states is not None:
+            calls.take(chunk)
+    if states is not None and calls is not None:
         report.states_added, report.unmapped_agents = states.added, states.unmapped
+        report.interactions_added, report.interactions_updated = calls.added, calls.updated
 
 
 def store_events(session: Session, events: list[QueueEvent]) -> ImportReport:

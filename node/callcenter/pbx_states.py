@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.auth.accounts import User
+from node.callcenter.agent_names import agents_by_name, member_name
 from node.callcenter.models import AgentState, AgentStateEvent, StateSource
 from node.callcenter.queue_log import QueueEvent
 from node.dictionaries.models import DictionaryEntry, DictionaryKind
@@ -54,31 +54,13 @@ _WITH_CALL = frozenset({S.on_call, S.wrap_up})
 _NAMESPACE = uuid.UUID("0b6f2f8e-9a55-4c1e-8f57-2f7c5e2a4d10")
 
 
-def member_name(agent: str) -> str:
-    """The PBX's member without technology, context or channel suffix: PJSIP/8001 → 8001,
-    Local/8001@from-queue/n → 8001, Agent/1001 → 1001, SIP/8001-0000002a → 8001."""
-    name = agent.split("/", 1)[1] if "/" in agent else agent
-    return name.split("@", 1)[0].split("/", 1)[0].split("-", 1)[0].strip()
-
-
 class PbxStates:
     """Turns a file's events into state events, a batch at a time."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.node = session.info["node_code"]
-        users = session.execute(
-            select(User.id, User.extension, User.agent_no).where(
-                User.origin == self.node, User.deleted_at.is_(None)
-            )
-        ).all()
-        self.by_name: dict[str, uuid.UUID] = {}
-        for user_id, _, agent_no in users:  # 工号 first, so a 分机 wins when both match
-            if agent_no:
-                self.by_name[agent_no] = user_id
-        for user_id, extension, _ in users:
-            if extension:
-                self.by_name[extension] = user_id
+        self.by_name = agents_by_name(session)
         self.reasons = set(
             session.execute(
                 select(DictionaryEntry.code).where(

@@ -1,8 +1,7 @@
 """Which agent's screen pops, and with which caller: a call ringing at an agent's phone
 (AGENTCALLED, the live connector's event for Asterisk's AgentCalled) or connected to it
-(CONNECT). The agent field names a phone (SIP/8001, PJSIP/8001, Local/8001@from-queue)
-or an agent (Agent/1001); it finds the user with that extension (分机) or agent number
-(工号) at this node."""
+(CONNECT). The agent field names a phone or an agent; node.callcenter.agent_names finds
+the user, as it does for the agents' states."""
 
 from __future__ import annotations
 
@@ -11,12 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.auth.accounts import User
+from node.callcenter.agent_names import agents_by_name, member_name
 from node.callcenter.models import QueueLogEvent
-from node.callcenter.pbx_states import member_name
 from node.callcenter.queue_log import QueueEvent
 
 POP_EVENTS = frozenset({"AGENTCALLED", "CONNECT"})
@@ -36,9 +34,10 @@ def pops_for(session: Session, events: Iterable[QueueEvent]) -> list[Pop]:
     if not wanted:
         return []
     callers = _callers(session, events, {e.callid for e in wanted})
+    agents = agents_by_name(session)
     pops = []
     for event in wanted:
-        user_id = _user_of(session, member_name(event.agent))
+        user_id = agents.get(member_name(event.agent))
         caller = (event.field(1) if event.event == "AGENTCALLED" else "") or callers.get(
             event.callid, ""
         )
@@ -58,15 +57,3 @@ def _callers(session: Session, events: Iterable[QueueEvent], callids: set[str]) 
         ).all()
         found.update({callid: caller for callid, caller in rows})
     return found
-
-
-def _user_of(session: Session, name: str) -> uuid.UUID | None:
-    if not name or name.upper() == "NONE":
-        return None
-    return session.execute(
-        select(User.id)
-        .where(or_(User.extension == name, User.agent_no == name))
-        .where(User.origin == session.info["node_code"], User.active.is_(True))
-        .where(User.deleted_at.is_(None))
-        .limit(1)
-    ).scalar_one_or_none()

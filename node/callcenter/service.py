@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -15,8 +14,8 @@ from node.callcenter.calls import Outcome, QueueCall, assemble
 from node.callcenter.cdr import CallRecord
 from node.callcenter.kpis import Report, Rules, compute
 from node.callcenter.models import CallDetailRecord, QueueLogEvent
-from node.callcenter.queue_log import QueueEvent
 from node.callcenter.schemas import KpiQuery
+from node.callcenter.stored_events import stored_events
 from node.customers.models import Customer
 from node.interactions.models import Direction, Interaction
 from node.office_time import OFFICE_TZ
@@ -54,7 +53,7 @@ def kpi_report(session: Session, query: KpiQuery, rules: Rules) -> Report:
         rings = rings.where(QueueLogEvent.agent == agent)
     records = [] if queue is not None else _records(session, start, end)
     records = [r for r in records if agent is None or r.peer == agent]
-    events = _events(session, rings)
+    events = stored_events(session, rings)
     return compute(calls, events, query.slot, query.group_by, rules, records)
 
 
@@ -146,7 +145,7 @@ def _entered_between(low: int, high: int) -> Select:
 
 
 def _calls(session: Session, stmt: Select) -> list[QueueCall]:
-    return assemble(_events(session, stmt))
+    return assemble(stored_events(session, stmt))
 
 
 def _records(session: Session, start: int, end: int | None) -> list[CallRecord]:
@@ -157,9 +156,3 @@ def _records(session: Session, start: int, end: int | None) -> list[CallRecord]:
         CallRecord(r.key, r.start, r.src, r.dst, r.channel, r.disposition, r.duration, r.billsec)
         for r in session.execute(stmt).scalars()
     ]
-
-
-def _events(session: Session, stmt: Select) -> Iterator[QueueEvent]:
-    for row in session.execute(stmt).scalars():
-        data = tuple(getattr(row, f"data{n}") for n in range(1, 6))
-        yield QueueEvent(row.epoch, row.callid, row.queue, row.agent, row.event, data, row.key)

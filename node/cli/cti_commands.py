@@ -64,6 +64,11 @@ def _show_states(report: ImportReport) -> None:
     console.print(
         f"坐席状态新增 {report.states_added} 条 (agent state events added: {report.states_added})"
     )
+    console.print(
+        f"来电记录新增 {report.interactions_added} 条，更新 {report.interactions_updated} 条 "
+        f"(calls recorded as interactions: {report.interactions_added} added, "
+        f"{report.interactions_updated} updated)"
+    )
     for name, count in sorted(report.unmapped_agents.items()):
         console.print(
             f"  未匹配的坐席 (agent matching no 分机 or 工号) {escape(name)}: "

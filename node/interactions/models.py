@@ -27,6 +27,16 @@ class Direction(StrEnum):
     outbound = "outbound"
 
 
+class CallResult(StrEnum):
+    """How a queue ended a call (node.callcenter.calls.Outcome, stored)."""
+
+    answered = "answered"
+    abandoned = "abandoned"
+    timeout = "timeout"
+    exit_empty = "exit_empty"
+    exit_key = "exit_key"
+
+
 class Interaction(Base, Replicated):
     __tablename__ = "interactions"
 
@@ -42,3 +52,13 @@ class Interaction(Base, Replicated):
     summary: Mapped[str | None] = mapped_column(Text, default=None)
     # The work order opened on this call, if any (the desk's one-screen call handling).
     ticket_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None, index=True)
+    # A queued call as the PBX reported it (node.callcenter.call_interactions); all None
+    # for a call or visit logged by hand. The PBX's uniqueid, the queue that answered it
+    # (or the last it waited in), seconds waited in queues, how the queue ended it.
+    call_id: Mapped[str | None] = mapped_column(String(80), default=None, index=True)
+    queue: Mapped[str | None] = mapped_column(String(80), default=None)
+    wait_seconds: Mapped[int | None] = mapped_column(Integer, default=None, info=within(0, 86_400))
+    call_result: Mapped[str | None] = mapped_column(
+        String(12), default=None, info=one_of(CallResult)
+    )
+    transferred: Mapped[bool | None] = mapped_column(Boolean, default=None)

@@ -49,6 +49,11 @@ class InteractionOut(ReplicatedRead):
     outcome: str | None
     summary: str | None
     ticket_id: uuid.UUID | None
+    call_id: str | None
+    queue: str | None
+    wait_seconds: int | None
+    call_result: str | None
+    transferred: bool | None
 
 
 class InteractionResource(Resource[Interaction]):

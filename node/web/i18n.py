@@ -208,6 +208,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.skip": ("跳到正文", "Skip to content"),
     "lang.switch": ("English", "中文"),
     "call.open_ticket": ("同时开工单", "Also open a ticket"),
+    "call.attach": (
+        "记入当前通话：{caller}，{since} {state}",
+        "Log it on the current call: {caller}, {state} {since}",
+    ),
+    "call.attach_on": ("接通", "connected at"),
+    "call.attach_ended": ("结束", "ended at"),
+    "call.withheld": ("未显示号码", "number withheld"),
     "call.ticket_opened": ("已开工单，查看", "Ticket opened: view it"),
     "call.its_ticket": ("所开工单", "Its ticket"),
     "merge.title": ("合并重复客户", "Merge a duplicate"),

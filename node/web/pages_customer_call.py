@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from node.api.deps import SessionDep
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
+from node.callcenter.current_call import record_call
 from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError, InvalidFields
@@ -73,13 +74,21 @@ def _pick(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _save(
-    session: Session, viewer: Viewer, call: InteractionIn, ticket: TicketIn | None
+    session: Session,
+    viewer: Viewer,
+    call: InteractionIn,
+    ticket: TicketIn | None,
+    callid: str | None,
 ) -> uuid.UUID | None:
-    """The ticket first, so the call can point at it; the caller's one transaction."""
+    """The ticket first, so the call can point at it; the caller's one transaction. A
+    call the PBX put through (`callid`) is logged on that call's own record."""
     opened = tickets.create(session, viewer, ticket) if ticket is not None else None
     if opened is not None:
         call = call.model_copy(update={"ticket_id": opened.id})
-    interactions.create(session, viewer, call)
+    if callid:
+        record_call(session, viewer, interactions, call, callid)
+    else:
+        interactions.create(session, viewer, call)
     return opened.id if opened is not None else None
 
 
@@ -98,9 +107,11 @@ def log_call(
     kind: Annotated[str, Form()] = "",
     severity: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
+    call_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Log the call and, when the box is ticked, open its ticket, through the API's
-    resources and validation."""
+    resources and validation; with `call_id` (the current call, which the 360 offers),
+    on the record the PBX's events make of that call."""
     need(viewer, interactions.write_perm)
     with_ticket = open_ticket == "1"
     if with_ticket:
@@ -115,6 +126,7 @@ def log_call(
         "kind": kind,
         "severity": severity,
         "description": description,
+        "call_id": call_id,
     }
     values = cleaned(form, tuple(form))
     try:
@@ -122,7 +134,7 @@ def log_call(
         call, ticket = _parse_call_and_ticket(
             session, values, customer_id, with_ticket, lang_of(request)
         )
-        ticket_id = _save(session, viewer, call, ticket)
+        ticket_id = _save(session, viewer, call, ticket, values["call_id"])
     except DomainError as exc:
         errors = as_form_errors(exc)
         return refused_on_360(request, session, viewer, customer_id, "call", errors, form)

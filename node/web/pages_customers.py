@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from node.api.deps import SessionDep, writes_on_read
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
+from node.callcenter.current_call import current_call
 from node.churn.resource import ChurnRequest
 from node.churn.service import mark_churned
 from node.customer_360.resource import CustomerResourceWith360
@@ -29,6 +30,7 @@ from node.errors import DomainError, InvalidFields, NotFound
 from node.interactions.models import Channel, Direction
 from node.interactions.resource import InteractionResource
 from node.office_time import OFFICE_TZ
+from node.privacy.masking import mask_phone
 from node.products.models import Product
 from node.tickets.models import Severity
 from node.tickets.resource import TicketIn, TicketResource
@@ -272,11 +274,28 @@ def render_360(
             ),
             "saved": request.query_params.get("saved"),
             "opened_ticket": _ticket_param(request),
+            "current_call": _current_call(session, viewer, row.origin == viewer.node_code),
             "Perm": Perm,
             **_form_choices(session),
         },
         status_code=status_code,
     )
+
+
+def _current_call(session: Session, viewer: Viewer, local: bool) -> dict[str, Any] | None:
+    """The call the agent is on or just finished, which the log-call form attaches to."""
+    if not local or not viewer.can(Perm.interactions_write):
+        return None
+    call = current_call(session, viewer.user.id, utcnow())
+    if call is None:
+        return None
+    caller = call.caller if viewer.can(Perm.pii) else mask_phone(call.caller)
+    return {
+        "callid": call.callid,
+        "caller": caller,
+        "since_local": call.since.astimezone(OFFICE_TZ).strftime("%H:%M"),
+        "on_call": call.on_call,
+    }
 
 
 def _ticket_param(request: Request) -> str | None:

@@ -1,0 +1,192 @@
+"""Queued calls become interactions by themselves (issue 20 §3).
+
+A call the PBX reported (one callid, in one queue or several) is one interaction of the
+customer whose phone is the caller's number, with the agent who answered: queue, wait,
+ring and talk seconds, answered or how the queue ended it, transferred. Its id is
+derived from the node and the callid, so importing a line again, or the same call
+arriving over several batches, updates one row; what a person wrote on it (outcome,
+summary, ticket, the customer they chose) is never overwritten. A caller matching no
+customer gets no interaction until the desk logs the call (node.web.pages_customer_call),
+which attaches to the same row."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from node.callcenter.agent_names import agents_by_name, member_name
+from node.callcenter.callbacks import caller_number
+from node.callcenter.calls import Outcome, QueueCall, assemble
+from node.callcenter.queue_log import QueueEvent
+from node.callcenter.stored_events import IN_CHUNK, events_of_calls
+from node.customers.models import Customer
+from node.interactions.models import CallResult, Channel, Direction, Interaction
+
+_NAMESPACE = uuid.UUID("5d1f0c3a-7e2b-4f7a-9c61-3b8e0a9d2c47")
+MAX_RING, MAX_TALK = 3600, 86_400  # the interactions' own value rules
+# The events that tell a call's story; log-ins and pauses carry the callid NONE.
+CALL_EVENTS = frozenset(
+    {
+        "ENTERQUEUE",
+        "CONNECT",
+        "COMPLETECALLER",
+        "COMPLETEAGENT",
+        "ABANDON",
+        "EXITWITHTIMEOUT",
+        "EXITEMPTY",
+        "EXITWITHKEY",
+        "TRANSFER",
+        "BLINDTRANSFER",
+        "ATTENDEDTRANSFER",
+    }
+)
+
+
+def interaction_id(node: str, callid: str) -> uuid.UUID:
+    """The interaction of call `callid` at node `node`, whoever writes it first."""
+    return uuid.uuid5(_NAMESPACE, f"{node}:{callid}")
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What one customer call was, from all its queue legs."""
+
+    callid: str
+    caller: str | None  # as the node stores phone numbers; None when withheld
+    started_at: datetime
+    queue: str
+    wait: int  # seconds waited in queues, all legs
+    ring: int
+    talk: int
+    result: CallResult
+    transferred: bool
+    agent: str  # the member who answered, as the PBX names it; "" when nobody did
+
+    def derived(self, agent_id: uuid.UUID | None) -> dict[str, Any]:
+        """The interaction's columns the PBX decides."""
+        return {
+            "call_id": self.callid,
+            "channel": Channel.phone.value,
+            "direction": Direction.inbound.value,
+            "started_at": self.started_at,
+            "queue": self.queue,
+            "wait_seconds": min(self.wait, MAX_TALK),
+            "ring_seconds": min(self.ring, MAX_RING),
+            "talk_seconds": min(self.talk, MAX_TALK),
+            "answered": self.result is CallResult.answered,
+            "call_result": self.result.value,
+            "transferred": self.transferred,
+            **({"agent_id": agent_id} if agent_id is not None else {}),
+        }
+
+
+def facts_of(legs: list[QueueCall]) -> CallFacts | None:
+    """One call from its legs (sorted by entry); None while its caller still waits."""
+    answered = [leg for leg in legs if leg.outcome is Outcome.answered]
+    if not answered and legs[-1].outcome is Outcome.waiting:
+        return None
+    main = answered[-1] if answered else legs[-1]
+    return CallFacts(
+        callid=main.callid,
+        caller=_number(legs[0].caller),
+        started_at=datetime.fromtimestamp(legs[0].entered, UTC),
+        queue=main.queue,
+        wait=sum(leg.waited for leg in legs),
+        ring=main.ring,
+        talk=main.talk,
+        result=CallResult(main.outcome.value),
+        transferred=any(leg.transferred for leg in legs),
+        agent=main.agent,
+    )
+
+
+def calls_of(events: Iterable[QueueCall]) -> list[CallFacts]:
+    """The decided calls among these legs, one per callid."""
+    by_callid: dict[str, list[QueueCall]] = {}
+    for leg in events:
+        by_callid.setdefault(leg.callid, []).append(leg)
+    found = (facts_of(sorted(legs, key=lambda leg: leg.entered)) for legs in by_callid.values())
+    return [facts for facts in found if facts is not None]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _number(raw: str) -> str | None:
+    # Callers ring again and again: phonenumbers parses each distinct one once.
+    return caller_number(raw)
+
+
+class CallInteractions:
+    """Keeps the interactions of the calls a batch of events touched up to date."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.node: str = session.info["node_code"]
+        self.agents = agents_by_name(session)
+        self.added = 0
+        self.updated = 0
+
+    def take(self, events: Iterable[QueueEvent]) -> None:
+        """Re-read the calls these events belong to whole (their lines may have come in
+        any batch, in any order) and write the interactions of those decided."""
+        callids = {e.callid for e in events if e.event in CALL_EVENTS and e.callid != "NONE"}
+        if not callids:
+            return
+        calls = calls_of(assemble(events_of_calls(self.session, callids)))
+        if not calls:
+            return
+        ids = {interaction_id(self.node, c.callid): c for c in calls}
+        held = self._held(list(ids))
+        customers = _customers_by_phone(self.session, {c.caller for c in calls if c.caller})
+        for row_id, facts in ids.items():
+            values = facts.derived(self.agents.get(member_name(facts.agent)))
+            row = held.get(row_id)
+            if row is not None:
+                self.updated += _update(row, values)
+            elif facts.caller in customers:
+                self.session.add(
+                    Interaction(id=row_id, customer_id=customers[facts.caller], **values)
+                )
+                self.added += 1
+        self.session.flush()
+
+    def _held(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Interaction]:
+        held: dict[uuid.UUID, Interaction] = {}
+        for start in range(0, len(ids), IN_CHUNK):
+            rows = self.session.execute(
+                select(Interaction).where(Interaction.id.in_(ids[start : start + IN_CHUNK]))
+            ).scalars()
+            held.update({row.id: row for row in rows})
+        return held
+
+
+def _update(row: Interaction, values: dict[str, Any]) -> int:
+    """Set what changed (an unchanged row is not a change to replicate); 1 if any did.
+    A deleted interaction stays deleted."""
+    if row.deleted_at is not None:
+        return 0
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    return 1 if changed else 0
+
+
+def _customers_by_phone(session: Session, numbers: set[str]) -> dict[str, uuid.UUID]:
+    """This node's live customer holding each number (the most recently changed wins)."""
+    found: dict[str, uuid.UUID] = {}
+    wanted = sorted(numbers)
+    for start in range(0, len(wanted), IN_CHUNK):
+        rows = session.execute(
+            select(Customer.phone, Customer.id)
+            .where(Customer.phone.in_(wanted[start : start + IN_CHUNK]))
+            .where(Customer.deleted_at.is_(None), Customer.origin == session.info["node_code"])
+            .order_by(Customer.seq)
+        ).all()
+        found.update({phone: cid for phone, cid in rows if phone})
+    return found
