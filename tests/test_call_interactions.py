@@ -119,9 +119,18 @@ def test_each_call_becomes_one_interaction(client, admin, login):
         "wait_seconds": 35, "ring_seconds": 2, "talk_seconds": 60, "answered": True,
         "call_result": "answered", "transferred": True, "agent_id": agent["x-user-id"],
     }  # fmt: skip
+    timeline = _timeline(client, admin, made["id"])
+    assert "队列 96296 等待 40 秒 · 放弃" in timeline
+    assert "队列 10000 等待 35 秒 · 已接听 · 通话 60 秒 · 已转接" in timeline
     again = _post(client, cti, ANSWERED + ABANDONED + TWO_QUEUES)
     assert (again["added"], again["interactions_added"], again["interactions_updated"]) == (0, 0, 0)
     assert len(_calls(client, admin, made["id"])) == 3
+
+
+def _timeline(client, admin, customer_id: str) -> str:  # type: ignore[no-untyped-def]
+    username = client.get(f"/api/v1/users/{admin['x-user-id']}", headers=admin).json()["username"]
+    page = web_login(client.app, username, PASSWORD).get(f"/ui/customers/{customer_id}")
+    return page.text.split('id="h-timeline"', 1)[1].split("</section>", 1)[0]
 
 
 _PBX = ("call_id", "channel", "direction", "queue", "wait_seconds", "ring_seconds",
