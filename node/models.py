@@ -6,7 +6,12 @@ below the domains and must not know them."""
 from node.audit.models import AuditEntry
 from node.auth.accounts import User
 from node.auth.models import AccessToken, LoginAttempt
-from node.callcenter.models import AgentStateEvent, CallDetailRecord, QueueLogEvent
+from node.callcenter.models import (
+    AgentStateEvent,
+    CallDetailRecord,
+    CallFigures,
+    QueueLogEvent,
+)
 from node.churn.models import ChurnEvent
 from node.contacts.models import Contact
 from node.contracts.models import Contract
@@ -35,6 +40,7 @@ REPLICATED_MODELS = (
     Interaction,
     ChurnEvent,
     AgentStateEvent,
+    CallFigures,
 )
 
 __all__ = [
@@ -44,6 +50,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CallDetailRecord",
+    "CallFigures",
     "ChurnEvent",
     "Contact",
     "Contract",

@@ -19,7 +19,8 @@ import pyarrow as pa
 # 3: users gained agent_no, extension and mobile; the new table agent_state_events
 # (agents' state changes, issue 20 §1), added before version 3 was released.
 # 4: interactions gained call_id, queue, wait_seconds, call_result and transferred (calls
-# the PBX reported become interactions by themselves, issue 20 §3).
+# the PBX reported become interactions by themselves, issue 20 §3); the new table
+# call_figures (CCmonitor's mergeable sums per 15-minute slot, queue and agent, §7).
 SCHEMA_VERSION = 4
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
@@ -190,6 +191,28 @@ TABLES: dict[str, pa.Schema] = {
         _f("at", TS, True),
         _f("source", S, True),
         _f("callid", S),
+    ),
+    "call_figures": _table(  # version 4
+        _f("slot_start", I64, True),
+        _f("queue", S, True),
+        _f("agent", S, True),
+        _f("user_id", ID),
+        _f("agent_group", S),
+        _f("offered", I64, True),
+        _f("answered", I64, True),
+        _f("abandoned", I64, True),
+        _f("short_abandoned", I64, True),
+        _f("timeouts", I64, True),
+        _f("exit_empty", I64, True),
+        _f("exit_key", I64, True),
+        _f("answered_within_sl", I64, True),
+        _f("transfers", I64, True),
+        _f("ring_no_answer", I64, True),
+        _f("outbound_calls", I64, True),
+        _f("outbound_talk_seconds", I64, True),
+        _f("hold_seconds", I64, True),
+        _f("talk_seconds", I64, True),
+        _f("max_wait", I64, True),
     ),
 }
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from node.auth.accounts import Role
 from node.callcenter.importer import store_events
+from node.callcenter.kpis import Rules
 from node.callcenter.models import QueueLogEvent
 from node.callcenter.queue_log import parse_line
 from node.interactions.models import Interaction
@@ -245,7 +246,7 @@ def test_order_and_batching_do_not_matter(client, admin, database, seed, cuts):
     bounds = sorted({0, *[c for c in cuts if c < len(events)], len(events)})
     for low, high in itertools.pairwise(bounds):
         with database.unit_of_work() as session:
-            store_events(session, events[low:high])
+            store_events(session, events[low:high], Rules())
     with database.unit_of_work() as session:
         got = {
             r.call_id: (r.wait_seconds, r.talk_seconds, r.call_result, r.transferred, r.queue)

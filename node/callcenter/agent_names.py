@@ -7,6 +7,7 @@ without its technology and @context it is matched by 分机 (extension), then by
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,3 +36,18 @@ def agents_by_name(session: Session) -> dict[str, uuid.UUID]:
         if extension:
             by_name[extension] = user_id
     return by_name
+
+
+def agent_groups(session: Session, agents: Iterable[str]) -> dict[str, str]:
+    """The group (组) of each agent the PBX names, by the user it names; "" for none."""
+    by_name = agents_by_name(session)
+    groups = dict(
+        session.execute(
+            select(User.id, User.agent_group).where(User.origin == session.info["node_code"])
+        ).all()
+    )
+    found: dict[str, str] = {}
+    for agent in set(agents):
+        user_id = by_name.get(member_name(agent))
+        found[agent] = (groups.get(user_id) or "") if user_id else ""
+    return found

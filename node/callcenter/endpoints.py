@@ -15,6 +15,7 @@ from node.callcenter.kpis import Figures, GroupBy
 from node.callcenter.schemas import CallbackQuery, KpiQuery
 from node.callcenter.service import callback_rows, kpi_report, rules_of
 from node.office_time import OFFICE_TZ
+from node.settings import Level
 
 router = APIRouter(prefix="/api/v1/callcenter", tags=["callcenter"])
 
@@ -30,7 +31,8 @@ def call_center_kpis(
     rate, ASA, ATT and the longest wait of the calls that entered a queue in the period,
     a row per slot (and queue or answering agent), with the period's total."""
     rules = rules_of(request.app.state.settings.callcenter)
-    report = kpi_report(session, query, rules)
+    holds_calls = request.app.state.settings.node.level is Level.city
+    report = kpi_report(session, query, rules, holds_calls)
     ordered = sorted(report.rows.items())
     rows = [_row(at, key, figures, query.group_by) for (at, key), figures in ordered]
     return {

@@ -14,6 +14,7 @@ from node.auth.viewer import Viewer
 from node.callcenter.importer import store_events
 from node.callcenter.queue_log import MAX_NAME, MalformedLine, QueueEvent, parse_line
 from node.callcenter.screen_pop import LIVE_EVENTS, pops_for
+from node.callcenter.service import rules_of
 from node.crud.schemas import StrictInput
 from node.errors import InvalidFields
 
@@ -50,7 +51,8 @@ def post_events(
     only: data1 is the caller) or connected at an agent pops the caller's page on the
     agent's open pages (`popped`: how many pages it reached)."""
     events = [_parsed(i, e) for i, e in enumerate(body.events)]
-    report = store_events(session, [e for e in events if e.event not in LIVE_EVENTS])
+    rules = rules_of(request.app.state.settings.callcenter)
+    report = store_events(session, [e for e in events if e.event not in LIVE_EVENTS], rules)
     broker = request.app.state.pop_broker
     popped = sum(broker.publish(pop.user_id, pop.url) for pop in pops_for(session, events))
     return {

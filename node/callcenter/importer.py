@@ -22,12 +22,15 @@ from sqlalchemy.orm import Session
 
 from node.callcenter.call_interactions import CallInteractions
 from node.callcenter.cdr import CallRecord, parse_record
+from node.callcenter.figures_store import Touched, refresh
+from node.callcenter.kpis import Rules
 from node.callcenter.models import CallDetailRecord, QueueLogEvent
 from node.callcenter.pbx_states import PbxStates
 from node.callcenter.queue_log import KNOWN_EVENTS, QueueEvent, parse_line
 from node.db.base import Base
 
 BATCH = 5000
+DEFAULT_RULES = Rules()  # node.toml's [callcenter] defaults
 
 
 @dataclass
@@ -42,6 +45,7 @@ class ImportReport:
     # Calls recorded as interactions (node.callcenter.call_interactions), new and changed.
     interactions_added: int = 0
     interactions_updated: int = 0
+    figures_changed: int = 0  # call_figures rows written (node.callcenter.figures_store)
 
     @property
     def already_held(self) -> int:
@@ -55,6 +59,8 @@ class FileKind:
     parse: Callable[[str], Any]  # a line to its record; ValueError says why it is not one
     model: type[Base]
     row: Callable[[Any], dict[str, Any]]
+    # What a batch of records touched of the figures (node.callcenter.figures_store).
+    touch: Callable[[Touched, list[Any]], None]
     kept: Callable[[Any, ImportReport], bool] = lambda record, report: True
     # queue_log: its lines move the agents' states and make the calls' interactions.
     drives_states: bool = False
@@ -81,9 +87,12 @@ def read_lines(path: Path, kind: FileKind, report: ImportReport) -> Iterator[Any
                 yield record
 
 
-def import_file(session: Session, path: Path, kind: FileKind, strict: bool) -> ImportReport:
+def import_file(
+    session: Session, path: Path, kind: FileKind, strict: bool, rules: Rules
+) -> ImportReport:
     """Add the file's records the node does not hold yet, in the caller's transaction,
-    a batch at a time (a month of a large center is tens of millions of lines)."""
+    a batch at a time (a month of a large center is tens of millions of lines); the
+    figures of the slots they touched are computed again under `rules`."""
     if strict:  # a first pass that only checks: nothing is written if a line is bad
         checked = ImportReport()
         for _ in read_lines(path, kind, checked):
@@ -92,11 +101,13 @@ def import_file(session: Session, path: Path, kind: FileKind, strict: bool) -> I
             checked.events = 0
             return checked
     report = ImportReport()
-    store(session, kind, read_lines(path, kind, report), report)
+    store(session, kind, read_lines(path, kind, report), report, rules)
     return report
 
 
-def store(session: Session, kind: FileKind, records: Iterator[Any], report: ImportReport) -> None:
+def store(
+    session: Session, kind: FileKind, records: Iterator[Any], report: ImportReport, rules: Rules
+) -> None:
     """Insert the records the node does not hold yet; count in `report` how many were new
     (and, for queue_log, the agents' states they gave). New ones are counted by their keys
     (a unique index), never by counting the table: a live post must not cost a scan of
@@ -105,37 +116,44 @@ def store(session: Session, kind: FileKind, records: Iterator[Any], report: Impo
     statement = _insert_new(session, kind.model)
     states = PbxStates(session) if kind.drives_states else None
     calls = CallInteractions(session) if kind.drives_states else None
+    touched = Touched()
     while chunk := list(itertools.islice(records, BATCH)):
         rows = [kind.row(r) for r in chunk]
         keys = {row["key"] for row in rows}
         held = session.scalar(select(func.count()).where(key.in_(keys))) or 0
         session.execute(statement, rows)
         report.added += len(keys) - held
+        kind.touch(touched, chunk)
         if states is not None and calls is not None:
             states.take(chunk)
             calls.take(chunk)
     if states is not None and calls is not None:
         report.states_added, report.unmapped_agents = states.added, states.unmapped
         report.interactions_added, report.interactions_updated = calls.added, calls.updated
+    report.figures_changed = refresh(session, touched, rules)
 
 
-def store_events(session: Session, events: list[QueueEvent]) -> ImportReport:
+def store_events(session: Session, events: list[QueueEvent], rules: Rules) -> ImportReport:
     """Events a live connector sent (already parsed): kept as a queue_log line would be."""
     report = ImportReport(lines=len(events))
     kept = [e for e in events if _known(e, report)]
     report.events = len(kept)
-    store(session, QUEUE_LOG, iter(kept), report)
+    store(session, QUEUE_LOG, iter(kept), report, rules)
     return report
 
 
-def import_queue_log(session: Session, path: Path, strict: bool = False) -> ImportReport:
+def import_queue_log(
+    session: Session, path: Path, strict: bool = False, rules: Rules = DEFAULT_RULES
+) -> ImportReport:
     """Asterisk's queue_log (`epoch|callid|queue|agent|EVENT|data...`)."""
-    return import_file(session, path, QUEUE_LOG, strict)
+    return import_file(session, path, QUEUE_LOG, strict, rules)
 
 
-def import_call_records(session: Session, path: Path, strict: bool = False) -> ImportReport:
+def import_call_records(
+    session: Session, path: Path, strict: bool = False, rules: Rules = DEFAULT_RULES
+) -> ImportReport:
     """Asterisk's call detail records (cdr_csv's Master.csv)."""
-    return import_file(session, path, CDR_CSV, strict)
+    return import_file(session, path, CDR_CSV, strict, rules)
 
 
 def _insert_new(session: Session, model: type[Base]) -> Any:
@@ -169,5 +187,7 @@ def _record_row(record: CallRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
 
 
-QUEUE_LOG = FileKind(parse_line, QueueLogEvent, _event_row, _known, drives_states=True)
-CDR_CSV = FileKind(parse_record, CallDetailRecord, _record_row)
+QUEUE_LOG = FileKind(
+    parse_line, QueueLogEvent, _event_row, Touched.take_events, _known, drives_states=True
+)
+CDR_CSV = FileKind(parse_record, CallDetailRecord, _record_row, Touched.take_records)

@@ -9,12 +9,14 @@ its ENTERQUEUE falls in, however late it ends.
 - service_level = answered_within_sl / (offered - short abandons);
   abandon_rate = abandoned / offered; asa: mean hold of answered calls; att: mean talk
   of answered calls; max_wait: the longest any caller waited.
-Rows keep their sums, so slots merge into longer ones and nodes into their parent.
+Rows keep their sums, so slots merge into longer ones and nodes into their parent:
+`partials` are the sums per 15-minute slot, queue and agent that node.callcenter
+.figures_store keeps and replicates upward.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -41,6 +43,8 @@ class GroupBy(StrEnum):
     slot = "slot"
     queue = "queue"
     agent = "agent"
+    group = "group"  # the answering agent's group (组)
+    node = "node"  # the node whose PBX took the calls: a parent compares its children
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,26 @@ class Report:
         return self.rows.setdefault((start, key), Figures())
 
 
+@dataclass(frozen=True)
+class Naming:
+    """What a row is keyed by when grouped by group or node: each agent's group (as the
+    PBX names the agent; "" for none) and this node's code."""
+
+    groups: Mapping[str, str] = field(default_factory=dict)
+    node: str = ""
+
+
+def row_key(group_by: GroupBy, queue: str, agent: str, naming: Naming) -> str:
+    """What a row of `group_by` is of, for something in `queue` at `agent`."""
+    if group_by is GroupBy.queue:
+        return queue
+    if group_by is GroupBy.agent:
+        return agent
+    if group_by is GroupBy.group:
+        return naming.groups.get(agent, "")
+    return naming.node if group_by is GroupBy.node else ""
+
+
 def compute(
     calls: Iterable[QueueCall],
     agent_events: Iterable[QueueEvent],
@@ -136,22 +160,23 @@ def compute(
     group_by: GroupBy,
     rules: Rules,
     records: Iterable[CallRecord] = (),
+    naming: Naming = Naming(),
 ) -> Report:
-    """The figures of `calls` by slot (and queue or answering agent). Per agent, a row
-    holds the calls that agent answered, the agent's RINGNOANSWER events and the
-    outbound calls its phone made (`records`; by queue they count in the total only)."""
+    """The figures of `calls` by slot (and queue, answering agent, its group or node).
+    Per agent or group, a row holds the calls answered, the RINGNOANSWER events and the
+    outbound calls its phones made (`records`; by queue they count in the total only)."""
     report = Report()
+    by_agent = group_by in (GroupBy.agent, GroupBy.group)
     for call in calls:
-        if group_by is GroupBy.agent and call.outcome is not Outcome.answered:
-            report.total.add(call, rules)
-            continue
-        key = {GroupBy.slot: "", GroupBy.queue: call.queue, GroupBy.agent: call.agent}[group_by]
-        report.row(slot_start(call.entered, slot), key).add(call, rules)
         report.total.add(call, rules)
+        if by_agent and call.outcome is not Outcome.answered:
+            continue
+        key = row_key(group_by, call.queue, call.agent, naming)
+        report.row(slot_start(call.entered, slot), key).add(call, rules)
     for event in agent_events:
         if event.event != "RINGNOANSWER":
             continue
-        key = {GroupBy.slot: "", GroupBy.queue: event.queue, GroupBy.agent: event.agent}[group_by]
+        key = row_key(group_by, event.queue, event.agent, naming)
         report.row(slot_start(event.epoch, slot), key).ring_no_answer += 1
         report.total.ring_no_answer += 1
     for record in records:
@@ -159,9 +184,42 @@ def compute(
             continue
         figures = [report.total]
         if group_by is not GroupBy.queue:
-            key = record.peer if group_by is GroupBy.agent else ""
+            key = row_key(group_by, "", record.peer, naming)
             figures.append(report.row(slot_start(record.start, slot), key))
         for f in figures:
             f.outbound_calls += 1
             f.outbound_talk_seconds += record.billsec if record.answered else 0
     return report
+
+
+PARTIAL_SLOT = Slot.m15
+PartialKey = tuple[int, str, str]  # (15-minute slot start, queue, agent)
+
+
+def partials(
+    calls: Iterable[QueueCall],
+    agent_events: Iterable[QueueEvent],
+    records: Iterable[CallRecord],
+    rules: Rules,
+) -> dict[PartialKey, Figures]:
+    """The sums `compute` merges, per 15-minute slot, queue and agent: a call under the
+    agent who answered it ("" when nobody did), a ring-no-answer under its agent, an
+    outbound call under queue "" and the phone that made it. Any grouping of `compute`
+    is a merge of these."""
+    rows: dict[PartialKey, Figures] = {}
+
+    def row(at: int, queue: str, agent: str) -> Figures:
+        return rows.setdefault((slot_start(at, PARTIAL_SLOT), queue, agent), Figures())
+
+    for call in calls:
+        answered_by = call.agent if call.outcome is Outcome.answered else ""
+        row(call.entered, call.queue, answered_by).add(call, rules)
+    for event in agent_events:
+        if event.event == "RINGNOANSWER":
+            row(event.epoch, event.queue, event.agent).ring_no_answer += 1
+    for record in records:
+        if record.outbound_number is not None:
+            figures = row(record.start, "", record.peer)
+            figures.outbound_calls += 1
+            figures.outbound_talk_seconds += record.billsec if record.answered else 0
+    return rows

@@ -1,7 +1,8 @@
 """Telephone events as the PBX reported them, and agents' state changes.
 
 `cti_queue_events` is local to the node whose PBX wrote them: the figures computed from
-them are what travels upward. `agent_state_events` replicates upward (issue 20 §1)."""
+them (`call_figures`) are what travels upward. `agent_state_events` replicates upward
+(issue 20 §1)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
 from node.db.types import UTCDateTime
-from node.db.value_rules import one_of
+from node.db.value_rules import one_of, within
 
 
 class QueueLogEvent(Base):
@@ -90,3 +91,39 @@ class AgentStateEvent(Base, Replicated):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(10), info=one_of(StateSource))
     callid: Mapped[str | None] = mapped_column(String(80), default=None)
+
+
+# A sum of a 15-minute slot fits an int with room to spare; PostgreSQL's integer holds
+# 2^31-1, which value rules keep (a child cannot send what the column would refuse).
+_SUM = within(0, 2**31 - 1)
+
+
+class CallFigures(Base, Replicated):
+    """The mergeable sums of CCmonitor's figures for one 15-minute slot, queue and agent
+    at the node whose PBX reported the calls (issue 20 §7); they replicate upward so a
+    province compares its cities and HQ its provinces. `queue` is "" for outbound calls
+    and `agent` "" for calls nobody answered. Derived: node.callcenter.figures_store."""
+
+    __tablename__ = "call_figures"
+    __table_args__ = (Index("ix_call_figures_slot_start", "slot_start"),)
+
+    slot_start: Mapped[int] = mapped_column(BigInteger, info=within(0, 2**40))  # Unix time
+    queue: Mapped[str] = mapped_column(String(80))
+    agent: Mapped[str] = mapped_column(String(80))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)  # the agent's user
+    agent_group: Mapped[str | None] = mapped_column(String(40), default=None)
+    offered: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    answered: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    short_abandoned: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    timeouts: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    exit_empty: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    exit_key: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    answered_within_sl: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    transfers: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    ring_no_answer: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    outbound_calls: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    outbound_talk_seconds: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    hold_seconds: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    talk_seconds: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    max_wait: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import ConfigDict, Field, model_validator
 
-from node.callcenter.kpis import GroupBy, Slot
+from node.callcenter.kpis import PARTIAL_SLOT, GroupBy, Slot
 from node.crud.schemas import StrictInput
 from node.office_time import OFFICE_TZ
 
@@ -25,6 +25,7 @@ class KpiQuery(StrictInput):
     group_by: GroupBy = GroupBy.slot
     queue: str | None = Field(None, max_length=80)
     agent: str | None = Field(None, max_length=80)
+    group: str | None = Field(None, max_length=40, description="an agent group (组)")
 
     @model_validator(mode="after")
     def _period(self) -> KpiQuery:
@@ -34,6 +35,12 @@ class KpiQuery(StrictInput):
         if self.end - self.start > MAX_SPAN:
             raise ValueError("时间范围最长 92 天 (the period is at most 92 days)")
         return self
+
+    @property
+    def on_quarter_hours(self) -> bool:
+        """Whether the period starts and ends on 15-minute boundaries, as the partial
+        sums every node keeps do (Beijing is a whole number of hours from UTC)."""
+        return all(epoch % PARTIAL_SLOT.seconds == 0 for epoch in self.epochs)
 
     @property
     def epochs(self) -> tuple[int, int]:

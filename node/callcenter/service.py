@@ -9,14 +9,17 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from node.callcenter.agent_names import agent_groups
 from node.callcenter.callbacks import Callback, callbacks_due
 from node.callcenter.calls import Outcome, QueueCall, assemble
 from node.callcenter.cdr import CallRecord
-from node.callcenter.kpis import Report, Rules, compute
+from node.callcenter.figures_report import figures_report
+from node.callcenter.kpis import Naming, Report, Rules, compute
 from node.callcenter.models import CallDetailRecord, QueueLogEvent
 from node.callcenter.schemas import KpiQuery
 from node.callcenter.stored_events import stored_events
 from node.customers.models import Customer
+from node.errors import invalid
 from node.interactions.models import Direction, Interaction
 from node.office_time import OFFICE_TZ
 from node.privacy.masking import mask_phone
@@ -28,9 +31,24 @@ def rules_of(section: CallcenterSection) -> Rules:
     return Rules(section.service_level_seconds, section.short_abandon_seconds)
 
 
-def kpi_report(session: Session, query: KpiQuery, rules: Rules) -> Report:
+def kpi_report(session: Session, query: KpiQuery, rules: Rules, holds_calls: bool) -> Report:
     """The figures of the calls that entered a queue in the query's period, only the
-    query's queue's or only those its agent answered when it names them."""
+    query's queue's, or only those its agent (or an agent of its group) answered when it
+    names them. A period on quarter hours is read from the partial sums, which hold the
+    whole subtree; another is computed from the calls themselves, which only the node
+    whose PBX took them `holds_calls` (a city): a parent refuses it, naming `from`."""
+    if query.on_quarter_hours:
+        return figures_report(session, query)
+    if not holds_calls:
+        raise invalid(
+            "from",
+            "上级节点按 15 分钟汇总话务，起止时间须为整刻钟，如 08:00、08:15 "
+            "(a parent holds 15-minute sums: from and to must fall on a quarter hour)",
+        )
+    return _from_calls(session, query, rules)
+
+
+def _from_calls(session: Session, query: KpiQuery, rules: Rules) -> Report:
     (start, end), queue, agent = query.epochs, query.queue, query.agent
     entered = (
         select(QueueLogEvent.callid)
@@ -53,8 +71,16 @@ def kpi_report(session: Session, query: KpiQuery, rules: Rules) -> Report:
         rings = rings.where(QueueLogEvent.agent == agent)
     records = [] if queue is not None else _records(session, start, end)
     records = [r for r in records if agent is None or r.peer == agent]
-    events = stored_events(session, rings)
-    return compute(calls, events, query.slot, query.group_by, rules, records)
+    events = list(stored_events(session, rings))
+    groups = agent_groups(
+        session, [c.agent for c in calls] + [e.agent for e in events] + [r.peer for r in records]
+    )
+    if query.group is not None:
+        calls = [c for c in calls if groups.get(c.agent) == query.group]
+        events = [e for e in events if groups.get(e.agent) == query.group]
+        records = [r for r in records if groups.get(r.peer) == query.group]
+    naming = Naming(groups, session.info["node_code"])
+    return compute(calls, events, query.slot, query.group_by, rules, records, naming)
 
 
 def callbacks_on(session: Session, day: date) -> list[Callback]:

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from node.callcenter.importer import CDR_CSV, QUEUE_LOG, ImportReport, import_file
+from node.callcenter.service import rules_of
 from node.cli.context import console, err_console, fail, open_database, open_settings
 from node.cli.help_texts import cli_text, command_help
 from node.cli.shared import DirArg, command_group
@@ -40,7 +41,7 @@ def cti_import(
     try:
         with database.unit_of_work() as session:
             kind = CDR_CSV if file_format is FileFormat.asterisk_cdr_csv else QUEUE_LOG
-            report = import_file(session, file, kind, strict)
+            report = import_file(session, file, kind, strict, rules_of(settings.callcenter))
     except OSError as exc:
         fail(f"读取失败 (cannot read) {file}: {exc.strerror or exc}")
     finally:

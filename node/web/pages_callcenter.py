@@ -1,5 +1,6 @@
-"""CCmonitor (seed 001): the call center's figures by time slot, queue or agent, for
-team leads and analysts, with the Excel export every table has."""
+"""CCmonitor (seed 001): the call center's figures by time slot, queue, agent, group or
+node (a parent compares its children), for team leads and analysts, with the Excel
+export every table has."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from node.callcenter.schemas import KpiQuery
 from node.callcenter.service import kpi_report, rules_of
 from node.errors import InvalidFields
 from node.office_time import OFFICE_TZ
+from node.settings import Level
 from node.web.errors import WebRoute
 from node.web.forms import as_form_errors, cleaned, parse
 from node.web.i18n import translator
@@ -24,7 +26,7 @@ from node.web.session import WebViewer, need
 from node.web.tables import Cell, Table, export_url, wanted_export, xlsx_response
 
 router = APIRouter(prefix="/ui/callcenter", include_in_schema=False, route_class=WebRoute)
-FIELDS = ("from", "to", "slot", "group_by", "queue", "agent")
+FIELDS = ("from", "to", "slot", "group_by", "queue", "agent", "group")
 # The figures a row shows, in order: (text key, Figures.shown() name, how it is shown).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("cc.offered", "offered", "count"),
@@ -54,6 +56,8 @@ GROUP_TEXTS = {
     GroupBy.slot: "cc.group_slot",
     GroupBy.queue: "cc.group_queue",
     GroupBy.agent: "cc.group_agent",
+    GroupBy.group: "cc.group_group",
+    GroupBy.node: "cc.group_node",
 }
 
 
@@ -76,13 +80,15 @@ def callcenter_page(request: Request, viewer: WebViewer, session: SessionDep) ->
     context: dict[str, Any] = {"values": values, "errors": {}, "table": None, "export": None}
     context["slots"] = [(s.value, t(key)) for s, key in SLOT_TEXTS.items()]
     context["groupings"] = [(g.value, t(key)) for g, key in GROUP_TEXTS.items()]
+    settings = request.app.state.settings
     try:
         query = parse(KpiQuery, values, lang)
+        assert isinstance(query, KpiQuery)
+        rules = rules_of(settings.callcenter)
+        report = kpi_report(session, query, rules, settings.node.level is Level.city)
     except InvalidFields as exc:
         context["errors"] = as_form_errors(exc, lang).fields
         return render(request, "callcenter.html", viewer, context, status_code=422)
-    assert isinstance(query, KpiQuery)
-    report = kpi_report(session, query, rules_of(request.app.state.settings.callcenter))
     table = kpi_table(report, query, t)
     if wanted := wanted_export(request, {"kpis": table}):
         need(viewer, Perm.export)
