@@ -103,12 +103,19 @@ class _Link(Manager):
     def connection_lost(self, exc: BaseException | None) -> None:
         self._connected = False
         self.authenticated = False
-        _settle(self.lost, exc)
+        # After the callbacks already scheduled: a refusal followed by the PBX hanging up
+        # reads as the refusal it is.
+        self.loop.call_soon(_settle, self.lost, exc)
 
 
 def _settle(future: asyncio.Future[Any], value: Any) -> None:
     if not future.done():
         future.set_result(value)
+
+
+def _why(lost: asyncio.Future[BaseException | None]) -> str:
+    error = lost.result()
+    return "对方关闭连接 (closed by the PBX)" if error is None else repr(error)
 
 
 @dataclass
@@ -159,8 +166,8 @@ class AmiFollower:
                 delay = s.reconnect_min_seconds
             self.metrics.reconnects.inc()
             log.warning(
-                "AMI %s:%s %s，%.2f 秒后重连 (%s; reconnecting in %.2f s)",
-                s.host, s.port, outcome.why, delay, outcome.why, delay,
+                "AMI %s:%s %s；%.2f 秒后重连 (reconnecting in %.2f s)",
+                s.host, s.port, outcome.why, delay, delay,
             )  # fmt: skip
             await asyncio.sleep(delay)
             delay = min(delay * 2, s.reconnect_max_seconds)
@@ -182,17 +189,17 @@ class AmiFollower:
         connecting = link.connect()
         try:
             first: set[asyncio.Future[Any]] = {link.logged_in, link.lost}
-            done, _ = await asyncio.wait(
+            await asyncio.wait(
                 first,
                 timeout=s.keepalive_seconds,
                 return_when=asyncio.FIRST_COMPLETED,
             )
-            if link.lost.done():
-                return _Outcome(False, f"连接失败 (connection failed: {link.lost.result()!r})")
-            if not done:
-                return _Outcome(False, "登录无应答 (no answer to Login)")
-            if not link.logged_in.result():
+            if link.logged_in.done() and not link.logged_in.result():
                 return _Outcome(False, "登录被拒绝 (login refused: check username and secret)")
+            if not link.logged_in.done():
+                if link.lost.done():
+                    return _Outcome(False, f"连接失败 (connection failed: {_why(link.lost)})")
+                return _Outcome(False, "登录无应答 (no answer to Login)")
             log.info("AMI %s:%s 已登录 (logged in)", s.host, s.port)
             self.metrics.connected.set(1)
             return _Outcome(True, await self._keep_alive(link))
@@ -207,14 +214,14 @@ class AmiFollower:
         while True:
             done, _ = await asyncio.wait({link.lost}, timeout=interval)
             if done:
-                return f"连接断开 (connection lost: {link.lost.result()!r})"
+                return f"连接断开 (connection lost: {_why(link.lost)})"
             answer: asyncio.Future[Any] = link.send_action({"Action": "Ping"})
             either: set[asyncio.Future[Any]] = {answer, link.lost}
             done, _ = await asyncio.wait(
                 either, timeout=interval, return_when=asyncio.FIRST_COMPLETED
             )
             if link.lost.done():
-                return f"连接断开 (connection lost: {link.lost.result()!r})"
+                return f"连接断开 (connection lost: {_why(link.lost)})"
             if not done:
                 return f"Ping {interval:g} 秒无应答 (no answer to Ping)"
 
