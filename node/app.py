@@ -13,9 +13,11 @@ from node.api.deps import refuse_nul_parameters
 from node.api.errors import install_error_handlers
 from node.api.openapi import errors, install_openapi
 from node.callcenter.agent_endpoints import router as agents_router
+from node.callcenter.ami_follow import AmiMetrics, start_ami_follower, stop_ami_follower
 from node.callcenter.endpoints import router as callcenter_router
 from node.callcenter.event_endpoints import router as cti_router
 from node.callcenter.pop_broker import PopBroker
+from node.callcenter.service import rules_of
 from node.churn.endpoints import router as customer_actions
 from node.churn.resource import ChurnEventResource
 from node.contacts.resource import ContactResource
@@ -58,14 +60,26 @@ def create_app(
 ) -> FastAPI:
     """Build the node's FastAPI app. Nothing is created at import time.
 
-    `run_scheduler` starts the background jobs (replication to the parent); `fedcrm
-    serve` turns it on, tests drive the jobs themselves.
+    `run_scheduler` starts the background jobs (replication to the parent and, when
+    `[ami]` is enabled, following the PBX live); `fedcrm serve` turns it on, tests drive
+    the jobs themselves.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = start_jobs(app) if run_scheduler else None
+        follower = None
+        if run_scheduler and settings.ami.enabled:
+            follower = start_ami_follower(
+                settings.ami,
+                app.state.db,
+                app.state.pop_broker,
+                app.state.ami_metrics,
+                rules_of(settings.callcenter),
+            )
         yield
+        if follower is not None:
+            await stop_ami_follower(follower)
         if scheduler is not None:
             scheduler.shutdown(wait=True)
 
@@ -80,6 +94,8 @@ def create_app(
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     app.state.pop_broker = PopBroker()  # screen pops for the agents' open pages
+    # Made with the app, not in the lifespan: an app started twice registers them once.
+    app.state.ami_metrics = AmiMetrics(registry) if settings.ami.enabled else None
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
     install_error_handlers(app)
     install_openapi(app)  # each operation's error statuses, derived from its route

@@ -128,6 +128,35 @@ class CallcenterSection(BaseModel):
     wrap_up_max_seconds: int = Field(default=60, ge=0, le=3600)
 
 
+class AmiSection(BaseModel):
+    """Following the PBX live through the Asterisk Manager Interface (issue 20 §2)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=5038, ge=1, le=65535)
+    username: str = ""
+    # The manager.conf secret; kept out of repr so a logged settings object does not show it.
+    secret: str = Field(default="", repr=False)
+    reconnect_min_seconds: float = Field(default=1.0, gt=0, le=3600)
+    reconnect_max_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # A Ping unanswered for this long means the link is dead (a half-open TCP connection
+    # sends no error): the follower reconnects.
+    keepalive_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _usable(self) -> AmiSection:
+        if self.reconnect_max_seconds < self.reconnect_min_seconds:
+            raise ValueError(
+                "ami.reconnect_max_seconds 不能小于 reconnect_min_seconds "
+                "(must not be below reconnect_min_seconds)"
+            )
+        if self.enabled and not (self.host.strip() and self.username.strip()):
+            raise ValueError(
+                "ami.enabled 时必须填写 host 和 username (host and username are required)"
+            )
+        return self
+
+
 class NodeSettings(BaseSettings):
     """Everything a node needs to start. `data_dir` is where node.toml lives."""
 
@@ -142,6 +171,7 @@ class NodeSettings(BaseSettings):
     auth: AuthSection = AuthSection()
     federation: FederationSection = FederationSection()
     callcenter: CallcenterSection = CallcenterSection()
+    ami: AmiSection = AmiSection()
 
     @classmethod
     def settings_customise_sources(

@@ -11,9 +11,8 @@ from pydantic import Field
 from node.api.deps import SessionDep, require
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
-from node.callcenter.importer import store_events
+from node.callcenter.live_events import take_live_events
 from node.callcenter.queue_log import MAX_NAME, MalformedLine, QueueEvent, parse_line
-from node.callcenter.screen_pop import LIVE_EVENTS, pops_for
 from node.callcenter.service import rules_of
 from node.crud.schemas import StrictInput
 from node.errors import InvalidFields
@@ -52,9 +51,9 @@ def post_events(
     agent's open pages (`popped`: how many pages it reached)."""
     events = [_parsed(i, e) for i, e in enumerate(body.events)]
     rules = rules_of(request.app.state.settings.callcenter)
-    report = store_events(session, [e for e in events if e.event not in LIVE_EVENTS], rules)
+    report, pops = take_live_events(session, events, rules)
     broker = request.app.state.pop_broker
-    popped = sum(broker.publish(pop.user_id, pop.url) for pop in pops_for(session, events))
+    popped = sum(broker.publish(pop.user_id, pop.url) for pop in pops)
     return {
         "received": len(events),
         "added": report.added,
