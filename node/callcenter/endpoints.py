@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 
 from node.api.deps import SessionDep, require
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
-from node.callcenter.kpis import Figures, GroupBy
+from node.callcenter.agent_report import agent_rows
+from node.callcenter.kpis import Figures, GroupBy, Report
 from node.callcenter.schemas import CallbackQuery, KpiQuery
 from node.callcenter.service import callback_rows, kpi_report, rules_of
 from node.office_time import OFFICE_TZ
@@ -29,7 +31,9 @@ def call_center_kpis(
 ) -> dict[str, Any]:
     """Offered, answered, abandoned (short ones apart), timeouts, service level, abandon
     rate, ASA, ATT and the longest wait of the calls that entered a queue in the period,
-    a row per slot (and queue or answering agent), with the period's total."""
+    a row per slot (and queue, answering agent, group or node), with the period's
+    total; by agent or group, `agents` adds each agent's signed-in, not-ready (by
+    reason) and wrap-up seconds, occupancy and AHT."""
     rules = rules_of(request.app.state.settings.callcenter)
     holds_calls = request.app.state.settings.node.level is Level.city
     report = kpi_report(session, query, rules, holds_calls)
@@ -44,7 +48,19 @@ def call_center_kpis(
         "short_abandon_seconds": rules.short_abandon_seconds,
         "rows": rows,
         "total": report.total.shown(),
+        **_agents_section(request, session, query, report),
     }
+
+
+def _agents_section(
+    request: Request, session: Session, query: KpiQuery, report: Report
+) -> dict[str, Any]:
+    """By agent or group: each agent's calls with their Worktime, occupancy and AHT."""
+    if query.group_by not in (GroupBy.agent, GroupBy.group):
+        return {}
+    wrap_up_max = request.app.state.settings.callcenter.wrap_up_max_seconds
+    now = datetime.now(OFFICE_TZ)
+    return {"agents": agent_rows(session, query, report.by_user, wrap_up_max, now)}
 
 
 def _row(at: int, key: str, figures: Figures, group_by: GroupBy) -> dict[str, Any]:

@@ -31,6 +31,12 @@ def figures_report(session: Session, query: KpiQuery) -> Report:
     )
     for start, name, *sums in rows:
         report.rows[(int(start), name or "")] = _figures(sums)
+    by_user = session.execute(
+        select(F.user_id, func.sum(F.answered), func.sum(F.talk_seconds))
+        .where(*where, F.user_id.is_not(None))
+        .group_by(F.user_id)
+    )
+    report.by_user = {uid: (int(n or 0), int(t or 0)) for uid, n, t in by_user if uid is not None}
     return report
 
 

@@ -16,6 +16,7 @@ Rows keep their sums, so slots merge into longer ones and nodes into their paren
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -128,6 +129,8 @@ class Report:
 
     rows: dict[tuple[int, str], Figures] = field(default_factory=dict)
     total: Figures = field(default_factory=Figures)
+    # Each agent's (answered, talk seconds), by user, for the Worktime section.
+    by_user: dict[uuid.UUID, tuple[int, int]] = field(default_factory=dict)
 
     def row(self, start: int, key: str) -> Figures:
         return self.rows.setdefault((start, key), Figures())

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from node.callcenter.agent_names import agent_groups
+from node.callcenter.agent_names import agent_groups, agents_by_name, member_name
 from node.callcenter.callbacks import Callback, callbacks_due
 from node.callcenter.calls import Outcome, QueueCall, assemble
 from node.callcenter.cdr import CallRecord
@@ -80,7 +80,20 @@ def _from_calls(session: Session, query: KpiQuery, rules: Rules) -> Report:
         events = [e for e in events if groups.get(e.agent) == query.group]
         records = [r for r in records if groups.get(r.peer) == query.group]
     naming = Naming(groups, session.info["node_code"])
-    return compute(calls, events, query.slot, query.group_by, rules, records, naming)
+    report = compute(calls, events, query.slot, query.group_by, rules, records, naming)
+    report.by_user = _by_user(session, calls)
+    return report
+
+
+def _by_user(session: Session, calls: list[QueueCall]) -> dict[uuid.UUID, tuple[int, int]]:
+    agents = agents_by_name(session)
+    found: dict[uuid.UUID, tuple[int, int]] = {}
+    for call in calls:
+        user_id = agents.get(member_name(call.agent))
+        if call.outcome is Outcome.answered and user_id is not None:
+            answered, talk = found.get(user_id, (0, 0))
+            found[user_id] = (answered + 1, talk + call.talk)
+    return found
 
 
 def callbacks_on(session: Session, day: date) -> list[Callback]:

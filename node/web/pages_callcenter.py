@@ -9,9 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from node.api.deps import SessionDep
 from node.auth.permissions import Perm
+from node.callcenter.agent_report import agent_rows
 from node.callcenter.kpis import Figures, GroupBy, Report, Slot
 from node.callcenter.schemas import KpiQuery
 from node.callcenter.service import kpi_report, rules_of
@@ -90,12 +92,50 @@ def callcenter_page(request: Request, viewer: WebViewer, session: SessionDep) ->
         context["errors"] = as_form_errors(exc, lang).fields
         return render(request, "callcenter.html", viewer, context, status_code=422)
     table = kpi_table(report, query, t)
-    if wanted := wanted_export(request, {"kpis": table}):
+    agents = _agents_table(request, session, query, report, t)
+    if wanted := wanted_export(request, {"kpis": table, **({"agents": agents} if agents else {})}):
         need(viewer, Perm.export)
         return xlsx_response(wanted)
     context["table"] = table
-    context["export"] = export_url(request, table) if viewer.can(Perm.export) else None
+    context["agents"] = agents
+    exports = viewer.can(Perm.export)
+    context["export"] = export_url(request, table) if exports else None
+    context["agents_export"] = export_url(request, agents) if exports and agents else None
     return render(request, "callcenter.html", viewer, context)
+
+
+AGENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("cc.signed_in", "signed_in_seconds"),
+    ("cc.not_ready", "not_ready_seconds"),
+    ("cc.wrap_up", "wrap_up_seconds"),
+    ("cc.answered", "answered"),
+    ("cc.talk", "talk_seconds"),
+)
+
+
+def _agents_table(
+    request: Request, session: Session, query: KpiQuery, report: Report, t: Any
+) -> Table | None:
+    """By agent or group: each agent's Worktime, occupancy and AHT (seconds)."""
+    if query.group_by not in (GroupBy.agent, GroupBy.group):
+        return None
+    wrap_up_max = request.app.state.settings.callcenter.wrap_up_max_seconds
+    rows = agent_rows(session, query, report.by_user, wrap_up_max, datetime.now(OFFICE_TZ))
+    who = [t("cc.by_node"), t("cc.by_group"), t("field.agent_no"), t("field.display_name")]
+    headers = who + [t(key) for key, _ in AGENT_COLUMNS] + [t("cc.occupancy"), t("cc.aht")]
+    table = Table("agents", t("cc.agents_title"), headers)
+    for row in rows:
+        first = [row["node"], row["agent_group"] or "", row["agent_no"] or "", row["name"]]
+        occupancy, aht = row["occupancy"], row["aht"]
+        table.add(
+            first
+            + [row[name] for _, name in AGENT_COLUMNS]
+            + [
+                Cell(f"{occupancy:.1%}", occupancy, "0.0%") if occupancy is not None else "–",
+                Cell(f"{aht:.1f}", aht, "0.0") if aht is not None else "–",
+            ]
+        )
+    return table
 
 
 def kpi_table(report: Report, query: KpiQuery, t: Any) -> Table:

@@ -1,0 +1,87 @@
+"""CCmonitor's per-agent section (issue 20 §7): each agent's answered calls and talk
+time in the period with their Worktime from their state changes (node.callcenter
+.worktime). State changes and users replicate upward, so every level can read it for
+its subtree."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from node.auth.accounts import User
+from node.callcenter.models import AgentState, AgentStateEvent
+from node.callcenter.schemas import KpiQuery
+from node.callcenter.worktime import Change, agent_time
+
+E = AgentStateEvent
+
+
+def agent_rows(
+    session: Session,
+    query: KpiQuery,
+    calls_by_user: Mapping[uuid.UUID, tuple[int, int]],
+    wrap_up_max: int,
+    now: datetime,
+) -> list[dict[str, object]]:
+    """A row per agent who was signed in or answered a call in the period (up to `now`),
+    those of the query's group only when it names one; `calls_by_user` holds each
+    agent's (answered, talk seconds) under the query's filters."""
+    low, high = query.start, min(query.end, now)
+    changes = _changes(session, low, high) if high > low else {}
+    ids = set(changes) | set(calls_by_user)
+    if query.agent is not None:
+        ids &= set(calls_by_user)
+    users: list[User] = (
+        list(session.execute(select(User).where(User.id.in_(ids))).scalars()) if ids else []
+    )
+    rows = []
+    for user in users:
+        if query.group is not None and user.agent_group != query.group:
+            continue
+        time = agent_time(changes.get(user.id, []), low, high, wrap_up_max)
+        answered, talk = calls_by_user.get(user.id, (0, 0))
+        if time.signed_in == 0 and answered == 0:
+            continue
+        rows.append({**_who(user), **time.shown(answered, talk)})
+    return sorted(rows, key=lambda r: tuple(str(r[k] or "") for k in _ORDER))
+
+
+_ORDER = ("node", "agent_group", "agent_no", "extension", "name")
+
+
+def _who(user: User) -> dict[str, object]:
+    return {
+        "user_id": str(user.id),
+        "node": user.origin,
+        "name": user.display_name,
+        "agent_no": user.agent_no,
+        "extension": user.extension,
+        "agent_group": user.agent_group,
+    }
+
+
+def _changes(session: Session, low: datetime, high: datetime) -> dict[uuid.UUID, list[Change]]:
+    """Every agent's changes in [low, high), after their latest one before `low`."""
+    latest = (
+        select(E.user_id, func.max(E.at).label("at"))
+        .where(E.at < low, E.deleted_at.is_(None))
+        .group_by(E.user_id)
+        .subquery()
+    )
+    before = select(E).join(latest, and_(E.user_id == latest.c.user_id, E.at == latest.c.at))
+    during = select(E).where(E.at >= low, E.at < high, E.deleted_at.is_(None))
+    found: dict[uuid.UUID, dict[uuid.UUID, AgentStateEvent]] = {}
+    for stmt in (before, during):
+        for event in session.execute(stmt).scalars():
+            found.setdefault(event.user_id, {})[event.id] = event
+    return {
+        user_id: [
+            Change(e.at, AgentState(e.state), e.reason)
+            for e in sorted(events.values(), key=lambda e: (e.at, e.seq))
+        ]
+        for user_id, events in found.items()
+    }
