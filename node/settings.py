@@ -135,7 +135,8 @@ class SmsSection(BaseModel):
     # smsbox's sendsms-port, e.g. http://127.0.0.1:13013/cgi-bin/sendsms
     sendsms_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
     username: str = ""
-    password: str = ""
+    # Kept out of repr so a logged settings object does not show it.
+    password: str = Field(default="", repr=False)
     sender: str = ""  # the `from` number (the operator's service number)
     # This node's address as Kannel reaches it, for delivery reports; none: no reports.
     dlr_base_url: str = ""
