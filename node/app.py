@@ -33,6 +33,9 @@ from node.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from node.products.resource import ProductResource
 from node.scheduler import start_jobs
 from node.settings import NodeSettings
+from node.sms.endpoints import router as sms_router
+from node.sms.metrics import SmsCollector
+from node.sms.outbox import SESSION_KEY as SMS_SESSION_KEY
 from node.subscriptions.resource import SubscriptionResource
 from node.tickets.endpoints import router as ticket_actions
 from node.tickets.resource import TicketResource
@@ -91,8 +94,12 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.node.code, settings.database.echo)
+    # Dispatches enqueue their technician's SMS in the dispatch's transaction, on
+    # whichever path they come (API, web page, bulk): the settings ride on the sessions.
+    app.state.db.info[SMS_SESSION_KEY] = settings.sms
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
+    registry.register(SmsCollector(app.state.db))
     app.state.pop_broker = PopBroker()  # screen pops for the agents' open pages
     # Made with the app, not in the lifespan: an app started twice registers them once.
     app.state.ami_metrics = AmiMetrics(registry) if settings.ami.enabled else None
@@ -103,6 +110,8 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(callcenter_router)
     app.include_router(cti_router)
+    # Kannel's delivery reports: the message's token, not a bearer token, authenticates.
+    app.include_router(sms_router, responses=errors(403))
     app.include_router(agents_router, responses=errors(409))
     # State conflicts: an error a route's signature does not show.
     app.include_router(customer_actions, responses=errors(409))

@@ -23,6 +23,7 @@ from node.history.models import FieldChange
 from node.interactions.models import Interaction
 from node.notifications.models import NotificationRead
 from node.products.models import Product
+from node.sms.models import SmsMessage
 from node.subscriptions.models import Subscription
 from node.tickets.models import Ticket, TicketEvent
 from node.views.models import SavedView
@@ -64,6 +65,7 @@ __all__ = [
     "Product",
     "QueueLogEvent",
     "SavedView",
+    "SmsMessage",
     "Subscription",
     "Ticket",
     "TicketEvent",

@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
 from federation.entry import schedule_federation
+from node.sms.jobs import schedule_sms
 from rollup.entry import schedule_rollups
 
 
@@ -27,11 +28,12 @@ _QUIET_SKIPS = _QuietSkips()  # one instance: addFilter ignores it when already 
 
 
 def start_jobs(app: FastAPI) -> BackgroundScheduler | None:
-    """Start replication, SFTP ingest and rollup jobs; None when there is nothing to run."""
+    """Start replication, SFTP ingest, rollup and SMS jobs; None when there is nothing to run."""
     scheduler = BackgroundScheduler(timezone="UTC")
     logging.getLogger("apscheduler.scheduler").addFilter(_QUIET_SKIPS)
     schedule_federation(scheduler, app)
     schedule_rollups(scheduler, app.state.db)
+    schedule_sms(scheduler, app.state.db, app.state.settings.sms)
     if not scheduler.get_jobs():
         return None
     scheduler.start()

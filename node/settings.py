@@ -157,6 +157,40 @@ class AmiSection(BaseModel):
         return self
 
 
+class SmsSection(BaseModel):
+    """Work orders by SMS through Kannel's HTTP sendsms interface (issue 20 §8)."""
+
+    enabled: bool = False
+    # smsbox's sendsms-port, e.g. http://127.0.0.1:13013/cgi-bin/sendsms
+    sendsms_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    username: str = ""
+    # Kept out of repr so a logged settings object does not show it.
+    password: str = Field(default="", repr=False)
+    sender: str = ""  # the `from` number (the operator's service number)
+    # This node's address as Kannel reaches it, for delivery reports; none: no reports.
+    dlr_base_url: str = ""
+    max_attempts: int = Field(default=5, ge=1, le=100)
+    # A failed attempt is retried after this, doubled each time, up to the maximum.
+    retry_backoff_seconds: float = Field(default=60.0, ge=0)
+    retry_backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    interval_seconds: float = Field(default=10.0, gt=0)
+    batch_size: int = Field(default=50, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> SmsSection:
+        if self.enabled and not (self.sendsms_url.startswith(("http://", "https://"))):
+            raise ValueError(
+                "sms.enabled 时 sms.sendsms_url 必须是 http(s) 地址 "
+                "(sms.sendsms_url must be an http(s) URL when sms.enabled is true)"
+            )
+        if self.dlr_base_url and not self.dlr_base_url.startswith(("http://", "https://")):
+            raise ValueError(
+                "sms.dlr_base_url 必须是 http(s) 地址 (sms.dlr_base_url must be an http(s) URL)"
+            )
+        return self
+
+
 class NodeSettings(BaseSettings):
     """Everything a node needs to start. `data_dir` is where node.toml lives."""
 
@@ -172,6 +206,7 @@ class NodeSettings(BaseSettings):
     federation: FederationSection = FederationSection()
     callcenter: CallcenterSection = CallcenterSection()
     ami: AmiSection = AmiSection()
+    sms: SmsSection = SmsSection()
 
     @classmethod
     def settings_customise_sources(

@@ -193,6 +193,10 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
         for name in ("key-accounts", "churn", "service", "value", "status")
     },
     **{op: Rule(Access.machine, status) for op, status in _MACHINE_STATUS.items()},
+    # README "SMS (Kannel)": Kannel's delivery reports carry the message's own token in
+    # the URL, never a user's; a report for a message that is not there (or with another
+    # token) is refused whoever sends it.
+    ("GET", "/api/v1/sms/dlr"): Rule(Access.machine, 403),
 }
 
 

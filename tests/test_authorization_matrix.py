@@ -397,6 +397,9 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", "/federation/v1/batches"): _plain("/federation/v1/batches"),
     ("GET", "/federation/v1/checkpoint"): _plain("/federation/v1/checkpoint"),
     ("GET", "/federation/v1/digest"): _plain("/federation/v1/digest"),
+    ("GET", "/api/v1/sms/dlr"): _plain(
+        "/api/v1/sms/dlr?id=0190f000-0000-7000-8000-000000000001&token=guessed&status=1"
+    ),
     ("GET", "/api/v1/federation/status"): _plain("/api/v1/federation/status"),
     ("POST", "/api/v1/rollups/refresh"): _plain("/api/v1/rollups/refresh"),
     ("GET", "/api/v1/callcenter/kpis"): _plain(

@@ -26,7 +26,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "key": ("本节点自己的签名密钥。", "This node's own signing key."),
     "quarantine": ("被拒收、留存待查的批次。", "Refused batches kept for inspection."),
     "cti": ("电话系统（PBX）的事件。", "Telephone system (PBX) events."),
+    "sms": ("派工短信（经 Kannel 发送）。", "Work-order SMS (sent through Kannel)."),
     "node_dir": ("节点目录", "The node directory"),
+    # sms
+    "sms.send-pending": (
+        "把到期的派工短信发送一次（fedcrm serve 每 sms.interval_seconds 秒自动发送）。\n\n"
+        "发送失败的按退避时间重试，超过 sms.max_attempts 次即为失败；"
+        "短信网关无法连接时退出码为 1。",
+        "Send the due work-order messages once (fedcrm serve does it every "
+        "sms.interval_seconds).\n\n"
+        "A failed attempt is retried after a backoff, and the message fails after "
+        "sms.max_attempts; exits 1 when Kannel cannot be reached.",
+    ),
     # cti
     "cti.import": (
         "导入 Asterisk 的 queue_log，或通话详单 Master.csv（--format asterisk-cdr-csv）。\n\n"
@@ -327,6 +338,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "fedcrm cti import var/changsha /var/log/asterisk/cdr-csv/Master.csv "
         "--format asterisk-cdr-csv",
     ),
+    "sms": ("fedcrm sms send-pending var/changsha",),
+    "sms.send-pending": ("fedcrm sms send-pending var/changsha",),
     "key": ("fedcrm key show var/changsha",),
     "key.show": ("fedcrm key show var/changsha",),
     "child": ("fedcrm child list var/hunan",),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +24,10 @@ class Database:
         self.url = url
         self.node_code = node_code
         self.engine: Engine = make_engine(url, echo=echo)
-        info = {"node_code": node_code}
+        # Every session starts with a copy of this: the node's code, and what the
+        # composition root adds once at start-up (the SMS settings, node/sms/outbox.py).
+        self.info: dict[str, Any] = {"node_code": node_code}
+        info = self.info
         self._read = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._write = sessionmaker(
             self.engine.execution_options(**IMMEDIATE), expire_on_commit=False, info=info

@@ -24,6 +24,7 @@ from node.dictionaries.models import DictionaryKind
 from node.errors import Conflict, PermissionDenied, invalid
 from node.tickets import workflow
 from node.tickets.models import Severity, Ticket, TicketEvent, TicketField, TicketStatus
+from node.tickets.work_order_sms import send_work_order
 
 SATISFACTION_LATER = "工单解决后才能评价满意度 (can only be given once the ticket is resolved)"
 
@@ -155,13 +156,18 @@ class TicketResource(Resource[Ticket]):
         self, session: Session, viewer: Viewer, row: Ticket, before: dict[str, Any]
     ) -> None:
         now = utcnow()
+        reassigned = None
         for field in (TicketField.technician_id, TicketField.severity):
             if field.value in before:
                 old, new = before[field.value], getattr(row, field.value)
-                workflow.add_change_event(
+                event = workflow.add_change_event(
                     session, row, field, _text(old), _text(new), viewer.user.id, now
                 )
+                if field is TicketField.technician_id:
+                    reassigned = event
         session.flush()
+        if reassigned is not None and row.status == TicketStatus.dispatched:
+            send_work_order(session, row, reassigned)  # the new technician is told
 
     def detail(self, session: Session, viewer: Viewer, row: Ticket) -> dict[str, Any]:
         events = session.execute(
@@ -211,8 +217,12 @@ class TicketResource(Resource[Ticket]):
         previous = ticket.status
         now = utcnow()
         workflow.apply_transition(ticket, target, now)
-        workflow.add_event(session, ticket, previous, target, viewer.user.id, now, request.note)
+        event = workflow.add_event(
+            session, ticket, previous, target, viewer.user.id, now, request.note
+        )
         session.flush()
+        if target is TicketStatus.dispatched:
+            send_work_order(session, ticket, event)  # same transaction as the dispatch
         return ticket
 
 

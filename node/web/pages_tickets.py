@@ -24,6 +24,7 @@ from node.dataio.tabular import XLSX_MAX_DATA_ROWS
 from node.db.types import utcnow
 from node.dictionaries.models import DictionaryKind
 from node.errors import DomainError
+from node.sms.outbox import messages_of_ticket
 from node.tickets import workflow
 from node.tickets.models import OPEN_TICKET_STATES, Severity, Ticket, TicketStatus
 from node.tickets.resource import TicketResource, TransitionIn
@@ -309,6 +310,8 @@ def render_ticket(
     }
     if data["technician_id"]:
         actors.add(uuid.UUID(data["technician_id"]))
+    sms = messages_of_ticket(session, row.id)
+    actors |= {m.recipient_id for m in sms}
     labels = dictionary_labels(session)
     changes = tickets.history(session, viewer, [row.id])
     local = row.origin == viewer.node_code
@@ -322,6 +325,7 @@ def render_ticket(
             "labels": labels,
             "names": {str(k): v for k, v in user_names(session, actors).items()},
             "changes": shown_changes(session, changes, lang_of(request), labels),
+            "sms": sms,
             "sla_state": reading.state.value,
             "sla_text": sla_text(reading, lang_of(request)),
             "moves": allowed_moves(viewer, data["status"]) if local else [],
