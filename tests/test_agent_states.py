@@ -360,3 +360,16 @@ def test_queue_log_events_drive_the_states_once(client, admin, make_user, databa
         overlap = import_queue_log(session, write(tmp_path / "queue_log_2", later))
     assert overlap.states_added == 1
     assert [s[0] for s in states(first)][-1] == "signed_out" and len(states(first)) == 6
+
+
+def test_the_board_names_each_groups_team_lead(client, make_user, database):
+    lead = make_user(Role.team_lead)
+    agent = make_user(Role.agent)
+    with database.unit_of_work() as session:
+        for made in (lead, agent):
+            user = session.get(User, uuid.UUID(made["id"]))
+            assert user is not None
+            user.agent_group = "group_1"
+        lead_name = session.get(User, uuid.UUID(lead["id"])).display_name  # type: ignore[union-attr]
+    html = web_login(client.app, lead["username"]).get("/ui/callcenter/board").text
+    assert f'<h3>一组 <span class="lead">班长：{lead_name}</span></h3>' in html

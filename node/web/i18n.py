@@ -416,6 +416,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "board.longest": ("最长等待（秒）", "Longest wait (s)"),
     "board.none_waiting": ("当前没有排队的来电", "No calls waiting"),
     "board.agents": ("坐席状态", "Agents"),
+    "board.lead": ("班长：{names}", "team lead: {names}"),
     "board.no_group": ("未分组", "No group"),
     "board.no_agents": ("本节点没有坐席", "No agents at this node"),
     "board.name": ("姓名", "Name"),

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from node.api.deps import SessionDep
+from node.auth.accounts import Role
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.callcenter.agent_states import (
@@ -117,12 +118,15 @@ def supervisor_board(request: Request, viewer: WebViewer, session: SessionDep) -
     now = utcnow()
     labels = dictionary_labels(session)
     groups: dict[str, list[dict[str, Any]]] = {}
+    leads: dict[str, list[str]] = {}  # a group's team leads: team_lead users in it
     for user, reading in agent_states(session, now, _wrap_up_max(request)):
         group = (
             labels.get((DictionaryKind.agent_group, user.agent_group), user.agent_group)
             if user.agent_group
             else ""
         )
+        if user.role == Role.team_lead.value and group:
+            leads.setdefault(group, []).append(user.display_name)
         groups.setdefault(group, []).append(
             {
                 "name": user.display_name,
@@ -141,6 +145,7 @@ def supervisor_board(request: Request, viewer: WebViewer, session: SessionDep) -
     today = today_figures(request, session, now)
     context = {
         "groups": sorted(groups.items(), key=lambda g: (g[0] == "", g[0])),
+        "leads": {group: "、".join(names) for group, names in leads.items()},
         "waiting": waiting,
         "today": today,
         "refresh": REFRESH_SECONDS,
