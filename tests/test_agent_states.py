@@ -291,6 +291,9 @@ def test_the_supervisor_board(client, admin, make_user, database, tmp_path, monk
     row = html.split('<tr data-agent="1001">', 1)[1].split("</tr>", 1)[0]
     assert "示忙" in row and "小休" in row and "2:05" in row and "8001" in row
     assert "<h3>一组</h3>" in html and "<h3>未分组</h3>" in html  # the lead has no group
+    notice = html.split('data-field="callbacks-due"', 1)[1].split("</p>", 1)[0]
+    # c2 abandoned at 09:55:50, 4 minutes before 10:00: to call back, not yet overdue.
+    assert "共 1 位来电者待回拨，其中 0 位已超过 30 分钟" in notice, notice
     agent_browser = web_login(client.app, agent["username"])
     assert agent_browser.get("/ui/callcenter/board").status_code == 403
 

@@ -26,7 +26,7 @@ from node.callcenter.agent_states import (
 from node.callcenter.kpis import Slot
 from node.callcenter.models import AgentState, StateSource
 from node.callcenter.schemas import KpiQuery
-from node.callcenter.service import kpi_report, rules_of, waiting_by_queue
+from node.callcenter.service import callback_rows, kpi_report, rules_of, waiting_by_queue
 from node.db.types import utcnow
 from node.dictionaries.models import DictionaryKind
 from node.errors import Conflict, InvalidFields
@@ -81,7 +81,17 @@ def _offered(reading: Reading, to: AgentState) -> bool:
 def agent_state_page(request: Request, viewer: WebViewer, session: SessionDep) -> Response:
     """坐席状态: the viewer's state bar."""
     need(viewer, Perm.interactions_write)
-    return render(request, "agent_state.html", viewer, {"bar": state_bar(request, session, viewer)})
+    context = {"bar": state_bar(request, session, viewer), "due": callbacks_due(request, session)}
+    return render(request, "agent_state.html", viewer, context)
+
+
+def callbacks_due(request: Request, session: Session) -> dict[str, int]:
+    """Today's 当天应注意的电话 in two numbers, for the agents' and the leads' pages."""
+    within = request.app.state.settings.callcenter.callback_within_minutes
+    now = utcnow()
+    day = now.astimezone(OFFICE_TZ).date()
+    rows = callback_rows(session, day, False, within * 60, int(now.timestamp()))
+    return {"count": len(rows), "overdue": sum(1 for r in rows if r["overdue"]), "within": within}
 
 
 @router.post("/agent-state")
@@ -148,6 +158,7 @@ def supervisor_board(request: Request, viewer: WebViewer, session: SessionDep) -
         "leads": {group: "、".join(names) for group, names in leads.items()},
         "waiting": waiting,
         "today": today,
+        "due": callbacks_due(request, session),
         "refresh": REFRESH_SECONDS,
         "bar": state_bar(request, session, viewer) if viewer.can(Perm.interactions_write) else None,
     }
