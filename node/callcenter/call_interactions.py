@@ -24,29 +24,13 @@ from sqlalchemy.orm import Session
 from node.callcenter.agent_names import agents_by_name, member_name
 from node.callcenter.callbacks import caller_number
 from node.callcenter.calls import Outcome, QueueCall, assemble
-from node.callcenter.queue_log import QueueEvent
+from node.callcenter.queue_log import CALL_EVENTS, QueueEvent
 from node.callcenter.stored_events import IN_CHUNK, events_of_calls
 from node.customers.models import Customer
 from node.interactions.models import CallResult, Channel, Direction, Interaction
 
 _NAMESPACE = uuid.UUID("5d1f0c3a-7e2b-4f7a-9c61-3b8e0a9d2c47")
 MAX_RING, MAX_TALK = 3600, 86_400  # the interactions' own value rules
-# The events that tell a call's story; log-ins and pauses carry the callid NONE.
-CALL_EVENTS = frozenset(
-    {
-        "ENTERQUEUE",
-        "CONNECT",
-        "COMPLETECALLER",
-        "COMPLETEAGENT",
-        "ABANDON",
-        "EXITWITHTIMEOUT",
-        "EXITEMPTY",
-        "EXITWITHKEY",
-        "TRANSFER",
-        "BLINDTRANSFER",
-        "ATTENDEDTRANSFER",
-    }
-)
 
 
 def interaction_id(node: str, callid: str) -> uuid.UUID:
@@ -135,6 +119,7 @@ class CallInteractions:
     def take(self, events: Iterable[QueueEvent]) -> None:
         """Re-read the calls these events belong to whole (their lines may have come in
         any batch, in any order) and write the interactions of those decided."""
+        # Log-ins and pauses carry the callid NONE.
         callids = {e.callid for e in events if e.event in CALL_EVENTS and e.callid != "NONE"}
         if not callids:
             return

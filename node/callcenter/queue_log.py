@@ -9,9 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-# The events fedcrm keeps (issue 20). Others (QUEUESTART, CONFIGRELOAD, AGENTDUMP, ...)
-# are counted by name and skipped.
-KNOWN_EVENTS = frozenset(
+# The events that tell a queued call's story, from entering the queue to its end.
+CALL_EVENTS = frozenset(
     {
         "ENTERQUEUE",
         "CONNECT",
@@ -21,21 +20,25 @@ KNOWN_EVENTS = frozenset(
         "EXITWITHTIMEOUT",
         "EXITEMPTY",
         "EXITWITHKEY",
-        "RINGNOANSWER",
-        "RINGCANCELED",
         "TRANSFER",
         "BLINDTRANSFER",
         "ATTENDEDTRANSFER",
-        "AGENTLOGIN",
-        "AGENTLOGOFF",
-        "ADDMEMBER",
-        "REMOVEMEMBER",
-        "PAUSE",
-        "UNPAUSE",
-        "PAUSEALL",
-        "UNPAUSEALL",
     }
 )
+# The events fedcrm keeps (issue 20). Others (QUEUESTART, CONFIGRELOAD, AGENTDUMP, ...)
+# are counted by name and skipped.
+KNOWN_EVENTS = CALL_EVENTS | {
+    "RINGNOANSWER",
+    "RINGCANCELED",
+    "AGENTLOGIN",
+    "AGENTLOGOFF",
+    "ADDMEMBER",
+    "REMOVEMEMBER",
+    "PAUSE",
+    "UNPAUSE",
+    "PAUSEALL",
+    "UNPAUSEALL",
+}
 # The data fields (1-based) each event must carry as whole numbers of seconds (or, for
 # RINGNOANSWER, milliseconds), named as Asterisk names them.
 NUMERIC_FIELDS: dict[str, tuple[tuple[int, str], ...]] = {
