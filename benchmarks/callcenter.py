@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +230,7 @@ def parse_only(path: Path) -> tuple[int, float]:
 class Phases:
     """Seconds spent in each wrapped function of the importer."""
 
-    seconds: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
 
     @contextmanager
@@ -241,7 +242,8 @@ class Phases:
             try:
                 return original(*args, **kwargs)
             finally:
-                self.seconds[label] += time.perf_counter() - started
+                elapsed = time.perf_counter() - started
+                self.seconds[label] = self.seconds.get(label, 0.0) + elapsed
                 self.calls[label] += 1
 
         setattr(owner, name, timed)
@@ -402,7 +404,7 @@ def measure_kpis(base: str, center: data.Center, reps: int, calls: int) -> dict[
                             f"{key}: offered {body['total']['offered']} != {calls} calls"
                         )
                     continue
-                kinds[key].timed(lambda p=params: admin.get("/api/v1/callcenter/kpis", params=p))
+                kinds[key].timed(partial(admin.get, "/api/v1/callcenter/kpis", params=params))
     return {key: {"rows": rows[key], **s.summary()} for key, s in kinds.items()}
 
 
@@ -439,15 +441,15 @@ def measure_busy(base: str, center: data.Center, args: argparse.Namespace) -> di
                     sends: list[tuple[str, Callable[[], httpx.Response]]] = [
                         (
                             f"kpis {slot}/{group_by}",
-                            lambda s=slot, g=group_by: admin.get(
-                                "/api/v1/callcenter/kpis", params=kpi_params(center, s, g)
+                            partial(
+                                admin.get,
+                                "/api/v1/callcenter/kpis",
+                                params=kpi_params(center, slot, group_by),
                             ),
                         ),
                         (
                             f"customer search by {kind}",
-                            lambda q=q: admin.get(
-                                "/api/v1/customers", params={"q": q, "limit": 20}
-                            ),
+                            partial(admin.get, "/api/v1/customers", params={"q": q, "limit": 20}),
                         ),
                     ]
                     for label, send in sends:

@@ -93,7 +93,8 @@ class Center:
 
     def working_days(self) -> list[date]:
         """The first `days` Mondays-to-Fridays from `first_day`."""
-        found, day = [], self.first_day
+        found: list[date] = []
+        day = self.first_day
         while len(found) < self.days:
             if day.weekday() < 5:
                 found.append(day)
