@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -121,7 +121,7 @@ def store(
         rows = [kind.row(r) for r in chunk]
         keys = {row["key"] for row in rows}
         held = session.scalar(select(func.count()).where(key.in_(keys))) or 0
-        session.execute(statement, rows)
+        session.connection().execute(statement, rows)  # Core: no ORM bulk machinery
         report.added += len(keys) - held
         kind.touch(touched, chunk)
         if states is not None and calls is not None:
@@ -159,7 +159,9 @@ def import_call_records(
 def _insert_new(session: Session, model: type[Base]) -> Any:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing(index_elements=["key"])
+    table = model.__table__
+    assert isinstance(table, Table)  # declared with __tablename__
+    return insert(table).on_conflict_do_nothing(index_elements=["key"])
 
 
 def _known(event: QueueEvent, report: ImportReport) -> bool:

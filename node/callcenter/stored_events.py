@@ -14,11 +14,37 @@ from node.callcenter.queue_log import QueueEvent
 IN_CHUNK = 2000
 
 
+_COLUMNS = (
+    QueueLogEvent.epoch,
+    QueueLogEvent.callid,
+    QueueLogEvent.queue,
+    QueueLogEvent.agent,
+    QueueLogEvent.event,
+    QueueLogEvent.data1,
+    QueueLogEvent.data2,
+    QueueLogEvent.data3,
+    QueueLogEvent.data4,
+    QueueLogEvent.data5,
+    QueueLogEvent.key,
+)
+
+
 def stored_events(session: Session, stmt: Select) -> Iterator[QueueEvent]:
-    """The QueueLogEvent rows `stmt` selects, as the parser gave them."""
-    for row in session.execute(stmt).scalars():
-        data = tuple(getattr(row, f"data{n}") for n in range(1, 6))
-        yield QueueEvent(row.epoch, row.callid, row.queue, row.agent, row.event, data, row.key)
+    """The QueueLogEvent rows `stmt` selects, as the parser gave them. Read as plain
+    columns: a month's import reads millions back, and ORM objects cost several times
+    as much to build."""
+    columns = stmt.with_only_columns(*_COLUMNS)
+    for epoch, callid, queue, agent, event, d1, d2, d3, d4, d5, key in session.execute(columns):
+        data = _trimmed((d1, d2, d3, d4, d5))
+        yield QueueEvent(epoch, callid, queue, agent, event, data, key)
+
+
+def _trimmed(data: tuple[str, ...]) -> tuple[str, ...]:
+    """The data fields as the line had them: trailing empty ones are absent."""
+    end = len(data)
+    while end and not data[end - 1]:
+        end -= 1
+    return data[:end]
 
 
 def events_of_calls(session: Session, callids: Iterable[str]) -> Iterator[QueueEvent]:
