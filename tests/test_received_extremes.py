@@ -31,6 +31,9 @@ from federation.registry.service import add_child
 from federation.sending.capture import read_changes
 from node.app import RESOURCES, create_app
 from node.auth.accounts import Role
+from node.callcenter.importer import store_events
+from node.callcenter.kpis import Rules
+from node.callcenter.queue_log import parse_line
 from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
 from node.users.resource import add_user
@@ -152,6 +155,10 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
         maker.make(resource.path, 1)
     signed_in = client.post("/api/v1/agents/me/state", json={"state": "ready"}, headers=admin)
     assert signed_in.status_code == 200, signed_in.text  # an agent_state_events row
+    with database.unit_of_work() as session:  # a queued call: a call_figures row
+        store_events(
+            session, [parse_line("1764550800|c1|96296|NONE|ENTERQUEUE||13907310001|1")], Rules()
+        )
     with database.engine.connect() as conn:
         return {t: read_changes(conn, t, 0, 1000).rows for t in TABLE_ORDER}
 

@@ -121,7 +121,7 @@ def _agents_table(
         return None
     wrap_up_max = request.app.state.settings.callcenter.wrap_up_max_seconds
     rows = agent_rows(session, query, report.by_user, wrap_up_max, datetime.now(OFFICE_TZ))
-    who = [t("cc.by_node"), t("cc.by_group"), t("field.agent_no"), t("field.display_name")]
+    who = [t("cc.by_node"), t("cc.by_group"), t("board.agent_no"), t("board.name")]
     headers = who + [t(key) for key, _ in AGENT_COLUMNS] + [t("cc.occupancy"), t("cc.aht")]
     table = Table("agents", t("cc.agents_title"), headers)
     for row in rows:
