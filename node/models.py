@@ -8,6 +8,7 @@ from node.auth.accounts import User
 from node.auth.models import AccessToken, LoginAttempt
 from node.callcenter.models import (
     AgentStateEvent,
+    AgentTimeFigures,
     CallDetailRecord,
     CallFigures,
     QueueLogEvent,
@@ -41,6 +42,7 @@ REPLICATED_MODELS = (
     Interaction,
     ChurnEvent,
     AgentStateEvent,
+    AgentTimeFigures,
     CallFigures,
 )
 
@@ -48,6 +50,7 @@ __all__ = [
     "REPLICATED_MODELS",
     "AccessToken",
     "AgentStateEvent",
+    "AgentTimeFigures",
     "AuditEntry",
     "Base",
     "CallDetailRecord",

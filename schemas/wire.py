@@ -21,7 +21,8 @@ import pyarrow as pa
 # 4: interactions gained call_id, queue, wait_seconds, call_result and transferred (calls
 # the PBX reported become interactions by themselves, issue 20 §3); the new table
 # call_figures (CCmonitor's mergeable sums per 15-minute slot, queue and agent, §7).
-SCHEMA_VERSION = 4
+# 5: the new table agent_time_figures (agents' working time per 15-minute slot, §7).
+SCHEMA_VERSION = 5
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -213,6 +214,15 @@ TABLES: dict[str, pa.Schema] = {
         _f("hold_seconds", I64, True),
         _f("talk_seconds", I64, True),
         _f("max_wait", I64, True),
+    ),
+    "agent_time_figures": _table(  # version 5
+        _f("slot_start", I64, True),
+        _f("user_id", ID, True),
+        _f("reason", S, True),
+        _f("signed_in", I64, True),
+        _f("not_ready", I64, True),
+        _f("wrap_up", I64, True),
+        _f("wrap_ups", I64, True),
     ),
 }
 

@@ -50,6 +50,10 @@ def _kpis(node, **params: str) -> dict:  # type: ignore[no-untyped-def]
 def test_a_parent_holds_the_merge_of_its_childrens_figures(topology, tmp_path):
     changsha, zhuzhou = topology["430100"], topology["430200"]
     fedcrm("cti", "import", str(changsha.dir), str(write(tmp_path / "cs.log", GOLDEN)))
+    with zhuzhou.api() as api:  # Zhuzhou's admin answers the queue on extension 6001
+        me = api.get("/api/v1/auth/me").json()
+        made = api.patch(f"/api/v1/users/{me['id']}", json={"extension": "6001"})
+        assert made.status_code == 200, made.text
     fedcrm("cti", "import", str(zhuzhou.dir), str(write(tmp_path / "zz.log", ZHUZHOU)))
     for code in ("430100", "430200", "430000"):
         fedcrm("sync", str(topology[code].dir))
@@ -73,6 +77,16 @@ def test_a_parent_holds_the_merge_of_its_childrens_figures(topology, tmp_path):
         # Rates are read from the merged sums: 3 of 10 - 1 short abandon within the level.
         assert total["service_level"] == pytest.approx((2 + 1) / (10 - 1))
         assert total["abandon_rate"] == pytest.approx((2 + 1) / 10)
+        # Working time reaches the parents as sums of ended spans plus the running
+        # state: 6001 on the call 10:00:08-10:01:08 (60 s), then in wrap-up from 10:01:08
+        # (60 s count), read as ready until the period ends on the 3rd at 00:00 (37 h
+        # 58 min 52 s = 136,732 s).
+        agents = _kpis(parent, group_by="agent")["agents"]
+        worked = [(a["node"], a["extension"]) for a in agents if a["signed_in_seconds"]]
+        assert worked == [("430200", "6001")]
+        six = next(a for a in agents if a["extension"] == "6001")
+        assert (six["signed_in_seconds"], six["wrap_up_seconds"]) == (60 + 136_732, 60)
+        assert (six["answered"], six["talk_seconds"]) == (1, 60)
     # A parent holds quarter-hour sums only: a period to the minute is refused there.
     with topology["000000"].api() as api:
         refused = api.get("/api/v1/callcenter/kpis", params={**PERIOD, "from": f"{D1}T08:07"})

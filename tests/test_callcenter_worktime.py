@@ -55,8 +55,10 @@ def test_a_period_that_cuts_a_state_counts_only_its_part():
     assert shown["aht"] is None  # nothing answered
 
 
-@pytest.fixture
-def agents_and_golden(client, admin, login, database, tmp_path):  # type: ignore[no-untyped-def]
+# The sums per slot must not depend on the order lines arrive in: the last third of the
+# day first, then the middle, then the start (each change alters the span before it).
+@pytest.fixture(params=["in order", "backwards in three files"])
+def agents_and_golden(request, client, admin, login, database, tmp_path):  # type: ignore[no-untyped-def]
     made = {}
     for agent_no, group in (("1001", "group_1"), ("1002", "group_2")):
         user = login(Role.agent)
@@ -64,8 +66,12 @@ def agents_and_golden(client, admin, login, database, tmp_path):  # type: ignore
         resp = client.patch(f"/api/v1/users/{user['x-user-id']}", json=patch, headers=admin)
         assert resp.status_code == 200, resp.text
         made[agent_no] = user["x-user-id"]
-    with database.unit_of_work() as session:
-        import_queue_log(session, write(tmp_path / "queue_log", GOLDEN))
+    third = len(GOLDEN) // 3 + 1
+    parts = [GOLDEN[i : i + third] for i in range(0, len(GOLDEN), third)]
+    files = [GOLDEN] if request.param == "in order" else parts[::-1]
+    for n, lines in enumerate(files):
+        with database.unit_of_work() as session:
+            import_queue_log(session, write(tmp_path / f"queue_log.{n}", lines))
     return made
 
 

@@ -16,7 +16,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pyarrow as pa
@@ -30,9 +30,11 @@ from federation.batches.manifest import Manifest, body_digest
 from federation.registry.service import add_child
 from federation.sending.capture import read_changes
 from node.app import RESOURCES, create_app
-from node.auth.accounts import Role
+from node.auth.accounts import Role, User
+from node.callcenter.agent_states import change_state
 from node.callcenter.importer import store_events
 from node.callcenter.kpis import Rules
+from node.callcenter.models import AgentState, StateSource
 from node.callcenter.queue_log import parse_line
 from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
@@ -159,6 +161,11 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
         store_events(
             session, [parse_line("1764550800|c1|96296|NONE|ENTERQUEUE||13907310001|1")], Rules()
         )
+        # A minute later the agent signs out: a span that ended, an agent_time_figures row.
+        agent = session.get(User, uuid.UUID(admin["x-user-id"]))
+        assert agent is not None
+        later = datetime.now(UTC) + timedelta(minutes=1)
+        change_state(session, agent, AgentState.signed_out, None, StateSource.api, later, 60)
     with database.engine.connect() as conn:
         return {t: read_changes(conn, t, 0, 1000).rows for t in TABLE_ORDER}
 

@@ -13,9 +13,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import User
+from node.callcenter.agent_time_store import running_states, summed_time
 from node.callcenter.models import AgentState, AgentStateEvent
 from node.callcenter.schemas import KpiQuery
-from node.callcenter.worktime import Change, agent_time
+from node.callcenter.worktime import AgentTime, Change, agent_time
 
 E = AgentStateEvent
 
@@ -31,8 +32,8 @@ def agent_rows(
     those of the query's group only when it names one; `calls_by_user` holds each
     agent's (answered, talk seconds) under the query's filters."""
     low, high = query.start, min(query.end, now)
-    changes = _changes(session, low, high) if high > low else {}
-    ids = set(changes) | set(calls_by_user)
+    times = _times(session, query, high, wrap_up_max) if high > low else {}
+    ids = set(times) | set(calls_by_user)
     if query.agent is not None:
         ids &= set(calls_by_user)
     users: list[User] = (
@@ -42,7 +43,7 @@ def agent_rows(
     for user in users:
         if query.group is not None and user.agent_group != query.group:
             continue
-        time = agent_time(changes.get(user.id, []), low, high, wrap_up_max)
+        time = times.get(user.id, AgentTime())
         answered, talk = calls_by_user.get(user.id, (0, 0))
         if time.signed_in == 0 and answered == 0:
             continue
@@ -62,6 +63,24 @@ def _who(user: User) -> dict[str, object]:
         "extension": user.extension,
         "agent_group": user.agent_group,
     }
+
+
+def _times(
+    session: Session, query: KpiQuery, high: datetime, wrap_up_max: int
+) -> dict[uuid.UUID, AgentTime]:
+    """Each agent's time in [query.start, high): on quarter hours from the sums of their
+    ended spans plus their running state; otherwise from their changes."""
+    if not query.on_quarter_hours:
+        changes = _changes(session, query.start, high)
+        return {
+            user_id: agent_time(own, query.start, high, wrap_up_max)
+            for user_id, own in changes.items()
+        }
+    times = summed_time(session, *query.epochs)
+    for user_id, change in running_states(session).items():
+        running = agent_time([change], query.start, high, wrap_up_max)
+        times.setdefault(user_id, AgentTime()).merge(running)
+    return times
 
 
 def _changes(session: Session, low: datetime, high: datetime) -> dict[uuid.UUID, list[Change]]:

@@ -33,6 +33,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import Role, User
+from node.callcenter.agent_time_store import TouchedAgents, refresh_agent_time
 from node.callcenter.models import AgentState, AgentStateEvent, StateSource
 from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
@@ -143,7 +144,7 @@ def change_state(
         user_id=user.id, state=to.value, reason=reason, at=now, source=source.value, callid=callid
     )
     session.add(event)
-    session.flush()
+    refresh_agent_time(session, TouchedAgents({user.id: (now, now)}), wrap_up_max)
     return event
 
 

@@ -4,8 +4,7 @@ Whatever brings events (a file import, a live post) names what they touched: the
 (whose 15-minute slot is that of their ENTERQUEUE, however late the line comes), ring-
 no-answers and outbound calls. Each touched slot is computed again from everything the
 node holds for it and written as one row per queue and agent, with an id derived from
-the node, slot, queue and agent: a row changes (and replicates) only when its sums do,
-and a row a slot no longer produces is set to zero, which merges as nothing."""
+the node, slot, queue and agent (node.callcenter.sums_writer)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import User
@@ -25,8 +24,7 @@ from node.callcenter.kpis import PARTIAL_SLOT, Figures, Rules, partials, slot_st
 from node.callcenter.models import CallDetailRecord, CallFigures, QueueLogEvent
 from node.callcenter.queue_log import QueueEvent
 from node.callcenter.stored_events import IN_CHUNK, stored_events
-from node.db.base import table_of
-from node.db.stamping import stamp_new
+from node.callcenter.sums_writer import SumsWriter
 
 _NAMESPACE = uuid.UUID("9a4c2b1e-3d5f-4e6a-8b7c-1f2e3d4c5b6a")
 SUMS = tuple(f.name for f in fields(Figures))
@@ -130,36 +128,31 @@ class _Writer:
         self.groups = dict(
             session.execute(select(User.id, User.agent_group).where(User.origin == self.node)).all()
         )
-        self.changed = 0
+        self.sums = SumsWriter(session, CallFigures, SUMS)
+
+    @property
+    def changed(self) -> int:
+        return self.sums.changed
 
     def write(self, low: int, high: int, slots: set[int], computed: dict[Any, Figures]) -> None:
         """Make the rows of `slots` (within [low, high)) those of `computed`."""
-        held = {
-            row.id: row
+        held = [
+            row
             for row in self.session.execute(
                 select(CallFigures)
                 .where(CallFigures.origin == self.node)
                 .where(CallFigures.slot_start >= low, CallFigures.slot_start < high)
             ).scalars()
             if row.slot_start in slots
+        ]
+        rows = {
+            figures_id(self.node, start, queue, agent): {
+                **self._keys(start, queue, agent),
+                **{name: getattr(figures, name) for name in SUMS},
+            }
+            for (start, queue, agent), figures in computed.items()
         }
-        new: list[dict[str, Any]] = []
-        for (start, queue, agent), figures in computed.items():
-            row_id = figures_id(self.node, start, queue, agent)
-            sums = {name: getattr(figures, name) for name in SUMS}
-            row = held.pop(row_id, None)
-            if row is None:
-                new.append({"id": row_id, **self._keys(start, queue, agent), **sums})
-            else:
-                self.changed += _set(row, sums)
-        zero = dict.fromkeys(SUMS, 0)
-        for row in held.values():  # a row its slot no longer produces merges as nothing
-            self.changed += _set(row, zero)
-        # New rows as stamped plain rows: a month's import writes hundreds of thousands.
-        stamp_new(self.session, new)
-        if new:
-            self.session.connection().execute(insert(table_of(CallFigures)), new)
-        self.changed += len(new)
+        self.sums.write(held, rows)
 
     def _keys(self, start: int, queue: str, agent: str) -> dict[str, Any]:
         user_id = self.users.get(member_name(agent)) if agent else None
@@ -170,10 +163,3 @@ class _Writer:
             "user_id": user_id,
             "agent_group": self.groups.get(user_id) if user_id else None,
         }
-
-
-def _set(row: CallFigures, values: dict[str, Any]) -> int:
-    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-    for name, value in changed.items():
-        setattr(row, name, value)
-    return 1 if changed else 0

@@ -20,6 +20,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from node.callcenter.agent_time_store import refresh_agent_time
 from node.callcenter.call_interactions import CallInteractions
 from node.callcenter.cdr import CallRecord, parse_record
 from node.callcenter.figures_store import Touched, refresh
@@ -46,6 +47,7 @@ class ImportReport:
     interactions_added: int = 0
     interactions_updated: int = 0
     figures_changed: int = 0  # call_figures rows written (node.callcenter.figures_store)
+    agent_time_changed: int = 0  # agent_time_figures rows (node.callcenter.agent_time_store)
 
     @property
     def already_held(self) -> int:
@@ -131,6 +133,10 @@ def store(
         report.states_added, report.unmapped_agents = states.added, states.unmapped
         report.interactions_added, report.interactions_updated = calls.added, calls.updated
     report.figures_changed = refresh(session, touched, rules)
+    if states is not None:
+        report.agent_time_changed = refresh_agent_time(
+            session, states.touched, rules.wrap_up_max_seconds
+        )
 
 
 def store_events(session: Session, events: list[QueueEvent], rules: Rules) -> ImportReport:

@@ -54,6 +54,7 @@ class Rules:
 
     service_level_seconds: int = 20
     short_abandon_seconds: int = 5
+    wrap_up_max_seconds: int = 60  # a longer wrap-up counts as ready after it
 
 
 def slot_start(epoch: int, slot: Slot) -> int:

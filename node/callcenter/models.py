@@ -127,3 +127,23 @@ class CallFigures(Base, Replicated):
     hold_seconds: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
     talk_seconds: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
     max_wait: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+
+
+class AgentTimeFigures(Base, Replicated):
+    """The mergeable sums of agents' working time for one 15-minute slot, agent and
+    not-ready reason, at the agent's node (issue 20 §7, seed 001's Worktime): the row
+    with `reason` "" holds signed-in and wrap-up seconds and the wrap-ups begun, and
+    not-ready seconds without a reason; a reason's row its not-ready seconds. Only spans
+    that have ended are summed (an agent's latest state is still running: readers add
+    it). Derived: node.callcenter.agent_time_store."""
+
+    __tablename__ = "agent_time_figures"
+    __table_args__ = (Index("ix_agent_time_figures_slot_start", "slot_start"),)
+
+    slot_start: Mapped[int] = mapped_column(BigInteger, info=within(0, 2**40))  # Unix time
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    reason: Mapped[str] = mapped_column(String(40))
+    signed_in: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    not_ready: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    wrap_up: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    wrap_ups: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)

@@ -29,6 +29,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from node.callcenter.agent_names import agents_by_name, member_name
+from node.callcenter.agent_time_store import TouchedAgents
 from node.callcenter.models import AgentState, AgentStateEvent, StateSource
 from node.callcenter.queue_log import QueueEvent
 from node.db.base import table_of
@@ -76,6 +77,7 @@ class PbxStates:
         )
         self.added = 0
         self.unmapped: Counter[str] = Counter()
+        self.touched = TouchedAgents()  # for node.callcenter.agent_time_store
 
     def take(self, events: Iterable[QueueEvent]) -> None:
         """Record the state events of `events` this node does not hold yet."""
@@ -113,3 +115,5 @@ class PbxStates:
         if new:
             self.session.connection().execute(insert(table_of(AgentStateEvent)), new)
         self.added += len(new)
+        for row in new:
+            self.touched.take(row["user_id"], row["at"])

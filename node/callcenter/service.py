@@ -28,7 +28,9 @@ from node.settings import CallcenterSection
 
 def rules_of(section: CallcenterSection) -> Rules:
     """The thresholds node.toml sets."""
-    return Rules(section.service_level_seconds, section.short_abandon_seconds)
+    return Rules(
+        section.service_level_seconds, section.short_abandon_seconds, section.wrap_up_max_seconds
+    )
 
 
 def kpi_report(session: Session, query: KpiQuery, rules: Rules, holds_calls: bool) -> Report:
