@@ -124,16 +124,21 @@ class CallInteractions:
         self.added = 0
         self.updated = 0
 
-    def take(self, events: Iterable[QueueEvent]) -> None:
+    def take(self, events: Iterable[QueueEvent]) -> list[QueueCall]:
         """Re-read the calls these events belong to whole (their lines may have come in
-        any batch, in any order) and write the interactions of those decided."""
+        any batch, in any order) and write the interactions of those decided; returns
+        the calls' legs as put together (node.callcenter.figures_store counts them)."""
         # Log-ins and pauses carry the callid NONE.
         callids = {e.callid for e in events if e.event in CALL_EVENTS and e.callid != "NONE"}
         if not callids:
-            return
-        calls = calls_of(assemble(events_of_calls(self.session, callids)))
-        if not calls:
-            return
+            return []
+        legs = assemble(events_of_calls(self.session, callids))
+        calls = calls_of(legs)
+        if calls:
+            self._write(calls)
+        return legs
+
+    def _write(self, calls: list[CallFacts]) -> None:
         ids = {interaction_id(self.node, c.callid): c for c in calls}
         held = self._held(list(ids))
         customers = _customers_by_phone(self.session, {c.caller for c in calls if c.caller})

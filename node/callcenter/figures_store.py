@@ -13,17 +13,24 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import User
 from node.callcenter.agent_names import agents_by_name, member_name
-from node.callcenter.calls import assemble
+from node.callcenter.calls import QueueCall, assemble
 from node.callcenter.cdr import CallRecord
-from node.callcenter.kpis import PARTIAL_SLOT, Figures, Rules, partials, slot_start
+from node.callcenter.kpis import (
+    OFFICE_OFFSET,
+    PARTIAL_SLOT,
+    Figures,
+    Rules,
+    partials,
+    slot_start,
+)
 from node.callcenter.models import CallDetailRecord, CallFigures, QueueLogEvent
 from node.callcenter.queue_log import QueueEvent
-from node.callcenter.stored_events import IN_CHUNK, stored_events
+from node.callcenter.stored_events import stored_events
 from node.callcenter.sums_writer import SumsWriter
 
 _NAMESPACE = uuid.UUID("9a4c2b1e-3d5f-4e6a-8b7c-1f2e3d4c5b6a")
@@ -38,44 +45,44 @@ def figures_id(node: str, start: int, queue: str, agent: str) -> uuid.UUID:
 
 @dataclass
 class Touched:
-    """What a batch of events or records changed, for `refresh`."""
+    """What a batch of events or records changed, for `refresh`: the queue calls they
+    touched, put together whole (every stored line of theirs), and the slots of their
+    ring-no-answers and outbound calls."""
 
-    callids: set[str] = field(default_factory=set)
+    calls: dict[tuple[str, str], QueueCall] = field(default_factory=dict)
     slots: set[int] = field(default_factory=set)
 
     def take_events(self, events: Iterable[QueueEvent]) -> None:
-        for event in events:
-            if event.event == "RINGNOANSWER":
-                self.slots.add(slot_start(event.epoch, PARTIAL_SLOT))
-            if event.callid != "NONE":
-                self.callids.add(event.callid)
+        self.slots.update(
+            slot_start(e.epoch, PARTIAL_SLOT) for e in events if e.event == "RINGNOANSWER"
+        )
+
+    def take_calls(self, calls: Iterable[QueueCall]) -> None:
+        """Calls put together from all their stored lines; a later version replaces."""
+        self.calls.update(((c.callid, c.queue), c) for c in calls)
 
     def take_records(self, records: Iterable[CallRecord]) -> None:
         self.slots.update(slot_start(r.start, PARTIAL_SLOT) for r in records)
 
 
 def refresh(session: Session, touched: Touched, rules: Rules) -> int:
-    """Compute the touched slots again and write their rows; returns the rows changed."""
-    slots = touched.slots | _entry_slots(session, touched.callids)
+    """Compute the touched slots again and write their rows; returns the rows changed.
+    A period whose calls all came in `touched` (counted against the lines stored: the
+    usual case when a file is imported) is computed from them; otherwise its calls are
+    put together again from the stored lines."""
+    entering: dict[int, list[QueueCall]] = {}
+    for call in touched.calls.values():
+        entering.setdefault(slot_start(call.entered, PARTIAL_SLOT), []).append(call)
+    slots = touched.slots | set(entering)
     writer = _Writer(session)
     for low, high in _ranges(sorted(slots)):
-        computed = _computed(session, low, high, rules)
+        known = [c for start in range(low, high, SLOT) for c in entering.get(start, ())]
+        if _calls_entering(session, low, high) != len(known):
+            known = _stored_calls(session, low, high)
+        computed = _computed(session, low, high, known, rules)
         writer.write(low, high, slots, {k: v for k, v in computed.items() if k[0] in slots})
     session.flush()
     return writer.changed
-
-
-def _entry_slots(session: Session, callids: set[str]) -> set[int]:
-    wanted = sorted(callids)
-    found: set[int] = set()
-    for start in range(0, len(wanted), IN_CHUNK):
-        epochs = session.execute(
-            select(QueueLogEvent.epoch)
-            .where(QueueLogEvent.event == "ENTERQUEUE")
-            .where(QueueLogEvent.callid.in_(wanted[start : start + IN_CHUNK]))
-        ).scalars()
-        found.update(slot_start(epoch, PARTIAL_SLOT) for epoch in epochs)
-    return found
 
 
 def _ranges(slots: list[int]) -> Iterator[tuple[int, int]]:
@@ -88,25 +95,31 @@ def _ranges(slots: list[int]) -> Iterator[tuple[int, int]]:
         yield low, slots[i - 1] + SLOT
 
 
-def _computed(session: Session, low: int, high: int, rules: Rules) -> dict[Any, Figures]:
-    entered = (
-        select(QueueLogEvent.callid)
+def _entered(low: int, high: int) -> Select:
+    return (
+        select(QueueLogEvent.callid, QueueLogEvent.queue)
         .where(QueueLogEvent.event == "ENTERQUEUE")
         .where(QueueLogEvent.epoch >= low, QueueLogEvent.epoch < high)
     )
-    calls = [
-        c
-        for c in assemble(
-            stored_events(session, select(QueueLogEvent).where(QueueLogEvent.callid.in_(entered)))
-        )
-        if low <= c.entered < high
-    ]
-    rings = stored_events(
-        session,
-        select(QueueLogEvent)
-        .where(QueueLogEvent.event == "RINGNOANSWER")
-        .where(QueueLogEvent.epoch >= low, QueueLogEvent.epoch < high),
+
+
+def _calls_entering(session: Session, low: int, high: int) -> int:
+    """How many calls (callid and queue) have an ENTERQUEUE line in [low, high)."""
+    return (
+        session.scalar(select(func.count()).select_from(_entered(low, high).distinct().subquery()))
+        or 0
     )
+
+
+def _stored_calls(session: Session, low: int, high: int) -> list[QueueCall]:
+    callids = _entered(low, high).with_only_columns(QueueLogEvent.callid)
+    stored = stored_events(session, select(QueueLogEvent).where(QueueLogEvent.callid.in_(callids)))
+    return [c for c in assemble(stored) if low <= c.entered < high]
+
+
+def _computed(
+    session: Session, low: int, high: int, calls: list[QueueCall], rules: Rules
+) -> dict[Any, Figures]:
     records = [
         CallRecord(r.key, r.start, r.src, r.dst, r.channel, r.disposition, r.duration, r.billsec)
         for r in session.execute(
@@ -115,7 +128,18 @@ def _computed(session: Session, low: int, high: int, rules: Rules) -> dict[Any, 
             )
         ).scalars()
     ]
-    return partials(calls, rings, records, rules)
+    rows = partials(calls, (), records, rules)
+    # Ring-no-answers only count: counted by the database, not read line by line.
+    E = QueueLogEvent
+    start = E.epoch - (E.epoch + OFFICE_OFFSET) % SLOT
+    rings = session.execute(
+        select(start, E.queue, E.agent, func.count())
+        .where(E.event == "RINGNOANSWER", E.epoch >= low, E.epoch < high)
+        .group_by(start, E.queue, E.agent)
+    )
+    for slot, queue, agent, count in rings:
+        rows.setdefault((int(slot), queue, agent), Figures()).ring_no_answer += count
+    return rows
 
 
 class _Writer:

@@ -31,6 +31,7 @@ from node.callcenter.queue_log import KNOWN_EVENTS, QueueEvent, parse_line
 from node.db.base import Base
 
 BATCH = 5000
+CALLS_HELD = 200_000  # calls kept for the figures before they are written
 DEFAULT_RULES = Rules()  # node.toml's [callcenter] defaults
 
 
@@ -128,11 +129,14 @@ def store(
         kind.touch(touched, chunk)
         if states is not None and calls is not None:
             states.take(chunk)
-            calls.take(chunk)
+            touched.take_calls(calls.take(chunk))
+        if len(touched.calls) >= CALLS_HELD:  # a month's calls are not held at once
+            report.figures_changed += refresh(session, touched, rules)
+            touched = Touched()
     if states is not None and calls is not None:
         report.states_added, report.unmapped_agents = states.added, states.unmapped
         report.interactions_added, report.interactions_updated = calls.added, calls.updated
-    report.figures_changed = refresh(session, touched, rules)
+    report.figures_changed += refresh(session, touched, rules)
     if states is not None:
         report.agent_time_changed = refresh_agent_time(
             session, states.touched, rules.wrap_up_max_seconds
