@@ -61,6 +61,8 @@ federation:read       admin team_lead analyst
 rollups:read          admin team_lead analyst
 cti:write             admin cti
 callcenter:monitor    admin team_lead
+surveys:read          admin team_lead agent account_manager analyst
+surveys:write         admin team_lead
 """
 
 ROLES = (
