@@ -26,6 +26,7 @@ from node.notifications.models import NotificationRead
 from node.products.models import Product
 from node.sms.models import SmsMessage
 from node.subscriptions.models import Subscription
+from node.surveys.models import Questionnaire, QuestionnaireVersion
 from node.tickets.models import Ticket, TicketEvent
 from node.views.models import SavedView
 
@@ -66,6 +67,8 @@ __all__ = [
     "LoginAttempt",
     "NotificationRead",
     "Product",
+    "Questionnaire",
+    "QuestionnaireVersion",
     "QueueLogEvent",
     "SavedView",
     "SmsMessage",

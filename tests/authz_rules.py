@@ -61,6 +61,8 @@ federation:read       admin team_lead analyst
 rollups:read          admin team_lead analyst
 cti:write             admin cti
 callcenter:monitor    admin team_lead
+surveys:read          admin team_lead agent account_manager analyst
+surveys:write         admin team_lead
 """
 
 ROLES = (
@@ -188,6 +190,23 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/agents/me/state"): Rule(Access.permission, 200, "interactions:write"),
     ("POST", "/api/v1/agents/me/state"): Rule(Access.permission, 200, "interactions:write"),
     ("GET", "/api/v1/agents/states"): Rule(Access.permission, 200, "callcenter:monitor"),
+    # README "API": questionnaires are read and previewed with surveys:read, built with
+    # surveys:write; they belong to the node, not to a service area.
+    **{
+        (method, f"/api/v1/questionnaires{tail}"): Rule(
+            Access.permission, status, f"surveys:{need}", writes=need == "write"
+        )
+        for method, tail, status, need in (
+            ("GET", "", 200, "read"),
+            ("POST", "", 201, "write"),
+            ("GET", "/{questionnaire_id}", 200, "read"),
+            ("POST", "/{questionnaire_id}/versions", 201, "write"),
+            ("GET", "/{questionnaire_id}/versions/{number}", 200, "read"),
+            ("PUT", "/{questionnaire_id}/versions/{number}", 200, "write"),
+            ("POST", "/{questionnaire_id}/versions/{number}/publish", 200, "write"),
+            ("POST", "/{questionnaire_id}/versions/{number}/check", 200, "read"),
+        )
+    },
     **{
         ("GET", f"/api/v1/rollups/{name}"): Rule(Access.permission, 200, "rollups:read")
         for name in ("key-accounts", "churn", "service", "value", "status")

@@ -362,6 +362,38 @@ def _plain(url: str, body: dict[str, Any] | None = None) -> Call:
     return Call(lambda n, k, i: (url, body))
 
 
+QUESTIONNAIRE = {
+    "name": "报修回访",
+    "definition": {
+        "questions": [
+            {
+                "code": "fixed",
+                "type": "single",
+                "text": "修好了吗？",
+                "choices": [{"code": "yes", "label": "是"}, {"code": "no", "label": "否"}],
+            },
+            {"code": "score", "type": "rating", "text": "满意吗？"},
+        ]
+    },
+}
+
+
+def _questionnaire(node: Node, published: bool = False) -> str:
+    """A fresh questionnaire (version 1 a draft, or published) made by the setup admin:
+    each request may publish or extend its own."""
+    row_id = node.post("questionnaires", QUESTIONNAIRE)
+    if published:
+        url = f"/api/v1/questionnaires/{row_id}/versions/1/publish"
+        assert node.client.post(url, headers=node.root).status_code == 200
+    return row_id
+
+
+def _survey(tail: str, body: dict[str, Any] | None = None, published: bool = False) -> Call:
+    return Call(
+        lambda n, k, i: (f"/api/v1/questionnaires/{_questionnaire(n, published)}{tail}", body)
+    )
+
+
 REQUESTS: dict[tuple[str, str], Call] = {
     ("GET", "/healthz"): _plain("/healthz"),
     ("GET", "/readyz"): _plain("/readyz"),
@@ -427,6 +459,22 @@ REQUESTS: dict[tuple[str, str], Call] = {
     # 签到: each caller signs in once per node (from signed out, the one move allowed).
     ("POST", "/api/v1/agents/me/state"): _plain("/api/v1/agents/me/state", {"state": "ready"}),
     ("GET", "/api/v1/agents/states"): _plain("/api/v1/agents/states"),
+    ("GET", "/api/v1/questionnaires"): _plain("/api/v1/questionnaires"),
+    ("POST", "/api/v1/questionnaires"): _plain("/api/v1/questionnaires", QUESTIONNAIRE),
+    ("GET", "/api/v1/questionnaires/{questionnaire_id}"): _survey(""),
+    ("POST", "/api/v1/questionnaires/{questionnaire_id}/versions"): _survey(
+        "/versions", published=True
+    ),
+    ("GET", "/api/v1/questionnaires/{questionnaire_id}/versions/{number}"): _survey("/versions/1"),
+    ("PUT", "/api/v1/questionnaires/{questionnaire_id}/versions/{number}"): _survey(
+        "/versions/1", {"name": "报修回访二"}
+    ),
+    ("POST", "/api/v1/questionnaires/{questionnaire_id}/versions/{number}/publish"): _survey(
+        "/versions/1/publish"
+    ),
+    ("POST", "/api/v1/questionnaires/{questionnaire_id}/versions/{number}/check"): _survey(
+        "/versions/1/check", {"answers": {"fixed": "yes", "score": 5}}
+    ),
     **{
         ("GET", f"/api/v1/rollups/{name}"): _plain(f"/api/v1/rollups/{name}")
         for name in ("key-accounts", "churn", "service", "value", "status")

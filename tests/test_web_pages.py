@@ -212,6 +212,7 @@ def _menu(html: str) -> list[str]:
                 "/ui/callbacks",
                 "/ui/callcenter",
                 "/ui/callcenter/board",
+                "/ui/questionnaires",
                 "/ui/federation",
                 "/ui/users",
                 "/ui/products",
@@ -228,12 +229,25 @@ def _menu(html: str) -> list[str]:
                 "/ui/callcenter",
                 "/ui/callcenter/board",
                 "/ui/agent-state",
+                "/ui/questionnaires",
                 "/ui/federation",
             ],
         ),
-        (Role.agent, ["/ui/customers", "/ui/tickets", "/ui/callbacks", "/ui/agent-state"]),
+        (
+            Role.agent,
+            [
+                "/ui/customers",
+                "/ui/tickets",
+                "/ui/callbacks",
+                "/ui/agent-state",
+                "/ui/questionnaires",
+            ],
+        ),
         (Role.dispatcher, ["/ui/customers", "/ui/tickets"]),
-        (Role.account_manager, ["/ui/customers", "/ui/tickets", "/ui/key-accounts"]),
+        (
+            Role.account_manager,
+            ["/ui/customers", "/ui/tickets", "/ui/key-accounts", "/ui/questionnaires"],
+        ),
         (
             Role.analyst,
             [
@@ -241,6 +255,7 @@ def _menu(html: str) -> list[str]:
                 "/ui/tickets",
                 "/ui/key-accounts",
                 "/ui/callcenter",
+                "/ui/questionnaires",
                 "/ui/federation",
             ],
         ),

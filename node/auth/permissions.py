@@ -37,6 +37,8 @@ class Perm(StrEnum):
     rollups_read = "rollups:read"
     cti_write = "cti:write"
     callcenter_monitor = "callcenter:monitor"  # 班长监控: every agent's state
+    surveys_read = "surveys:read"  # 回访问卷: read, preview
+    surveys_write = "surveys:write"  # build, edit drafts, publish
 
 
 _READ_ALL = {
@@ -49,6 +51,7 @@ _READ_ALL = {
     Perm.interactions_read,
     Perm.churn_read,
     Perm.users_read,
+    Perm.surveys_read,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -72,6 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.federation_read,
             Perm.rollups_read,
             Perm.callcenter_monitor,
+            Perm.surveys_write,
         }
     ),
     Role.agent: frozenset(

@@ -27,7 +27,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quarantine": ("被拒收、留存待查的批次。", "Refused batches kept for inspection."),
     "cti": ("电话系统（PBX）的事件。", "Telephone system (PBX) events."),
     "sms": ("派工短信（经 Kannel 发送）。", "Work-order SMS (sent through Kannel)."),
+    "surveys": (
+        "回访问卷的导入与导出（JSON 文件）。",
+        "Callback questionnaires in and out as JSON files.",
+    ),
     "node_dir": ("节点目录", "The node directory"),
+    # surveys
+    "surveys.import": (
+        "导入上级下发的问卷文件：新问卷整份导入，已有问卷只补上本节点没有的已发布版本。\n\n"
+        "文件有误时列出出错的字段路径，退出码非零，数据库不做任何改动。",
+        "Import a questionnaire file handed down from above: a new questionnaire whole, "
+        "a known one only the published versions this node lacks.\n\n"
+        "A bad file is refused naming each wrong field path, with a non-zero exit and "
+        "nothing changed.",
+    ),
+    "surveys.export": (
+        "把问卷的已发布版本导出为 JSON 文件（草稿不导出），供下级节点导入。",
+        "Export a questionnaire's published versions (never its draft) as a JSON file "
+        "for the nodes below to import.",
+    ),
+    "surveys.file_in": ("要导入的问卷文件", "The questionnaire file to import"),
+    "surveys.file_out": ("导出到的文件", "The file to write"),
+    "surveys.id": ("问卷编号", "The questionnaire id"),
     # sms
     "sms.send-pending": (
         "把到期的派工短信发送一次（fedcrm serve 每 sms.interval_seconds 秒自动发送）。\n\n"
@@ -339,6 +360,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "--format asterisk-cdr-csv",
     ),
     "sms": ("fedcrm sms send-pending var/changsha",),
+    "surveys": ("fedcrm surveys import var/changsha repair-callback.json",),
+    "surveys.import": ("fedcrm surveys import var/changsha repair-callback.json",),
+    "surveys.export": (
+        "fedcrm surveys export var/hunan 0190f000-0000-7000-8000-000000000001 repair-callback.json",
+    ),
     "sms.send-pending": ("fedcrm sms send-pending var/changsha",),
     "key": ("fedcrm key show var/changsha",),
     "key.show": ("fedcrm key show var/changsha",),

@@ -27,6 +27,7 @@ from node.cli.node_commands import db_app, init, serve
 from node.cli.rollup_commands import report_command, rollup_command
 from node.cli.shared import HELP_MARKUP
 from node.cli.sms_commands import sms_app
+from node.cli.survey_commands import surveys_app
 from node.cli.user_commands import user_app
 
 app = typer.Typer(
@@ -60,6 +61,7 @@ app.add_typer(key_app, name="key")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(cti_app, name="cti")
 app.add_typer(sms_app, name="sms")
+app.add_typer(surveys_app, name="surveys")
 
 # Files this process creates (node.db, its journal, logs, quarantine, exports) are
 # readable by the node's own account only, whatever the shell's umask was.

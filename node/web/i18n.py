@@ -76,6 +76,51 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "bulk.cannot.close": ("{status}的工单不能关闭", "A ticket that is {status} cannot be closed"),
     "nav.my_tickets": ("我的工单", "My tickets"),
+    # 回访问卷 (pages_questionnaires): the list, the builder and the preview.
+    "nav.questionnaires": ("回访问卷", "Questionnaires"),
+    "qn.title": ("回访问卷", "Callback questionnaires"),
+    "qn.name": ("问卷名称", "Name"),
+    "qn.latest": ("最新版本", "Latest version"),
+    "qn.status": ("状态", "Status"),
+    "qn.status.draft": ("草稿", "Draft"),
+    "qn.status.published": ("已发布", "Published"),
+    "qn.updated": ("更新时间", "Updated"),
+    "qn.none": ("还没有问卷", "No questionnaires yet"),
+    "qn.new": ("新建问卷", "New questionnaire"),
+    "qn.create": ("创建草稿", "Create the draft"),
+    "qn.need_name": ("请填写问卷名称（最多 {max} 个字）", "Give a name (at most {max} characters)"),
+    "qn.definition": ("问卷内容（JSON）", "Content (JSON)"),
+    "qn.help": (
+        "题型：single 单选、multiple 多选、rating 1-5 分、nps 0-10 分、number 数字（min/max）、"
+        "text 文字（max_length）、date 日期。选项可用 jump_to 跳到后面的题目或 END 结束；"
+        "condition 让题目只在前面某道选择题的答案属于 any_of 时出现。"
+        "保存时逐项检查，出错的位置会列出。",
+        "Types: single, multiple, rating (1-5), nps (0-10), number (min/max), text "
+        "(max_length), date. A choice may jump_to a later question or END; a condition "
+        "shows a question only if an earlier choice question's answer is in any_of. Saving "
+        "checks everything and lists each wrong path.",
+    ),
+    "qn.version": ("版本", "Version"),
+    "qn.published": ("发布", "Published"),
+    "qn.preview": ("预览", "Preview"),
+    "qn.preview_of": ("预览第 {number} 版", "Preview of version {number}"),
+    "qn.back": ("返回问卷", "Back to the questionnaire"),
+    "qn.new_draft": ("从最新版本新建草稿", "Start a new draft from the latest version"),
+    "qn.draft": ("第 {number} 版草稿", "Draft version {number}"),
+    "qn.save": ("保存草稿", "Save the draft"),
+    "qn.publish": ("发布", "Publish"),
+    "qn.publish_hint": (
+        "发布后此版本不能再修改；需要改动时从它新建草稿。",
+        "Once published this version never changes; start a new draft to change it.",
+    ),
+    "qn.check": ("检查答案", "Check the answers"),
+    "qn.valid": ("答案有效", "The answers are valid"),
+    "qn.invalid": (
+        "有答案不符合要求，见各题下方",
+        "Some answers are refused: see below each question",
+    ),
+    "qn.shown": ("按这些答案会问到的题目", "Questions asked for these answers"),
+    "qn.skipped": ("按答案跳过", "skipped by branching"),
     # The queue's filters, saved views and refresh (issue 19 §8).
     "queue.filters": ("筛选条件", "Filters"),
     # Not 「维修人员」: the bulk form beside it picks the technician to dispatch to.

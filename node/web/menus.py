@@ -56,6 +56,7 @@ MENU: tuple[MenuItem, ...] = (
         frozenset({Level.city}),
         frozenset({Role.agent, Role.team_lead}),
     ),
+    MenuItem("nav.questionnaires", "/ui/questionnaires", Perm.surveys_read, ALL_LEVELS),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
     MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),
     MenuItem("nav.products", "/ui/products", Perm.products_write, ALL_LEVELS),

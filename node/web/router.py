@@ -21,6 +21,7 @@ from node.web import (
     pages_my_tickets,
     pages_notifications,
     pages_ops,
+    pages_questionnaires,
     pages_screen_pop,
     pages_ticket_bulk,
     pages_ticket_edit,
@@ -54,5 +55,6 @@ for pages in (
     pages_callbacks,
     pages_screen_pop,
     pages_agents,
+    pages_questionnaires,
 ):
     router.include_router(pages.router)
