@@ -1,7 +1,7 @@
 """agent_time_figures: agents' working time as mergeable sums per 15-minute slot
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-07
 
 Wire schema 5: the new replicated table `agent_time_figures` (issue 20 §7, Worktime),
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
