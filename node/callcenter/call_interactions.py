@@ -12,6 +12,7 @@ which attaches to the same row."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import uuid
 from collections.abc import Iterable
@@ -124,15 +125,19 @@ class CallInteractions:
         self.added = 0
         self.updated = 0
 
-    def take(self, events: Iterable[QueueEvent]) -> list[QueueCall]:
-        """Re-read the calls these events belong to whole (their lines may have come in
-        any batch, in any order) and write the interactions of those decided; returns
-        the calls' legs as put together (node.callcenter.figures_store counts them)."""
+    def take(self, events: list[QueueEvent], new: set[str]) -> list[QueueCall]:
+        """Put the calls these events belong to together whole and write the
+        interactions of those decided; returns the calls' legs (node.callcenter
+        .figures_store counts them). A call's lines may have come in any batch, in any
+        order: those of the calls in `new` (no line of theirs was held before this
+        batch) are all here; the others are read again."""
         # Log-ins and pauses carry the callid NONE.
         callids = {e.callid for e in events if e.event in CALL_EVENTS and e.callid != "NONE"}
         if not callids:
             return []
-        legs = assemble(events_of_calls(self.session, callids))
+        here = {e.key: e for e in events if e.callid in new}  # a line twice is one
+        held = events_of_calls(self.session, callids - new)
+        legs = assemble(itertools.chain(here.values(), held))
         calls = calls_of(legs)
         if calls:
             self._write(calls)

@@ -1,6 +1,6 @@
 """CCmonitor's figures read from the partial sums (`call_figures`) every node holds for
 its subtree: the database adds the 15-minute rows up into the query's slots and rows,
-so a month reads as fast as a day, and a parent's figures are the merge of its
+in one pass over the period's rows, and a parent's figures are the merge of its
 children's by construction."""
 
 from __future__ import annotations
@@ -19,25 +19,33 @@ F = CallFigures
 
 
 def figures_report(session: Session, query: KpiQuery) -> Report:
-    """The figures of a period on 15-minute boundaries, from the partial sums."""
-    where = _where(query)
-    report = Report()
-    total = session.execute(select(*_sums()).where(*where)).one()
-    report.total = _figures(total)
+    """The figures of a period on 15-minute boundaries, from the partial sums: one pass
+    over the period's rows, grouped by the database into the query's slots and rows
+    (and, by agent or group, each agent's user for the Worktime section); the total is
+    their merge."""
     bucket = F.slot_start - (F.slot_start + OFFICE_OFFSET) % query.slot.seconds
-    key = _key_column(query.group_by)
-    rows = session.execute(
-        select(bucket, key, *_sums()).where(*where, *_rows_of(query.group_by)).group_by(bucket, key)
-    )
-    for start, name, *sums in rows:
-        report.rows[(int(start), name or "")] = _figures(sums)
-    by_user = session.execute(
-        select(F.user_id, func.sum(F.answered), func.sum(F.talk_seconds))
-        .where(*where, F.user_id.is_not(None))
-        .group_by(F.user_id)
-    )
-    report.by_user = {uid: (int(n or 0), int(t or 0)) for uid, n, t in by_user if uid is not None}
+    shown = _shown(query.group_by)
+    per_user = query.group_by in (GroupBy.agent, GroupBy.group)
+    keys = [bucket, _key_column(query.group_by), *_optional(shown, per_user)]
+    report = Report()
+    for start, name, *rest in session.execute(
+        select(*keys, *_sums()).where(*_where(query)).group_by(*keys)
+    ):
+        on_row, user_id = (rest.pop(0) if shown is not None else True), None
+        if per_user:
+            user_id = rest.pop(0)
+        figures = _figures(rest)
+        report.total.merge(figures)
+        if on_row:
+            report.row(int(start), name or "").merge(figures)
+        if user_id is not None:
+            answered, talk = report.by_user.get(user_id, (0, 0))
+            report.by_user[user_id] = (answered + figures.answered, talk + figures.talk_seconds)
     return report
+
+
+def _optional(shown: ColumnElement[bool] | None, per_user: bool) -> list[Any]:
+    return [*([shown] if shown is not None else []), *([F.user_id] if per_user else [])]
 
 
 def _where(query: KpiQuery) -> list[ColumnElement[bool]]:
@@ -62,14 +70,14 @@ def _key_column(group_by: GroupBy) -> Any:
     }[group_by]
 
 
-def _rows_of(group_by: GroupBy) -> list[ColumnElement[bool]]:
-    """By queue, outbound calls (queue "") count in the total only; by agent or group,
-    so do the calls nobody answered (agent "")."""
+def _shown(group_by: GroupBy) -> ColumnElement[bool] | None:
+    """Whether a sum shows in the rows: by queue, outbound calls (queue "") count in the
+    total only; by agent or group, so do the calls nobody answered (agent "")."""
     if group_by is GroupBy.queue:
-        return [F.queue != ""]
+        return F.queue != ""
     if group_by in (GroupBy.agent, GroupBy.group):
-        return [F.agent != ""]
-    return []
+        return F.agent != ""
+    return None
 
 
 def _sums() -> list[Any]:

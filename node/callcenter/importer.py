@@ -28,6 +28,7 @@ from node.callcenter.kpis import Rules
 from node.callcenter.models import CallDetailRecord, QueueLogEvent
 from node.callcenter.pbx_states import PbxStates
 from node.callcenter.queue_log import KNOWN_EVENTS, QueueEvent, parse_line
+from node.callcenter.stored_events import held_callids
 from node.db.base import Base
 
 BATCH = 5000
@@ -123,13 +124,14 @@ def store(
     while chunk := list(itertools.islice(records, BATCH)):
         rows = [kind.row(r) for r in chunk]
         keys = {row["key"] for row in rows}
+        new = _new_calls(session, chunk) if calls is not None else set()
         held = session.scalar(select(func.count()).where(key.in_(keys))) or 0
         session.connection().execute(statement, rows)  # Core: no ORM bulk machinery
         report.added += len(keys) - held
         kind.touch(touched, chunk)
         if states is not None and calls is not None:
             states.take(chunk)
-            touched.take_calls(calls.take(chunk))
+            touched.take_calls(calls.take(chunk, new))
         if len(touched.calls) >= CALLS_HELD:  # a month's calls are not held at once
             report.figures_changed += refresh(session, touched, rules)
             touched = Touched()
@@ -164,6 +166,13 @@ def import_call_records(
 ) -> ImportReport:
     """Asterisk's call detail records (cdr_csv's Master.csv)."""
     return import_file(session, path, CDR_CSV, strict, rules)
+
+
+def _new_calls(session: Session, events: list[QueueEvent]) -> set[str]:
+    """The calls the node holds no line of yet, read before the batch is inserted: the
+    batch holds all their lines, so they need not be read back."""
+    callids = {e.callid for e in events}
+    return callids - held_callids(session, callids)
 
 
 def _insert_new(session: Session, model: type[Base]) -> Any:

@@ -55,3 +55,18 @@ def events_of_calls(session: Session, callids: Iterable[str]) -> Iterator[QueueE
         yield from stored_events(
             session, select(QueueLogEvent).where(QueueLogEvent.callid.in_(chunk))
         )
+
+
+def held_callids(session: Session, callids: Iterable[str]) -> set[str]:
+    """The calls among these that the node already holds a line of (read off the
+    (callid, queue) index: no row is read)."""
+    wanted = sorted(set(callids))
+    held: set[str] = set()
+    for start in range(0, len(wanted), IN_CHUNK):
+        chunk = wanted[start : start + IN_CHUNK]
+        held.update(
+            session.execute(
+                select(QueueLogEvent.callid).distinct().where(QueueLogEvent.callid.in_(chunk))
+            ).scalars()
+        )
+    return held
