@@ -30,10 +30,11 @@ CHECKS = [
     "response_schema_conformance",
 ]
 # Measured on a 2-core machine: 43 s on SQLite and 51 s on PostgreSQL, node start
-# included (coverage, fuzzing and stateful phases). The budget is the hard stop per
-# database, with room for a slower CI machine.
+# included (coverage, fuzzing and stateful phases), before the questionnaire routes; 128 s
+# on SQLite with them while another job held a core. The budget is the hard stop per
+# database, with room for a slower or busier CI machine and more routes.
 EXAMPLES = {"sqlite": 50, "postgresql": 50}
-BUDGET_SECONDS = 150
+BUDGET_SECONDS = 300
 SEED = 16
 # The hooks sign every request in. Federation's signed requests (a child's credential)
 # are beyond generated requests: those operations answer 401/403, checked as such.
