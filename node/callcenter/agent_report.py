@@ -79,7 +79,8 @@ def _times(
     times = summed_time(session, *query.epochs)
     for user_id, change in running_states(session).items():
         running = agent_time([change], query.start, high, wrap_up_max)
-        times.setdefault(user_id, AgentTime()).merge(running)
+        if running.counts:  # most agents at a parent are signed out: no row for them
+            times.setdefault(user_id, AgentTime()).merge(running)
     return times
 
 
