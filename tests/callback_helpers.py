@@ -42,7 +42,11 @@ def published_version(session: Session) -> uuid.UUID:
 def make_campaign(session: Session, **rules: object) -> SurveyCampaign:
     """An open campaign with the default rules (or these)."""
     return campaigns.create_campaign(
-        session, "回访", published_version(session), campaigns.Rules(**rules), "admin"  # type: ignore[arg-type]
+        session,
+        "回访",
+        published_version(session),
+        campaigns.Rules(**rules),
+        "admin",  # type: ignore[arg-type]
     )
 
 

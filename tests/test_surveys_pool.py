@@ -168,7 +168,10 @@ def test_a_campaign_on_a_draft_or_with_bad_rules_is_refused(client, login):
     lead = login(Role.team_lead)
     draft = client.post(
         "/api/v1/questionnaires",
-        json={"name": "草稿", "definition": {"questions": [{"code": "a", "type": "text", "text": "?"}]}},
+        json={
+            "name": "草稿",
+            "definition": {"questions": [{"code": "a", "type": "text", "text": "?"}]},
+        },
         headers=lead,
     ).json()
     version_id = draft["versions"][0]["id"]
