@@ -198,3 +198,20 @@ def test_a_campaign_on_a_draft_or_with_bad_rules_is_refused(client, login):
         headers=agent,
     )
     assert forbidden.status_code == 403
+
+
+def test_the_campaign_list_pages_like_every_list(client, login, database):
+    lead = login(Role.team_lead)
+    with database.unit_of_work() as session:
+        made = {str(make_campaign(session).id) for _ in range(5)}
+    seen: list[str] = []
+    params: dict[str, object] = {"limit": 2, "order_by": "name"}
+    for _ in range(5):
+        page = client.get("/api/v1/surveys/campaigns", params=params, headers=lead).json()
+        seen += [row["id"] for row in page["data"]]
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert len(seen) == 5 and set(seen) == made
+    bad = client.get("/api/v1/surveys/campaigns", params={"order_by": "phone"}, headers=lead)
+    assert bad.status_code == 422 and "order_by" in bad.text
