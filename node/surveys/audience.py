@@ -45,7 +45,7 @@ class Added:
 def _customer_phones(session: Session, customer_id: uuid.UUID) -> list[str]:
     """The customer's own number, then their contacts' (oldest first), valid ones only."""
     customer = session.get(Customer, customer_id)
-    raw = [customer.phone] if customer is not None and customer.phone else []
+    raw: list[str | None] = [customer.phone] if customer is not None and customer.phone else []
     raw += session.execute(
         select(Contact.phone)
         .where(Contact.customer_id == customer_id, Contact.deleted_at.is_(None))
@@ -90,10 +90,15 @@ def _open_keys(session: Session, campaign_id: uuid.UUID) -> set[str]:
     )
 
 
+Item = tuple[
+    uuid.UUID | None, list[str], int, uuid.UUID | None
+]  # customer, numbers, priority, ticket
+
+
 def _add(
     session: Session,
     campaign: SurveyCampaign,
-    items: list[tuple[uuid.UUID | None, list[str], int, uuid.UUID | None]],
+    items: list[Item],
     now: datetime,
 ) -> Added:
     if campaign.status != CampaignStatus.open:
@@ -133,7 +138,7 @@ def add_list(
 ) -> Added:
     """Add an uploaded list; 422 naming each bad line (nothing added then)."""
     _checked_entries(session, entries)
-    items = []
+    items: list[Item] = []
     for entry in entries:
         phones = [normalize_phone(p) for p in entry.phones]
         if entry.customer_id is not None and not phones:
@@ -166,7 +171,7 @@ def add_closed_tickets(
     latest: dict[uuid.UUID, Ticket] = {}
     for ticket in session.execute(stmt).scalars():
         latest.setdefault(ticket.customer_id, ticket)
-    items = [
+    items: list[Item] = [
         (customer_id, _customer_phones(session, customer_id), 0, ticket.id)
         for customer_id, ticket in latest.items()
     ]

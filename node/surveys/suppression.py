@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ def is_suppressed(session: Session, phone: str) -> bool:
     return session.execute(held.limit(1)).first() is not None
 
 
-def not_suppressed(phone: ColumnElement[str] | str) -> ColumnElement[bool]:
+def not_suppressed(phone: Any) -> ColumnElement[bool]:
     """A condition: `phone` (a column or a value) is on no one's suppression list."""
     return ~exists().where(SuppressedNumber.phone == phone, SuppressedNumber.deleted_at.is_(None))
 
