@@ -37,7 +37,9 @@ from node.sms.endpoints import router as sms_router
 from node.sms.metrics import SmsCollector
 from node.sms.outbox import SESSION_KEY as SMS_SESSION_KEY
 from node.subscriptions.resource import SubscriptionResource
+from node.surveys.campaign_endpoints import router as campaigns_router
 from node.surveys.endpoints import router as surveys_router
+from node.surveys.pool_endpoints import router as pool_router
 from node.tickets.endpoints import router as ticket_actions
 from node.tickets.resource import TicketResource
 from node.users.resource import UserResource
@@ -119,6 +121,8 @@ def create_app(
     app.include_router(merge_actions, responses=errors(409))
     app.include_router(ticket_actions, responses=errors(409))
     app.include_router(surveys_router)
+    app.include_router(campaigns_router)
+    app.include_router(pool_router)
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}
     install_rollup(app, lambda session: {**child_names(session), **node_names})

@@ -26,6 +26,13 @@ from node.notifications.models import NotificationRead
 from node.products.models import Product
 from node.sms.models import SmsMessage
 from node.subscriptions.models import Subscription
+from node.surveys.campaign_models import (
+    CallAttempt,
+    CallTask,
+    SuppressedNumber,
+    SurveyCampaign,
+    SurveyResponse,
+)
 from node.surveys.models import Questionnaire, QuestionnaireVersion
 from node.tickets.models import Ticket, TicketEvent
 from node.views.models import SavedView
@@ -45,6 +52,7 @@ REPLICATED_MODELS = (
     AgentStateEvent,
     AgentTimeFigures,
     CallFigures,
+    SuppressedNumber,
 )
 
 __all__ = [
@@ -54,8 +62,10 @@ __all__ = [
     "AgentTimeFigures",
     "AuditEntry",
     "Base",
+    "CallAttempt",
     "CallDetailRecord",
     "CallFigures",
+    "CallTask",
     "ChurnEvent",
     "Contact",
     "Contract",
@@ -73,6 +83,9 @@ __all__ = [
     "SavedView",
     "SmsMessage",
     "Subscription",
+    "SuppressedNumber",
+    "SurveyCampaign",
+    "SurveyResponse",
     "Ticket",
     "TicketEvent",
     "User",

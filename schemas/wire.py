@@ -21,7 +21,9 @@ import pyarrow as pa
 # 4: interactions gained call_id, queue, wait_seconds, call_result and transferred (calls
 # the PBX reported become interactions by themselves, issue 20 §3); the new table
 # call_figures (CCmonitor's mergeable sums per 15-minute slot, queue and agent, §7).
-# 5: the new table agent_time_figures (agents' working time per 15-minute slot, §7).
+# 5: the new table agent_time_figures (agents' working time per 15-minute slot, §7);
+# the new table suppressed_numbers (callback refusals every campaign honours, issue 21
+# §4), added before version 5 was released.
 SCHEMA_VERSION = 5
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
@@ -223,6 +225,12 @@ TABLES: dict[str, pa.Schema] = {
         _f("not_ready", I64, True),
         _f("wrap_up", I64, True),
         _f("wrap_ups", I64, True),
+    ),
+    "suppressed_numbers": _table(  # version 5
+        _f("phone", S, True),
+        _f("reason", S, True),
+        _f("at", TS, True),
+        _f("user_id", ID),
     ),
 }
 

@@ -207,6 +207,24 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("POST", "/{questionnaire_id}/versions/{number}/check", 200, "read"),
         )
     },
+    # README "API": callback campaigns are run with surveys:write (team leads, admins);
+    # agents take tasks from the pool and post results with surveys:read.
+    **{
+        (method, f"/api/v1/surveys{tail}"): Rule(
+            Access.permission, status, f"surveys:{need}", writes=need == "write"
+        )
+        for method, tail, status, need in (
+            ("GET", "/campaigns", 200, "read"),
+            ("POST", "/campaigns", 201, "write"),
+            ("GET", "/campaigns/{campaign_id}", 200, "read"),
+            ("POST", "/campaigns/{campaign_id}/close", 200, "write"),
+            ("POST", "/campaigns/{campaign_id}/tasks", 201, "write"),
+            ("POST", "/campaigns/{campaign_id}/tasks/from-tickets", 201, "write"),
+            ("POST", "/next", 200, "read"),
+            ("POST", "/tasks/{task_id}/renew", 200, "read"),
+            ("POST", "/tasks/{task_id}/result", 200, "read"),
+        )
+    },
     **{
         ("GET", f"/api/v1/rollups/{name}"): Rule(Access.permission, 200, "rollups:read")
         for name in ("key-accounts", "churn", "service", "value", "status")

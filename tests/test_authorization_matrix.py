@@ -27,15 +27,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from node.app import RESOURCES, create_app
-from node.auth.accounts import Role
+from node.auth.accounts import Role, User
 from node.auth.models import AccessToken
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
 from node.dictionaries.resource import seed_dictionaries
 from node.settings import AuthSection, DatabaseSection, NodeSection, NodeSettings
+from node.surveys.campaign_models import CallTask
 from node.users.resource import add_user
 from rollup.refresh import refresh
 from tests.authz_rules import (
@@ -394,6 +395,46 @@ def _survey(tail: str, body: dict[str, Any] | None = None, published: bool = Fal
     )
 
 
+def _campaign(node: Node) -> str:
+    """A fresh open campaign on a fresh published version, with one task."""
+    questionnaire = _questionnaire(node, published=True)
+    detail = node.client.get(f"/api/v1/questionnaires/{questionnaire}", headers=node.root)
+    version_id = detail.json()["versions"][0]["id"]
+    body = {"name": "回访", "questionnaire_version_id": version_id}
+    campaign = node.post("surveys/campaigns", body)
+    url = f"/api/v1/surveys/campaigns/{campaign}/tasks"
+    tasks = {"tasks": [{"phones": [f"139{next(_unique):08d}"]}]}
+    assert node.client.post(url, json=tasks, headers=node.root).status_code == 201
+    return campaign
+
+
+def _leased_task(node: Node, identity: str) -> str:
+    """A fresh task reserved (for an hour) by the caller, when the caller is a user: only
+    the lease holder may renew it or post its result."""
+    campaign = _campaign(node)
+    with node.db.unit_of_work() as session:
+        task = session.execute(select(CallTask).where(CallTask.campaign_id == uuid.UUID(campaign)))
+        row = task.scalar_one()
+        if identity in ROLES:
+            username = node.usernames[identity]
+            user_id = session.execute(select(User.id).where(User.username == username)).scalar_one()
+            session.execute(
+                update(CallTask)
+                .where(CallTask.lease_agent_id == user_id)
+                .values(lease_agent_id=None)
+            )
+            row.lease_agent_id, row.lease_until = user_id, utcnow() + timedelta(hours=1)
+        return str(row.id)
+
+
+def _campaign_call(tail: str, body: dict[str, Any] | None = None) -> Call:
+    return Call(lambda n, k, i: (f"/api/v1/surveys/campaigns/{_campaign(n)}{tail}", body))
+
+
+def _task_call(tail: str, body: dict[str, Any] | None = None) -> Call:
+    return Call(lambda n, k, i: (f"/api/v1/surveys/tasks/{_leased_task(n, i)}{tail}", body))
+
+
 REQUESTS: dict[tuple[str, str], Call] = {
     ("GET", "/healthz"): _plain("/healthz"),
     ("GET", "/readyz"): _plain("/readyz"),
@@ -459,6 +500,30 @@ REQUESTS: dict[tuple[str, str], Call] = {
     # 签到: each caller signs in once per node (from signed out, the one move allowed).
     ("POST", "/api/v1/agents/me/state"): _plain("/api/v1/agents/me/state", {"state": "ready"}),
     ("GET", "/api/v1/agents/states"): _plain("/api/v1/agents/states"),
+    ("GET", "/api/v1/surveys/campaigns"): _plain("/api/v1/surveys/campaigns"),
+    ("POST", "/api/v1/surveys/campaigns"): Call(
+        lambda n, k, i: (
+            "/api/v1/surveys/campaigns",
+            {
+                "name": "回访",
+                "questionnaire_version_id": n.client.get(
+                    f"/api/v1/questionnaires/{_questionnaire(n, published=True)}", headers=n.root
+                ).json()["versions"][0]["id"],
+            },
+        )
+    ),
+    ("GET", "/api/v1/surveys/campaigns/{campaign_id}"): _campaign_call(""),
+    ("POST", "/api/v1/surveys/campaigns/{campaign_id}/close"): _campaign_call("/close"),
+    ("POST", "/api/v1/surveys/campaigns/{campaign_id}/tasks"): _campaign_call(
+        "/tasks", {"tasks": [{"phones": ["13800138001"]}]}
+    ),
+    ("POST", "/api/v1/surveys/campaigns/{campaign_id}/tasks/from-tickets"): _campaign_call(
+        "/tasks/from-tickets",
+        {"closed_from": "2026-01-01T00:00:00+08:00", "closed_to": "2026-02-01T00:00:00+08:00"},
+    ),
+    ("POST", "/api/v1/surveys/next"): _plain("/api/v1/surveys/next"),
+    ("POST", "/api/v1/surveys/tasks/{task_id}/renew"): _task_call("/renew"),
+    ("POST", "/api/v1/surveys/tasks/{task_id}/result"): _task_call("/result", {"result": "busy"}),
     ("GET", "/api/v1/questionnaires"): _plain("/api/v1/questionnaires"),
     ("POST", "/api/v1/questionnaires"): _plain("/api/v1/questionnaires", QUESTIONNAIRE),
     ("GET", "/api/v1/questionnaires/{questionnaire_id}"): _survey(""),

@@ -38,6 +38,7 @@ from node.callcenter.models import AgentState, StateSource
 from node.callcenter.queue_log import parse_line
 from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
+from node.surveys.suppression import suppress
 from node.users.resource import add_user
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLE_ORDER, TABLES
 from tests.conftest import PASSWORD
@@ -166,6 +167,9 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
         assert agent is not None
         later = datetime.now(UTC) + timedelta(minutes=1)
         change_state(session, agent, AgentState.signed_out, None, StateSource.api, later, 60)
+        # A customer who refused a callback: a suppressed_numbers row (the same service
+        # a do_not_call result calls; the API's pool would depend on the calling window).
+        suppress(session, "13800138001", "do_not_call", agent.id, later)
     with database.engine.connect() as conn:
         return {t: read_changes(conn, t, 0, 1000).rows for t in TABLE_ORDER}
 

@@ -38,6 +38,7 @@ from node.callcenter.models import AgentState, AgentStateEvent, StateSource
 from node.dictionaries.lookup import dictionary_entry
 from node.dictionaries.models import DictionaryKind
 from node.errors import Conflict, invalid
+from node.surveys.pool import release_agent
 
 S = AgentState
 ALLOWED: dict[AgentState, frozenset[AgentState]] = {
@@ -48,6 +49,9 @@ ALLOWED: dict[AgentState, frozenset[AgentState]] = {
     S.on_call: frozenset({S.wrap_up}),
     S.wrap_up: frozenset({S.ready, S.not_ready}),
 }
+
+# The moves that hand the agent's reserved callback back to the pool (issue 21 §3).
+RELEASING = frozenset({S.not_ready, S.signed_out})
 
 # How people name each state (Chinese first, English in brackets in messages).
 STATE_NAMES: dict[AgentState, str] = {
@@ -144,6 +148,9 @@ def change_state(
         user_id=user.id, state=to.value, reason=reason, at=now, source=source.value, callid=callid
     )
     session.add(event)
+    if to in RELEASING:
+        # A callback reserved by someone who stops taking calls goes back to the pool.
+        release_agent(session, user.id, now)
     refresh_agent_time(session, TouchedAgents({user.id: (now, now)}), wrap_up_max)
     return event
 

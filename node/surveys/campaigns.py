@@ -1,0 +1,120 @@
+"""Campaigns (issue 21 §2): create one on a published questionnaire version with its
+rules, list them, read one, close one (its open tasks close with it)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from node.api.pagination import apply_keyset, decode_cursor, encode_cursor, parse_order
+from node.errors import Conflict, NotFound, invalid
+from node.surveys.calling_window import parse_window
+from node.surveys.campaign_models import CallTask, CampaignStatus, SurveyCampaign, TaskOutcome
+from node.surveys.models import QuestionnaireVersion, VersionStatus
+
+ORDER_FIELDS = ("created_at", "name")
+DEFAULT_ORDER = "-created_at"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A campaign's rules, defaults as issue 21 §4 states them."""
+
+    first_retry_minutes: int = 30
+    second_retry_minutes: int = 120
+    soft_refusal_days: int = 7
+    max_attempts: int = 3
+    lease_seconds: int = 120
+    weekday_window: str = "09:00-20:30"
+    weekend_window: str = "09:00-17:00"
+
+
+@dataclass
+class CampaignPage:
+    rows: list[SurveyCampaign]
+    next_cursor: str | None
+
+
+def _published_version(session: Session, version_id: uuid.UUID) -> QuestionnaireVersion:
+    version = session.get(QuestionnaireVersion, version_id)
+    if version is None:
+        raise invalid("questionnaire_version_id", "no questionnaire version has this id")
+    if version.status != VersionStatus.published:
+        raise invalid(
+            "questionnaire_version_id",
+            "是草稿：先发布 (is a draft: publish it first, answers must point at a frozen version)",
+        )
+    return version
+
+
+def _check_windows(rules: Rules) -> None:
+    for name in ("weekday_window", "weekend_window"):
+        try:
+            parse_window(getattr(rules, name))
+        except ValueError as exc:
+            raise invalid(f"rules.{name}", str(exc)) from None
+
+
+def create_campaign(
+    session: Session, name: str, version_id: uuid.UUID, rules: Rules, by: str
+) -> SurveyCampaign:
+    """A new open campaign; 422 naming `questionnaire_version_id` for a draft or unknown
+    version, naming the window for a malformed one."""
+    _published_version(session, version_id)
+    _check_windows(rules)
+    campaign = SurveyCampaign(
+        name=name, questionnaire_version_id=version_id, created_by=by, **rules.__dict__
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def get_campaign(session: Session, campaign_id: uuid.UUID) -> SurveyCampaign:
+    """The campaign, or NotFound."""
+    campaign = session.get(SurveyCampaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return campaign
+
+
+def list_campaigns(
+    session: Session, limit: int, cursor: str | None, order_by: str | None
+) -> CampaignPage:
+    """One page of campaigns, keyset-paged like every list."""
+    order_by = order_by or DEFAULT_ORDER
+    field, descending = parse_order(order_by, ORDER_FIELDS)
+    column = getattr(SurveyCampaign, field)
+    after = decode_cursor(cursor, order_by, column) if cursor else None
+    stmt = apply_keyset(select(SurveyCampaign), column, SurveyCampaign.id, descending, after)
+    rows = list(session.execute(stmt.limit(limit + 1)).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(order_by, getattr(rows[-1], field), rows[-1].id)
+    return CampaignPage(rows, next_cursor)
+
+
+def close_campaign(session: Session, campaign: SurveyCampaign, now: datetime) -> SurveyCampaign:
+    """Close the campaign and its open tasks (leases too); 409 if already closed."""
+    if campaign.status == CampaignStatus.closed:
+        raise Conflict(f"campaign {campaign.id} is already closed")
+    campaign.status = CampaignStatus.closed.value
+    campaign.updated_at = now
+    session.execute(
+        update(CallTask)
+        .where(CallTask.campaign_id == campaign.id, CallTask.is_open.is_(True))
+        .values(
+            is_open=False,
+            outcome=TaskOutcome.closed.value,
+            lease_agent_id=None,
+            lease_until=None,
+            updated_at=now,
+        )
+    )
+    session.flush()
+    return campaign
