@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -57,17 +59,64 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         cur.close()
         attach_scratch(dbapi_conn)
 
+    writers = _writer_lock(make_url(url).database or "")
+
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        writers.release(record.info)  # a transaction that ended without commit or rollback
         if dbapi_conn is not None:
             clear_scratch(dbapi_conn, record.info)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         write = conn.get_execution_options().get("fedcrm_write", False)
+        if write:
+            writers.acquire(conn.info)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: Any) -> None:
+        writers.release(conn.info)
+
     return engine
+
+
+class _WriterLock:
+    """The threads of one process queue for a SQLite file's write lock here, woken as
+    soon as it is free, instead of in SQLite's busy handler, which sleeps in steps of up
+    to 100 ms and serves waiters in no order (50 agents asking for their next callback
+    at once waited up to seconds). Other processes still meet the busy timeout."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def acquire(self, info: dict[str, Any]) -> None:
+        if info.get(_HOLDS):
+            return
+        # A thread that already writes through another connection would wait on itself:
+        # after the busy timeout it goes on to BEGIN IMMEDIATE, which fails as before.
+        if self.lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            info[_HOLDS] = True
+
+    def release(self, info: dict[str, Any]) -> None:
+        if info.pop(_HOLDS, False):
+            self.lock.release()
+
+
+_HOLDS = "fedcrm_holds_writer_lock"
+_WRITER_LOCKS: dict[str, _WriterLock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_lock(database: str) -> _WriterLock:
+    """The lock of one database file, shared by every engine on it in this process (an
+    in-memory database is one connection's own: it gets a lock of its own)."""
+    if database in ("", ":memory:"):
+        return _WriterLock()
+    key = os.path.realpath(database)
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(key, _WriterLock())
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from node.contacts.models import Contact
@@ -20,6 +20,9 @@ from node.db.base import new_id
 from node.errors import Conflict, InvalidFields
 from node.surveys.campaign_models import CallTask, CampaignStatus, SurveyCampaign
 from node.tickets.models import Ticket, TicketStatus
+
+# Tasks added at once after which PostgreSQL's statistics of call_tasks are refreshed.
+ANALYZE_AFTER = 1000
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,11 @@ def _add(
         result.added += 1
         result.task_ids.append(task.id)
     session.flush()
+    if result.added >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        # Until autovacuum's analyze comes round, PostgreSQL would plan the pool's pick
+        # for the handful of tasks it last counted: a sort of every new task (35 ms
+        # instead of 0.1 ms at 10,000). SQLite plans by the index alone.
+        session.execute(text("ANALYZE call_tasks"))
     return result
 
 

@@ -94,8 +94,6 @@ class CallTask(Base):
         ),
         # One reservation per agent, held by the database too.
         Index("uq_call_tasks_lease_agent", "lease_agent_id", unique=True),
-        # The pool's scan: the open tasks of a campaign, the highest priority first.
-        Index("ix_call_tasks_pool", "campaign_id", "is_open", "priority", "next_attempt_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -147,6 +145,18 @@ class SurveyResponse(Base):
     answers: Mapped[str] = mapped_column(Text)  # JSON: code -> stored answer
     partial: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The pool's scan, in the pick's order (highest priority, then the longest due), so the
+# first eligible row is the answer with no sort of the campaign's tasks.
+Index(
+    "ix_call_tasks_pool",
+    CallTask.campaign_id,
+    CallTask.is_open,
+    CallTask.priority.desc(),
+    CallTask.next_attempt_at,
+    CallTask.id,
+)
 
 
 class SuppressedNumber(Base, Replicated):

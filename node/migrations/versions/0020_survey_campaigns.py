@@ -104,7 +104,7 @@ def upgrade() -> None:
     with op.batch_alter_table("call_tasks", schema=None) as batch_op:
         batch_op.create_index(
             "ix_call_tasks_pool",
-            ["campaign_id", "is_open", "priority", "next_attempt_at"],
+            ["campaign_id", "is_open", sa.text("priority DESC"), "next_attempt_at", "id"],
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_call_tasks_ticket_id"), ["ticket_id"], unique=False)
