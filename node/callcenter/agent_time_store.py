@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import User
@@ -30,6 +30,7 @@ SLOT = PARTIAL_SLOT.seconds
 SUMS = ("signed_in", "not_ready", "wrap_up", "wrap_ups")
 _NAMESPACE = uuid.UUID("5d0e7a3c-41b2-4f8e-9c6d-2a1b3c4d5e6f")
 _STATES = {s.value: s for s in AgentState}
+_PAIRS = 500  # (user, moment) pairs per statement
 
 
 def time_figures_id(node: str, start: int, user_id: uuid.UUID, reason: str) -> uuid.UUID:
@@ -149,17 +150,23 @@ def summed_time(session: Session, low: int, high: int) -> dict[uuid.UUID, AgentT
 def running_states(session: Session) -> dict[uuid.UUID, Change]:
     """Each agent's latest change: the state still running, which no sum holds yet. One
     index look-up per user rather than a scan of millions of changes."""
-    latest = (
+    moment = (
         select(func.max(E.at))
         .where(E.user_id == User.id, E.deleted_at.is_(None))
         .correlate(User)
         .scalar_subquery()
     )
-    rows = session.execute(
-        select(E.user_id, E.at, E.seq, E.state, E.reason)
-        .join(User, E.user_id == User.id)
-        .where(E.at == latest, E.deleted_at.is_(None))
-    ).all()
+    # Each user's moment first (a look-up per user), then their changes at it, by the
+    # (user_id, at) index: asked in one statement, SQLite scans every change instead.
+    moments = [(u, at) for u, at in session.execute(select(User.id, moment)) if at is not None]
+    rows: list[Any] = []
+    for start in range(0, len(moments), _PAIRS):
+        pairs = [and_(E.user_id == u, E.at == at) for u, at in moments[start : start + _PAIRS]]
+        rows += session.execute(
+            select(E.user_id, E.at, E.seq, E.state, E.reason).where(
+                or_(*pairs), E.deleted_at.is_(None)
+            )
+        ).all()
     found: dict[uuid.UUID, Change] = {}
     for user_id, at, _, state, reason in sorted(rows, key=lambda r: (r[1], r[2])):
         found[user_id] = Change(at, _STATES[state], reason)  # the last of a tie wins
