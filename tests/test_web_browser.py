@@ -151,6 +151,7 @@ def test_wrong_password_then_login(topo, chromium):
         "工单队列",
         "待回拨",
         "坐席状态",
+        "回访问卷",
     ]
     context.close()
 
