@@ -11,8 +11,20 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, DateTime, Float, Integer, Numeric, Select, String, Uuid, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    Uuid,
+    and_,
+    or_,
+    select,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from node.errors import invalid
@@ -198,3 +210,24 @@ def apply_keyset(
     if descending:
         return stmt.order_by(column.desc(), id_column.desc())
     return stmt.order_by(column.asc(), id_column.asc())
+
+
+def keyset_page(
+    session: Session,
+    model: Any,
+    limit: int,
+    cursor: str | None,
+    order_by: str,
+    allowed: tuple[str, ...],
+) -> tuple[list[Any], str | None]:
+    """One page of `model`'s rows in `order_by` order after `cursor`, and the cursor of
+    the next page (None on the last): the keyset paging every list uses."""
+    field, descending = parse_order(order_by, allowed)
+    column = getattr(model, field)
+    after = decode_cursor(cursor, order_by, column) if cursor else None
+    stmt = apply_keyset(select(model), column, model.id, descending, after)
+    rows = list(session.execute(stmt.limit(limit + 1)).scalars())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(order_by, getattr(rows[-1], field), rows[-1].id)

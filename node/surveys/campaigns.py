@@ -7,10 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from node.api.pagination import apply_keyset, decode_cursor, encode_cursor, parse_order
+from node.api.pagination import keyset_page
 from node.errors import Conflict, NotFound, invalid
 from node.surveys.calling_window import parse_window
 from node.surveys.campaign_models import CallTask, CampaignStatus, SurveyCampaign, TaskOutcome
@@ -86,16 +86,9 @@ def list_campaigns(
     session: Session, limit: int, cursor: str | None, order_by: str | None
 ) -> CampaignPage:
     """One page of campaigns, keyset-paged like every list."""
-    order_by = order_by or DEFAULT_ORDER
-    field, descending = parse_order(order_by, ORDER_FIELDS)
-    column = getattr(SurveyCampaign, field)
-    after = decode_cursor(cursor, order_by, column) if cursor else None
-    stmt = apply_keyset(select(SurveyCampaign), column, SurveyCampaign.id, descending, after)
-    rows = list(session.execute(stmt.limit(limit + 1)).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(order_by, getattr(rows[-1], field), rows[-1].id)
+    rows, next_cursor = keyset_page(
+        session, SurveyCampaign, limit, cursor, order_by or DEFAULT_ORDER, ORDER_FIELDS
+    )
     return CampaignPage(rows, next_cursor)
 
 

@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from node.api.pagination import apply_keyset, decode_cursor, encode_cursor, parse_order
+from node.api.pagination import keyset_page
 from node.db.types import utcnow
 from node.errors import Conflict, NotFound
 from node.surveys.answers import AnswerCheck, check_answers
@@ -60,16 +60,9 @@ def list_questionnaires(
     session: Session, limit: int, cursor: str | None, order_by: str | None
 ) -> QuestionnairePage:
     """One page of questionnaires in `order_by` order, keyset-paged like every list."""
-    order_by = order_by or DEFAULT_ORDER
-    field, descending = parse_order(order_by, ORDER_FIELDS)
-    column = getattr(Questionnaire, field)
-    after = decode_cursor(cursor, order_by, column) if cursor else None
-    stmt = apply_keyset(select(Questionnaire), column, Questionnaire.id, descending, after)
-    rows = list(session.execute(stmt.limit(limit + 1)).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(order_by, getattr(rows[-1], field), rows[-1].id)
+    rows, next_cursor = keyset_page(
+        session, Questionnaire, limit, cursor, order_by or DEFAULT_ORDER, ORDER_FIELDS
+    )
     return QuestionnairePage(rows, next_cursor)
 
 
