@@ -28,9 +28,23 @@ from node.users.resource import add_user
 
 NODE_CODE = "430100"
 PASSWORD = "correct-horse-42"
-PG_URL = os.environ.get(
-    "FEDCRM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/fedcrm_test"
-)
+
+
+def _worker_pg_url() -> str:
+    """The suite's PostgreSQL database; under pytest-xdist each worker has its own
+    (`fedcrm_ci_gw0`, ...), and every database a test derives from it is named after it."""
+    url = make_url(
+        os.environ.get(
+            "FEDCRM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/fedcrm_test"
+        )
+    )
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = url.set(database=f"{url.database}_{worker}")
+    return url.render_as_string(hide_password=False)
+
+
+PG_URL = _worker_pg_url()
 
 
 def reset_postgres_schema(url: str) -> None:
