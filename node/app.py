@@ -40,6 +40,7 @@ from node.subscriptions.resource import SubscriptionResource
 from node.surveys.campaign_endpoints import router as campaigns_router
 from node.surveys.endpoints import router as surveys_router
 from node.surveys.pool_endpoints import router as pool_router
+from node.surveys.report_endpoints import router as survey_reports_router
 from node.tickets.endpoints import router as ticket_actions
 from node.tickets.resource import TicketResource
 from node.users.resource import UserResource
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(surveys_router)
     app.include_router(campaigns_router)
     app.include_router(pool_router)
+    app.include_router(survey_reports_router)
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}
     install_rollup(app, lambda session: {**child_names(session), **node_names})

@@ -33,6 +33,7 @@ from node.surveys.campaign_models import (
     SurveyCampaign,
     SurveyResponse,
 )
+from node.surveys.figure_models import SurveyAnswerFigures, SurveyFigures
 from node.surveys.models import Questionnaire, QuestionnaireVersion
 from node.tickets.models import Ticket, TicketEvent
 from node.views.models import SavedView
@@ -53,6 +54,8 @@ REPLICATED_MODELS = (
     AgentTimeFigures,
     CallFigures,
     SuppressedNumber,
+    SurveyFigures,
+    SurveyAnswerFigures,
 )
 
 __all__ = [
@@ -84,7 +87,9 @@ __all__ = [
     "SmsMessage",
     "Subscription",
     "SuppressedNumber",
+    "SurveyAnswerFigures",
     "SurveyCampaign",
+    "SurveyFigures",
     "SurveyResponse",
     "Ticket",
     "TicketEvent",

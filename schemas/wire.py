@@ -24,7 +24,9 @@ import pyarrow as pa
 # 5: the new table agent_time_figures (agents' working time per 15-minute slot, §7);
 # the new table suppressed_numbers (callback refusals every campaign honours, issue 21
 # §4), added before version 5 was released.
-SCHEMA_VERSION = 5
+# 6: the new tables survey_figures and survey_answer_figures (callback survey figures as
+# mergeable sums per day, campaign and agent, issue 21 §5).
+SCHEMA_VERSION = 6
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -53,6 +55,8 @@ S = pa.string()
 I64 = pa.int64()
 B = pa.bool_()
 D = pa.date32()
+SURVEY_SUMS = ("attempts", "contacts", "interviews", "partials", "refusals", "non_contacts",
+               "others", "unknown", "not_eligible")  # fmt: skip
 
 TABLES: dict[str, pa.Schema] = {
     "dictionary_entries": _table(
@@ -231,6 +235,24 @@ TABLES: dict[str, pa.Schema] = {
         _f("reason", S, True),
         _f("at", TS, True),
         _f("user_id", ID),
+    ),
+    "survey_figures": _table(  # version 6
+        _f("day", D, True),
+        _f("campaign_id", ID, True),
+        _f("campaign_name", S, True),
+        _f("user_id", ID, True),
+        *(_f(name, I64, True) for name in SURVEY_SUMS),
+    ),
+    "survey_answer_figures": _table(  # version 6
+        _f("day", D, True),
+        _f("campaign_id", ID, True),
+        _f("user_id", ID, True),
+        _f("question", S, True),
+        _f("question_type", S, True),
+        _f("answer", S, True),
+        _f("ticket_kind", S, True),
+        _f("technician_id", ID),
+        _f("responses", I64, True),
     ),
 }
 

@@ -223,6 +223,9 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("POST", "/next", 200, "read"),
             ("POST", "/tasks/{task_id}/renew", 200, "read"),
             ("POST", "/tasks/{task_id}/result", 200, "read"),
+            ("GET", "/report", 200, "read"),
+            ("GET", "/report/answers", 200, "read"),
+            ("GET", "/attempts", 200, "read"),
         )
     },
     **{

@@ -359,6 +359,9 @@ def _crud_calls(resource: str) -> dict[tuple[str, str], Call]:
     }
 
 
+DECEMBER = "from=2026-12-01&to=2026-12-31"
+
+
 def _plain(url: str, body: dict[str, Any] | None = None) -> Call:
     return Call(lambda n, k, i: (url, body))
 
@@ -522,6 +525,13 @@ REQUESTS: dict[tuple[str, str], Call] = {
         {"closed_from": "2026-01-01T00:00:00+08:00", "closed_to": "2026-02-01T00:00:00+08:00"},
     ),
     ("POST", "/api/v1/surveys/next"): _plain("/api/v1/surveys/next"),
+    ("GET", "/api/v1/surveys/report"): _plain(
+        "/api/v1/surveys/report?from=2026-12-01&to=2026-12-31"
+    ),
+    ("GET", "/api/v1/surveys/report/answers"): _plain(
+        "/api/v1/surveys/report/answers?from=2026-12-01&to=2026-12-31"
+    ),
+    ("GET", "/api/v1/surveys/attempts"): _plain("/api/v1/surveys/attempts"),
     ("POST", "/api/v1/surveys/tasks/{task_id}/renew"): _task_call("/renew"),
     ("POST", "/api/v1/surveys/tasks/{task_id}/result"): _task_call("/result", {"result": "busy"}),
     ("GET", "/api/v1/questionnaires"): _plain("/api/v1/questionnaires"),

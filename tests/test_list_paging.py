@@ -223,9 +223,9 @@ def test_every_list_in_the_api_is_walked_here(client: TestClient) -> None:
     """The OpenAPI document's lists are exactly the Resources walked or excluded here."""
     spec = client.app.openapi()  # type: ignore[attr-defined]
     lists = {path for path, ops in spec["paths"].items() if _is_list(spec, ops.get("get"))}
-    # Questionnaires and campaigns are no Resource: tests/test_surveys_api.py and
-    # tests/test_surveys_pool.py walk their lists.
-    surveys = {"/api/v1/questionnaires", "/api/v1/surveys/campaigns"}
+    # Questionnaires, campaigns and dials are no Resource: tests/test_surveys_api.py,
+    # tests/test_surveys_pool.py and tests/test_surveys_figures.py walk their lists.
+    surveys = {"/api/v1/questionnaires", "/api/v1/surveys/campaigns", "/api/v1/surveys/attempts"}
     assert lists == {f"/api/v1/{r.path}" for r in RESOURCES} | surveys
     assert set(EXCLUDED) <= {r.path for r in RESOURCES}
     for resource in PAGED:

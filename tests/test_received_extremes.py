@@ -38,9 +38,13 @@ from node.callcenter.models import AgentState, StateSource
 from node.callcenter.queue_log import parse_line
 from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
+from node.surveys.campaign_models import DialResult
+from node.surveys.pool import reserve
+from node.surveys.results import Report, record_result
 from node.surveys.suppression import suppress
 from node.users.resource import add_user
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLE_ORDER, TABLES
+from tests.callback_helpers import T0, add_numbers, make_campaign
 from tests.conftest import PASSWORD
 from tests.signing import new_signer
 from tests.test_list_paging import RowMaker
@@ -170,6 +174,11 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
         # A customer who refused a callback: a suppressed_numbers row (the same service
         # a do_not_call result calls; the API's pool would depend on the calling window).
         suppress(session, "13800138001", "do_not_call", agent.id, later)
+        # A completed callback: survey_figures and survey_answer_figures rows.
+        (task,) = add_numbers(session, make_campaign(session), ["13800138002"])
+        assert reserve(session, agent.id, T0) is not None
+        answers = {"fixed": "yes", "score": 5}
+        record_result(session, task.id, agent.id, Report(DialResult.completed, answers), T0)
     with database.engine.connect() as conn:
         return {t: read_changes(conn, t, 0, 1000).rows for t in TABLE_ORDER}
 

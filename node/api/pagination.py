@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
 from sqlalchemy import (
+    ColumnElement,
     Date,
     DateTime,
     Float,
@@ -219,13 +220,15 @@ def keyset_page(
     cursor: str | None,
     order_by: str,
     allowed: tuple[str, ...],
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[list[Any], str | None]:
-    """One page of `model`'s rows in `order_by` order after `cursor`, and the cursor of
-    the next page (None on the last): the keyset paging every list uses."""
+    """One page of `model`'s rows (those matching `where`) in `order_by` order after
+    `cursor`, and the cursor of the next page (None on the last): the keyset paging
+    every list uses."""
     field, descending = parse_order(order_by, allowed)
     column = getattr(model, field)
     after = decode_cursor(cursor, order_by, column) if cursor else None
-    stmt = apply_keyset(select(model), column, model.id, descending, after)
+    stmt = apply_keyset(select(model).where(*where), column, model.id, descending, after)
     rows = list(session.execute(stmt.limit(limit + 1)).scalars())
     if len(rows) <= limit:
         return rows, None

@@ -81,7 +81,7 @@ def get_campaign(campaign_id: uuid.UUID, viewer: Reader, session: SessionDep) ->
 def close_campaign(campaign_id: uuid.UUID, viewer: Writer, session: SessionDep) -> dict[str, Any]:
     """Close the campaign and its open tasks; 409 when it is already closed."""
     campaign = campaigns.close_campaign(
-        session, campaigns.get_campaign(session, campaign_id), utcnow()
+        session, campaigns.get_campaign(session, campaign_id), viewer.user.id, utcnow()
     )
     record_by(session, viewer, "campaign.closed", "survey_campaign", campaign.id)
     return campaign_out(campaign)

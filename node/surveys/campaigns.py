@@ -14,6 +14,7 @@ from node.api.pagination import keyset_page
 from node.errors import Conflict, NotFound, invalid
 from node.surveys.calling_window import parse_window
 from node.surveys.campaign_models import CallTask, CampaignStatus, SurveyCampaign, TaskOutcome
+from node.surveys.figures_store import count_closing
 from node.surveys.models import QuestionnaireVersion, VersionStatus
 
 ORDER_FIELDS = ("created_at", "name")
@@ -92,10 +93,14 @@ def list_campaigns(
     return CampaignPage(rows, next_cursor)
 
 
-def close_campaign(session: Session, campaign: SurveyCampaign, now: datetime) -> SurveyCampaign:
-    """Close the campaign and its open tasks (leases too); 409 if already closed."""
+def close_campaign(
+    session: Session, campaign: SurveyCampaign, user_id: uuid.UUID, now: datetime
+) -> SurveyCampaign:
+    """Close the campaign and its open tasks (leases too), counting their dispositions
+    as `user_id`'s; 409 if already closed."""
     if campaign.status == CampaignStatus.closed:
         raise Conflict(f"campaign {campaign.id} is already closed")
+    count_closing(session, campaign, user_id, now)
     campaign.status = CampaignStatus.closed.value
     campaign.updated_at = now
     session.execute(

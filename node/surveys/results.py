@@ -26,6 +26,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from node.errors import InvalidFields, invalid
+from node.surveys import figures_store
 from node.surveys.answers import AnswerCheck
 from node.surveys.campaign_models import (
     SUPPRESSING,
@@ -175,6 +176,10 @@ def record_result(
             )
         )
     _apply(session, task, campaign, report, agent_id, now)
+    partial = check is not None and not check.valid
+    figures_store.count_dial(session, task, campaign, report.result, partial, agent_id, now)
+    if check is not None:
+        figures_store.count_answers(session, task, campaign, check.accepted, agent_id, now)
     task.lease_agent_id = None
     task.lease_until = None
     task.updated_at = now

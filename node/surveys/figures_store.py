@@ -1,0 +1,141 @@
+"""Keeping the survey figures (node.surveys.figure_models) as results arrive: each dial
+adds to its day's, campaign's and agent's row, a task that becomes final adds its
+AAPOR disposition, a completed call its answers, and closing a campaign the tasks it
+ends. Rows have ids made from their key, so the same key always finds its row."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import Session
+
+from node.surveys.calling_window import BEIJING
+from node.surveys.campaign_models import CallAttempt, CallTask, SurveyCampaign, TaskOutcome
+from node.surveys.definition import CHOICE_TYPES, SCALES, QuestionType
+from node.surveys.dispositions import CONTACT_RESULTS, disposition
+from node.surveys.figure_models import SUMS, SurveyAnswerFigures, SurveyFigures
+from node.surveys.models import QuestionnaireVersion
+from node.surveys.service import definition_of
+from node.tickets.models import Ticket
+
+_NAMESPACE = uuid.UUID("5b0e7c52-8f1d-4c3a-9e2b-6a7d8c9e0f11")
+COUNTED_ANSWERS = CHOICE_TYPES | set(SCALES)
+
+
+def _row_id(*key: Any) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, ":".join("" if part is None else str(part) for part in key))
+
+
+def _figures(
+    session: Session, campaign: SurveyCampaign, user_id: uuid.UUID, now: datetime
+) -> SurveyFigures:
+    day = now.astimezone(BEIJING).date()
+    row_id = _row_id(session.info["node_code"], day, campaign.id, user_id)
+    row = session.get(SurveyFigures, row_id)
+    if row is None:
+        row = SurveyFigures(id=row_id, day=day, campaign_id=campaign.id, user_id=user_id)
+        row.campaign_name = campaign.name
+        for name in SUMS:
+            setattr(row, name, 0)
+        session.add(row)
+    return row
+
+
+def count_dial(
+    session: Session,
+    task: CallTask,
+    campaign: SurveyCampaign,
+    result: str,
+    partial: bool,
+    agent_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """Count one dial of `task` (already changed by its result; its attempt not yet
+    added): the attempt, a contact, and the task's disposition when it became final."""
+    row = _figures(session, campaign, agent_id, now)
+    row.attempts += 1
+    reached = result in CONTACT_RESULTS
+    row.contacts += int(reached)
+    if task.is_open or task.outcome is None:
+        return
+    contacted = reached or _was_reached(session, task.id)
+    group = disposition(TaskOutcome(task.outcome), partial, task.attempts, contacted)
+    setattr(row, group, getattr(row, group) + 1)
+
+
+def _was_reached(session: Session, task_id: uuid.UUID) -> bool:
+    reached = select(CallAttempt.id).where(
+        CallAttempt.task_id == task_id, CallAttempt.result.in_(CONTACT_RESULTS)
+    )
+    return session.execute(reached.limit(1)).first() is not None
+
+
+def count_closing(
+    session: Session, campaign: SurveyCampaign, user_id: uuid.UUID, now: datetime
+) -> None:
+    """Count the dispositions of the open tasks closing the campaign is about to end
+    (call before they are closed)."""
+    reached = exists().where(
+        CallAttempt.task_id == CallTask.id, CallAttempt.result.in_(CONTACT_RESULTS)
+    )
+    group = case(
+        (CallTask.attempts == 0, "unknown"),
+        (reached, "others"),
+        else_="non_contacts",
+    )
+    counts = session.execute(
+        select(group, func.count())
+        .where(and_(CallTask.campaign_id == campaign.id, CallTask.is_open.is_(True)))
+        .group_by(group)
+    ).all()
+    if not counts:
+        return
+    row = _figures(session, campaign, user_id, now)
+    for name, n in counts:
+        setattr(row, name, getattr(row, name) + int(n))
+
+
+def count_answers(
+    session: Session,
+    task: CallTask,
+    campaign: SurveyCampaign,
+    accepted: dict[str, Any],
+    agent_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """Count a completed call's accepted answers, by its work order's kind and
+    technician (none for a task without a work order)."""
+    version = session.get(QuestionnaireVersion, campaign.questionnaire_version_id)
+    if version is None:  # versions are never deleted; a broken reference is a bug
+        raise RuntimeError(f"campaign {campaign.id} names no version")
+    types = {q.code: q.type for q in definition_of(version).questions}
+    ticket = session.get(Ticket, task.ticket_id) if task.ticket_id is not None else None
+    kind = ticket.kind if ticket is not None else ""
+    technician = ticket.technician_id if ticket is not None else None
+    day = now.astimezone(BEIJING).date()
+    node = session.info["node_code"]
+    for code, value in accepted.items():
+        qtype = types[code]
+        for answer in ("", *_counted(qtype, value)):
+            key = (node, day, campaign.id, agent_id, code, answer, kind, technician)
+            row = session.get(SurveyAnswerFigures, _row_id(*key))
+            if row is None:
+                row = SurveyAnswerFigures(id=_row_id(*key), day=day, campaign_id=campaign.id)
+                row.user_id, row.question, row.question_type = agent_id, code, qtype.value
+                row.answer, row.ticket_kind, row.technician_id = answer, kind, technician
+                row.responses = 0
+                session.add(row)
+            row.responses += 1
+
+
+def _counted(qtype: QuestionType, value: Any) -> Iterable[str]:
+    """The answer values a question's distribution counts: choices and scale points."""
+    if qtype not in COUNTED_ANSWERS:
+        return ()
+    if qtype is QuestionType.multiple:
+        return tuple(str(code) for code in value)
+    return (str(value),)
