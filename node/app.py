@@ -14,6 +14,7 @@ from node.api.errors import install_error_handlers
 from node.api.openapi import errors, install_openapi
 from node.callcenter.agent_endpoints import router as agents_router
 from node.callcenter.ami_follow import AmiMetrics, start_ami_follower, stop_ami_follower
+from node.callcenter.callback_endpoints import router as callback_seat_router
 from node.callcenter.endpoints import router as callcenter_router
 from node.callcenter.event_endpoints import router as cti_router
 from node.callcenter.pop_broker import PopBroker
@@ -124,6 +125,7 @@ def create_app(
     app.include_router(surveys_router)
     app.include_router(campaigns_router)
     app.include_router(pool_router)
+    app.include_router(callback_seat_router)
     app.include_router(survey_reports_router)
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}

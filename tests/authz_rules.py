@@ -220,7 +220,6 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("POST", "/campaigns/{campaign_id}/close", 200, "write"),
             ("POST", "/campaigns/{campaign_id}/tasks", 201, "write"),
             ("POST", "/campaigns/{campaign_id}/tasks/from-tickets", 201, "write"),
-            ("POST", "/next", 200, "read"),
             ("POST", "/tasks/{task_id}/renew", 200, "read"),
             ("POST", "/tasks/{task_id}/result", 200, "read"),
             ("GET", "/report", 200, "read"),
@@ -228,6 +227,9 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("GET", "/attempts", 200, "read"),
         )
     },
+    # README "API": taking the next callback is taking a call: interactions:write (and
+    # surveys:read, which every role holding it has), and only while ready.
+    ("POST", "/api/v1/surveys/next"): Rule(Access.permission, 200, "interactions:write"),
     **{
         ("GET", f"/api/v1/rollups/{name}"): Rule(Access.permission, 200, "rollups:read")
         for name in ("key-accounts", "churn", "service", "value", "status")

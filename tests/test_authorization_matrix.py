@@ -32,6 +32,7 @@ from sqlalchemy import select, update
 from node.app import RESOURCES, create_app
 from node.auth.accounts import Role, User
 from node.auth.models import AccessToken
+from node.callcenter.models import AgentStateEvent
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
 from node.dictionaries.resource import seed_dictionaries
@@ -430,6 +431,18 @@ def _leased_task(node: Node, identity: str) -> str:
         return str(row.id)
 
 
+def _ready(node: Node, identity: str) -> str:
+    """The caller made ready (示闲), when the caller is a user: only a ready agent takes
+    the next callback."""
+    if identity in ROLES:
+        with node.db.unit_of_work() as session:
+            username = node.usernames[identity]
+            user_id = session.execute(select(User.id).where(User.username == username)).scalar_one()
+            event = AgentStateEvent(user_id=user_id, state="ready", at=utcnow(), source="api")
+            session.add(event)
+    return "/api/v1/surveys/next"
+
+
 def _campaign_call(tail: str, body: dict[str, Any] | None = None) -> Call:
     return Call(lambda n, k, i: (f"/api/v1/surveys/campaigns/{_campaign(n)}{tail}", body))
 
@@ -524,7 +537,7 @@ REQUESTS: dict[tuple[str, str], Call] = {
         "/tasks/from-tickets",
         {"closed_from": "2026-01-01T00:00:00+08:00", "closed_to": "2026-02-01T00:00:00+08:00"},
     ),
-    ("POST", "/api/v1/surveys/next"): _plain("/api/v1/surveys/next"),
+    ("POST", "/api/v1/surveys/next"): Call(lambda n, k, i: (_ready(n, i), None)),
     ("GET", "/api/v1/surveys/report"): _plain(
         "/api/v1/surveys/report?from=2026-12-01&to=2026-12-31"
     ),

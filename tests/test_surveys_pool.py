@@ -8,8 +8,10 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from node.auth.accounts import Role, User
@@ -129,11 +131,15 @@ def test_many_agents_at_once_never_share_a_task(database):
 
 
 def test_the_api_reserves_renews_and_refuses_others(client, login, monkeypatch, database):
+    from node.callcenter import agent_endpoints, callback_endpoints
     from node.surveys import campaign_endpoints, pool_endpoints
 
-    for module in (campaign_endpoints, pool_endpoints):
+    for module in (campaign_endpoints, pool_endpoints, callback_endpoints, agent_endpoints):
         monkeypatch.setattr(module, "utcnow", lambda: T0)
     lead, agent, other = login(Role.team_lead), login(Role.agent), login(Role.agent)
+    for who in (agent, other):
+        ready = client.post("/api/v1/agents/me/state", json={"state": "ready"}, headers=who)
+        assert ready.status_code == 200, ready.text
     with database.unit_of_work() as session:
         version_id = str(published_version(session))
     made = client.post(
@@ -215,3 +221,35 @@ def test_the_campaign_list_pages_like_every_list(client, login, database):
     assert len(seen) == 5 and set(seen) == made
     bad = client.get("/api/v1/surveys/campaigns", params={"order_by": "phone"}, headers=lead)
     assert bad.status_code == 422 and "order_by" in bad.text
+
+
+def test_only_a_ready_agent_takes_a_callback(client, login, monkeypatch, database):
+    from node.callcenter import agent_endpoints, callback_endpoints
+
+    for module in (callback_endpoints, agent_endpoints):
+        monkeypatch.setattr(module, "utcnow", lambda: T0)
+    agent = login(Role.agent)
+    with database.unit_of_work() as session:
+        add_numbers(session, make_campaign(session), ["13800138001"])
+
+    def take() -> Any:
+        return client.post("/api/v1/surveys/next", headers=agent)
+
+    def state(body: dict) -> None:
+        assert client.post("/api/v1/agents/me/state", json=body, headers=agent).status_code == 200
+
+    refused = take()  # never signed in
+    assert refused.status_code == 409 and "签退" in refused.text and "signed_out" in refused.text
+    state({"state": "ready"})
+    held = take()
+    assert held.status_code == 200 and held.json()["task"]["phone"] == "13800138001"
+    state({"state": "not_ready", "reason": "meal"})  # gives the task back to the pool
+    refused = take()
+    assert refused.status_code == 409 and "示忙" in refused.text
+    with database.unit_of_work(write=False) as session:
+        task = session.execute(select(CallTask)).scalar_one()
+        assert task.lease_agent_id is None
+    state({"state": "ready"})
+    assert take().json()["task"]["id"] == held.json()["task"]["id"]
+    analyst = login(Role.analyst)  # reads surveys, takes no calls
+    assert client.post("/api/v1/surveys/next", headers=analyst).status_code == 403

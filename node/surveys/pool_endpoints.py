@@ -1,6 +1,7 @@
-"""/api/v1/surveys/next and /api/v1/surveys/tasks/{task_id}/...: the signed-in agent
-takes the next callback from the pool, renews its lease while working, and posts the
-dial result. One transaction per request (a write one: BEGIN IMMEDIATE on SQLite)."""
+"""/api/v1/surveys/tasks/{task_id}/...: the agent renews the lease of the callback they
+took (POST /api/v1/surveys/next, node.callcenter.callback_endpoints: only when ready)
+while working, and posts the dial result. One transaction per request (a write one:
+BEGIN IMMEDIATE on SQLite)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from node.auth.viewer import Viewer
 from node.db.types import utcnow
 from node.surveys import pool
 from node.surveys.campaign_models import CallTask, SurveyCampaign
-from node.surveys.campaign_schemas import NextOut, ResultIn, TaskOut
+from node.surveys.campaign_schemas import ResultIn, TaskOut
 from node.surveys.models import QuestionnaireVersion
 from node.surveys.results import Report, record_result
 
@@ -58,12 +59,6 @@ def next_out(session: SessionDep, task: CallTask | None) -> dict[str, Any]:
         "campaign_name": campaign.name if campaign else None,
         "definition": orjson.loads(version.definition) if version else None,
     }
-
-
-@router.post("/next", response_model=NextOut)
-def next_task(viewer: Agent, session: SessionDep) -> dict[str, Any]:
-    """Reserve the next callback for me (the same one, renewed, if I hold one)."""
-    return next_out(session, pool.reserve(session, viewer.user.id, utcnow()))
 
 
 @router.post("/tasks/{task_id}/renew", response_model=TaskOut, responses=errors(409))
