@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from federation.entry import schedule_federation
 from node.sms.jobs import schedule_sms
+from node.surveys.jobs import schedule_survey_fill
 from rollup.entry import schedule_rollups
 
 
@@ -27,14 +28,13 @@ class _QuietSkips(logging.Filter):
 _QUIET_SKIPS = _QuietSkips()  # one instance: addFilter ignores it when already there
 
 
-def start_jobs(app: FastAPI) -> BackgroundScheduler | None:
-    """Start replication, SFTP ingest, rollup and SMS jobs; None when there is nothing to run."""
+def start_jobs(app: FastAPI) -> BackgroundScheduler:
+    """Start replication, SFTP ingest, rollup, SMS and callback-filling jobs."""
     scheduler = BackgroundScheduler(timezone="UTC")
     logging.getLogger("apscheduler.scheduler").addFilter(_QUIET_SKIPS)
     schedule_federation(scheduler, app)
     schedule_rollups(scheduler, app.state.db)
     schedule_sms(scheduler, app.state.db, app.state.settings.sms)
-    if not scheduler.get_jobs():
-        return None
+    schedule_survey_fill(scheduler, app.state.db)
     scheduler.start()
     return scheduler

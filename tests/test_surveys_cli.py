@@ -145,3 +145,30 @@ def test_a_bad_file_is_refused_naming_the_path_and_nothing_changes(tmp_path: Pat
     )
     assert unknown.exit_code != 0 and base["id"] in unknown.output
     assert not (tmp_path / "out.json").exists()
+
+
+def test_fill_runs_the_self_filling_campaigns_once(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from node.surveys import campaigns
+    from node.tickets.models import Ticket
+
+    node_dir, url = _node(tmp_path, "city", "430100")
+    db = Database(url, "430100")
+    closed = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    with db.unit_of_work() as session:
+        _, version = create_questionnaire(session, "报修回访", "", parse_definition(DEFINITION))
+        publish(session, version, "lead")
+        fill = campaigns.AutoFill(kind="repair", since=closed)
+        campaign = campaigns.create_campaign(
+            session, "报修", version.id, campaigns.Rules(), "lead", fill
+        )
+        # A customer this node holds no number of: counted, no task.
+        session.add(Ticket(ticket_no="T1", customer_id=campaign.id, kind="repair",
+                           due_at=closed, status="closed", closed_at=closed))  # fmt: skip
+        campaign_id = campaign.id
+    db.dispose()
+    result = runner.invoke(app, ["surveys", "fill", str(node_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"{campaign_id}: 新增 0 (added), 已在回访中 0 (already open), 无号码 1" in result.output
+    assert "1 个自动补充的活动" in result.output

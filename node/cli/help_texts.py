@@ -28,8 +28,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cti": ("电话系统（PBX）的事件。", "Telephone system (PBX) events."),
     "sms": ("派工短信（经 Kannel 发送）。", "Work-order SMS (sent through Kannel)."),
     "surveys": (
-        "回访问卷的导入与导出（JSON 文件）。",
-        "Callback questionnaires in and out as JSON files.",
+        "回访问卷的导入与导出（JSON 文件），以及按关闭的工单补充回访任务。",
+        "Callback questionnaires in and out as JSON files, and callbacks from closed work orders.",
     ),
     "node_dir": ("节点目录", "The node directory"),
     # surveys
@@ -45,6 +45,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "把问卷的已发布版本导出为 JSON 文件（草稿不导出），供下级节点导入。",
         "Export a questionnaire's published versions (never its draft) as a JSON file "
         "for the nodes below to import.",
+    ),
+    "surveys.fill": (
+        "为自动补充的回访活动加入新关闭工单的客户一次（fedcrm serve 每分钟自动执行）。\n\n"
+        "每个活动只取其工单类型、服务区域内、起始时间之后关闭且尚未回访过的工单。",
+        "Add the customers of newly closed work orders to the self-filling callback "
+        "campaigns once (fedcrm serve does it every minute).\n\n"
+        "Each campaign takes only the work orders of its kind and service area, closed "
+        "since its start, that no callback of it has covered yet.",
     ),
     "surveys.file_in": ("要导入的问卷文件", "The questionnaire file to import"),
     "surveys.file_out": ("导出到的文件", "The file to write"),
@@ -362,6 +370,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sms": ("fedcrm sms send-pending var/changsha",),
     "surveys": ("fedcrm surveys import var/changsha repair-callback.json",),
     "surveys.import": ("fedcrm surveys import var/changsha repair-callback.json",),
+    "surveys.fill": ("fedcrm surveys fill var/changsha",),
     "surveys.export": (
         "fedcrm surveys export var/hunan 0190f000-0000-7000-8000-000000000001 repair-callback.json",
     ),

@@ -1,5 +1,6 @@
 """fedcrm surveys import / export: a questionnaire as a JSON file, so HQ or a province
-can hand one to a node until the downward channel (issue 22) carries them."""
+can hand one to a node until the downward channel (issue 22) carries them; fedcrm
+surveys fill: one run of the self-filling campaigns (fedcrm serve runs it every minute)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from node.atomic_file import write_atomically
 from node.cli.context import console, fail, open_database, open_settings
 from node.cli.help_texts import cli_text, command_help
 from node.cli.shared import DirArg, command_group
+from node.db.types import utcnow
 from node.errors import DomainError, InvalidFields
+from node.surveys.auto_fill import fill_open_campaigns
 from node.surveys.transfer import export_questionnaire, import_questionnaire
 
 surveys_app = command_group("surveys")
@@ -76,3 +79,23 @@ def surveys_export(
     except OSError as exc:
         fail(f"{file}: 无法写入 (cannot write): {exc.strerror or exc}")
     console.print(f"已导出到 {file} (exported)")
+
+
+@surveys_app.command("fill", help=command_help("surveys.fill"))
+def surveys_fill(data_dir: DirArg) -> None:
+    """Fill every open self-filling campaign once; print what each took."""
+    settings = open_settings(data_dir)
+    database = open_database(settings)
+    try:
+        with database.unit_of_work() as session:
+            added = fill_open_campaigns(session, utcnow())
+            lines = [
+                f"{cid}: 新增 {a.added} (added), 已在回访中 {a.already_open} (already open), "
+                f"无号码 {a.without_number} (no number)"
+                for cid, a in added.items()
+            ]
+    finally:
+        database.dispose()
+    for line in lines:
+        console.print(line)
+    console.print(f"{len(lines)} 个自动补充的活动 (self-filling campaigns)")

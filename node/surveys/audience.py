@@ -6,6 +6,7 @@ as it is (the unique index `uq_call_tasks_open_customer` holds this in the datab
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -176,8 +177,16 @@ def add_closed_tickets(
         stmt = stmt.where(Ticket.kind == kind)
     if area is not None:
         stmt = stmt.where(Ticket.service_area == area)
+    return add_tickets(session, campaign, session.execute(stmt).scalars(), now)
+
+
+def add_tickets(
+    session: Session, campaign: SurveyCampaign, tickets: Iterable[Ticket], now: datetime
+) -> Added:
+    """Add the customers of `tickets`, latest closed first: each customer's latest
+    ticket names their task."""
     latest: dict[uuid.UUID, Ticket] = {}
-    for ticket in session.execute(stmt).scalars():
+    for ticket in tickets:
         latest.setdefault(ticket.customer_id, ticket)
     items: list[Item] = [
         (customer_id, _customer_phones(session, customer_id), 0, ticket.id)

@@ -5,6 +5,7 @@ Team leads and admins (surveys:write) run campaigns; whoever reads surveys sees 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -43,6 +44,15 @@ def campaign_out(campaign: SurveyCampaign, progress: dict[str, Any] | None = Non
         "questionnaire_version_id": campaign.questionnaire_version_id,
         "status": campaign.status,
         "rules": {name: getattr(campaign, name) for name in RULES},
+        "auto_fill": (
+            {
+                "kind": campaign.fill_kind,
+                "service_area": campaign.fill_area,
+                "since": campaign.fill_since,
+            }
+            if campaign.fill_from_tickets
+            else None
+        ),
         "created_by": campaign.created_by,
         "created_at": campaign.created_at,
         "updated_at": campaign.updated_at,
@@ -63,8 +73,12 @@ def list_campaigns(
 def create_campaign(body: CampaignIn, viewer: Writer, session: SessionDep) -> dict[str, Any]:
     """A new open campaign; 422 naming `questionnaire_version_id` for a draft version."""
     rules = campaigns.Rules(**body.rules.model_dump())
+    fill = None
+    if body.auto_fill is not None:
+        since = (body.auto_fill.since or utcnow()).astimezone(UTC)
+        fill = campaigns.AutoFill(body.auto_fill.kind, body.auto_fill.service_area, since)
     campaign = campaigns.create_campaign(
-        session, body.name, body.questionnaire_version_id, rules, viewer.user.username
+        session, body.name, body.questionnaire_version_id, rules, viewer.user.username, fill
     )
     record_by(session, viewer, "campaign.created", "survey_campaign", campaign.id)
     return campaign_out(campaign)

@@ -72,6 +72,12 @@ class SurveyCampaign(Base):
     lease_seconds: Mapped[int] = mapped_column(Integer, default=120)
     weekday_window: Mapped[str] = mapped_column(String(11), default="09:00-20:30")
     weekend_window: Mapped[str] = mapped_column(String(11), default="09:00-17:00")
+    # Filled by itself with the customers of work orders as they close (§2), of this kind
+    # and service area when given, closed since `fill_since` (node.surveys.auto_fill).
+    fill_from_tickets: Mapped[bool] = mapped_column(Boolean, default=False)
+    fill_kind: Mapped[str | None] = mapped_column(String(40), default=None)
+    fill_area: Mapped[str | None] = mapped_column(String(40), default=None)
+    fill_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_by: Mapped[str] = mapped_column(String(USERNAME_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

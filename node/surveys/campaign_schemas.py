@@ -27,10 +27,20 @@ class RulesIn(StrictInput):
     weekend_window: str = Field("09:00-17:00", max_length=11)
 
 
+class AutoFillIn(StrictInput):
+    """Take the customers of work orders as they close (every minute under `fedcrm
+    serve`, or `fedcrm surveys fill DIR`)."""
+
+    kind: str | None = Field(default=None, max_length=40, description="a ticket kind")
+    service_area: str | None = Field(default=None, max_length=40)
+    since: AwareDatetime | None = Field(default=None, description="closed since (default: now)")
+
+
 class CampaignIn(StrictInput):
     name: str = Field(min_length=1, max_length=NAME_MAX)
     questionnaire_version_id: uuid.UUID = Field(description="a published version")
     rules: RulesIn = Field(default_factory=lambda: RulesIn())
+    auto_fill: AutoFillIn | None = None
 
 
 class TaskEntryIn(StrictInput):
@@ -71,6 +81,7 @@ class CampaignOut(BaseModel):
     questionnaire_version_id: uuid.UUID
     status: str
     rules: dict[str, Any]
+    auto_fill: dict[str, Any] | None = None
     created_by: str
     created_at: datetime
     updated_at: datetime

@@ -34,6 +34,16 @@ class Rules:
     weekend_window: str = "09:00-17:00"
 
 
+@dataclass(frozen=True)
+class AutoFill:
+    """Fill the campaign as work orders close: of this kind and service area when given,
+    closed since `since` (node.surveys.auto_fill)."""
+
+    kind: str | None = None
+    area: str | None = None
+    since: datetime | None = None
+
+
 @dataclass
 class CampaignPage:
     rows: list[SurveyCampaign]
@@ -61,15 +71,28 @@ def _check_windows(rules: Rules) -> None:
 
 
 def create_campaign(
-    session: Session, name: str, version_id: uuid.UUID, rules: Rules, by: str
+    session: Session,
+    name: str,
+    version_id: uuid.UUID,
+    rules: Rules,
+    by: str,
+    fill: AutoFill | None = None,
 ) -> SurveyCampaign:
-    """A new open campaign; 422 naming `questionnaire_version_id` for a draft or unknown
-    version, naming the window for a malformed one."""
+    """A new open campaign (filling itself as work orders close when `fill` is given);
+    422 naming `questionnaire_version_id` for a draft or unknown version, naming the
+    window for a malformed one."""
     _published_version(session, version_id)
     _check_windows(rules)
     campaign = SurveyCampaign(
         name=name, questionnaire_version_id=version_id, created_by=by, **rules.__dict__
     )
+    if fill is not None:
+        campaign.fill_from_tickets = True
+        campaign.fill_kind, campaign.fill_area, campaign.fill_since = (
+            fill.kind,
+            fill.area,
+            fill.since,
+        )
     session.add(campaign)
     session.flush()
     return campaign
