@@ -220,6 +220,7 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("POST", "/campaigns/{campaign_id}/close", 200, "write"),
             ("POST", "/campaigns/{campaign_id}/tasks", 201, "write"),
             ("POST", "/campaigns/{campaign_id}/tasks/from-tickets", 201, "write"),
+            ("POST", "/campaigns/{campaign_id}/tasks/from-segment", 201, "write"),
             ("POST", "/tasks/{task_id}/renew", 200, "read"),
             ("POST", "/tasks/{task_id}/result", 200, "read"),
             ("GET", "/report", 200, "read"),

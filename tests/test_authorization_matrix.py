@@ -537,6 +537,9 @@ REQUESTS: dict[tuple[str, str], Call] = {
         "/tasks/from-tickets",
         {"closed_from": "2026-01-01T00:00:00+08:00", "closed_to": "2026-02-01T00:00:00+08:00"},
     ),
+    ("POST", "/api/v1/surveys/campaigns/{campaign_id}/tasks/from-segment"): _campaign_call(
+        "/tasks/from-segment", {"grade": "gold"}
+    ),
     ("POST", "/api/v1/surveys/next"): Call(lambda n, k, i: (_ready(n, i), None)),
     ("GET", "/api/v1/surveys/report"): _plain(
         "/api/v1/surveys/report?from=2026-12-01&to=2026-12-31"

@@ -99,12 +99,15 @@ Item = tuple[
 ]  # customer, numbers, priority, ticket
 
 
-def _add(
+def add_items(
     session: Session,
     campaign: SurveyCampaign,
     items: list[Item],
     now: datetime,
 ) -> Added:
+    """Add one task per item (customer, numbers, priority, ticket): a customer already
+    in an open task of the campaign, or without a number, is counted and skipped; 409
+    when the campaign is closed."""
     if campaign.status != CampaignStatus.open:
         raise Conflict(f"campaign {campaign.id} is closed: it takes no new tasks")
     result, taken = Added(), _open_keys(session, campaign.id)
@@ -153,7 +156,7 @@ def add_list(
         if entry.customer_id is not None and not phones:
             phones = _customer_phones(session, entry.customer_id)
         items.append((entry.customer_id, list(dict.fromkeys(phones)), entry.priority, None))
-    return _add(session, campaign, items, now)
+    return add_items(session, campaign, items, now)
 
 
 def add_closed_tickets(
@@ -192,4 +195,4 @@ def add_tickets(
         (customer_id, _customer_phones(session, customer_id), 0, ticket.id)
         for customer_id, ticket in latest.items()
     ]
-    return _add(session, campaign, items, now)
+    return add_items(session, campaign, items, now)

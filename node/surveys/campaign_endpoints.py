@@ -26,9 +26,11 @@ from node.surveys.campaign_schemas import (
     CampaignOut,
     CampaignPageOut,
     ClosedTicketsIn,
+    SegmentIn,
     TasksIn,
 )
 from node.surveys.progress import campaign_progress
+from node.surveys.segment import Segment, add_segment
 
 router = APIRouter(prefix="/api/v1/surveys/campaigns", tags=["surveys"])
 Reader = Annotated[Viewer, Depends(require(Perm.surveys_read))]
@@ -145,5 +147,29 @@ def add_closed_tickets(
         "survey_campaign",
         campaign.id,
         {"added": added.added},
+    )
+    return added.__dict__
+
+
+@router.post(
+    "/{campaign_id}/tasks/from-segment",
+    status_code=201,
+    response_model=AddedOut,
+    responses=errors(409),
+)
+def add_from_segment(
+    campaign_id: uuid.UUID, body: SegmentIn, viewer: Writer, session: SessionDep
+) -> dict[str, Any]:
+    """Add the customers of a segment (the customer list's filters), within my area."""
+    campaign = campaigns.get_campaign(session, campaign_id)
+    segment = Segment(**body.model_dump())
+    added = add_segment(session, campaign, segment, viewer.area, utcnow())
+    record_by(
+        session,
+        viewer,
+        "campaign.tasks_added",
+        "survey_campaign",
+        campaign.id,
+        {"added": added.added, "segment": body.model_dump(exclude_none=True)},
     )
     return added.__dict__

@@ -62,6 +62,17 @@ class ClosedTicketsIn(StrictInput):
     service_area: str | None = Field(default=None, max_length=40)
 
 
+class SegmentIn(StrictInput):
+    """A customer segment: the customer list's filters (none: every customer in reach)."""
+
+    status: str | None = Field(default=None, max_length=40)
+    grade: str | None = Field(default=None, max_length=40)
+    category: str | None = Field(default=None, max_length=40)
+    type: str | None = Field(default=None, max_length=40)
+    service_area: str | None = Field(default=None, max_length=40)
+    is_key_account: bool | None = None
+
+
 class ResultIn(StrictInput):
     result: DialResult
     answers: dict[str, Any] | None = Field(default=None, description="for completed")
