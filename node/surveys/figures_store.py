@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,8 @@ def _figures(
 ) -> SurveyFigures:
     day = now.astimezone(BEIJING).date()
     row_id = _row_id(session.info["node_code"], day, campaign.id, user_id)
-    row = session.get(SurveyFigures, row_id)
+    with session.no_autoflush:
+        row = session.get(SurveyFigures, row_id)
     if row is None:
         row = SurveyFigures(id=row_id, day=day, campaign_id=campaign.id, user_id=user_id)
         row.campaign_name = campaign.name
@@ -45,26 +47,37 @@ def _figures(
     return row
 
 
-def count_dial(
-    session: Session,
-    task: CallTask,
-    campaign: SurveyCampaign,
-    result: str,
-    partial: bool,
-    agent_id: uuid.UUID,
-    now: datetime,
-) -> None:
-    """Count one dial of `task` (already changed by its result; its attempt not yet
-    added): the attempt, a contact, and the task's disposition when it became final."""
-    row = _figures(session, campaign, agent_id, now)
+@dataclass(frozen=True)
+class Dial:
+    """One dial as the figures count it: who, when, its result, the answers accepted
+    (None unless completed) and whether they were partial."""
+
+    agent_id: uuid.UUID
+    now: datetime
+    result: str
+    accepted: dict[str, Any] | None = None
+    partial: bool = False
+
+
+def count_dial(session: Session, task: CallTask, campaign: SurveyCampaign, dial: Dial) -> None:
+    """Count one dial of `task` (already changed by its result): the attempt, a contact,
+    the task's disposition when it became final, and a completed call's answers.
+
+    Every read comes first and the figure rows are written last: a replicated row's
+    first flush takes the node's change counter (node.db.counters), which every writer
+    of replicated rows waits for until this transaction commits."""
+    reached = dial.result in CONTACT_RESULTS
+    group = None
+    if not task.is_open and task.outcome is not None:
+        contacted = reached or _was_reached(session, task.id)
+        group = disposition(TaskOutcome(task.outcome), dial.partial, task.attempts, contacted)
+    answers = _answer_keys(session, task, campaign, dial) if dial.accepted else []
+    row = _figures(session, campaign, dial.agent_id, dial.now)
     row.attempts += 1
-    reached = result in CONTACT_RESULTS
     row.contacts += int(reached)
-    if task.is_open or task.outcome is None:
-        return
-    contacted = reached or _was_reached(session, task.id)
-    group = disposition(TaskOutcome(task.outcome), partial, task.attempts, contacted)
-    setattr(row, group, getattr(row, group) + 1)
+    if group is not None:
+        setattr(row, group, getattr(row, group) + 1)
+    _add_answers(session, answers)
 
 
 def _was_reached(session: Session, task_id: uuid.UUID) -> bool:
@@ -99,16 +112,11 @@ def count_closing(
         setattr(row, name, getattr(row, name) + int(n))
 
 
-def count_answers(
-    session: Session,
-    task: CallTask,
-    campaign: SurveyCampaign,
-    accepted: dict[str, Any],
-    agent_id: uuid.UUID,
-    now: datetime,
-) -> None:
-    """Count a completed call's accepted answers, by its work order's kind and
-    technician (none for a task without a work order)."""
+def _answer_keys(
+    session: Session, task: CallTask, campaign: SurveyCampaign, dial: Dial
+) -> list[dict[str, Any]]:
+    """The answer rows (their key columns) a completed call adds one to, by its work
+    order's kind and technician (none for a task without a work order)."""
     version = session.get(QuestionnaireVersion, campaign.questionnaire_version_id)
     if version is None:  # versions are never deleted; a broken reference is a bug
         raise RuntimeError(f"campaign {campaign.id} names no version")
@@ -116,20 +124,42 @@ def count_answers(
     ticket = session.get(Ticket, task.ticket_id) if task.ticket_id is not None else None
     kind = ticket.kind if ticket is not None else ""
     technician = ticket.technician_id if ticket is not None else None
-    day = now.astimezone(BEIJING).date()
+    day = dial.now.astimezone(BEIJING).date()
     node = session.info["node_code"]
-    for code, value in accepted.items():
+    keys = []
+    for code, value in (dial.accepted or {}).items():
         qtype = types[code]
         for answer in ("", *_counted(qtype, value)):
-            key = (node, day, campaign.id, agent_id, code, answer, kind, technician)
-            row = session.get(SurveyAnswerFigures, _row_id(*key))
-            if row is None:
-                row = SurveyAnswerFigures(id=_row_id(*key), day=day, campaign_id=campaign.id)
-                row.user_id, row.question, row.question_type = agent_id, code, qtype.value
-                row.answer, row.ticket_kind, row.technician_id = answer, kind, technician
-                row.responses = 0
-                session.add(row)
-            row.responses += 1
+            key = (node, day, campaign.id, dial.agent_id, code, answer, kind, technician)
+            keys.append(
+                {"id": _row_id(*key), "day": day, "campaign_id": campaign.id,
+                 "user_id": dial.agent_id, "question": code, "question_type": qtype.value,
+                 "answer": answer, "ticket_kind": kind, "technician_id": technician}
+            )  # fmt: skip
+    return keys
+
+
+def _add_answers(session: Session, keys: list[dict[str, Any]]) -> None:
+    """One more response on each keyed row (made at 0 when new): the held rows read in
+    one query, before any of them is written."""
+    if not keys:
+        return
+    with session.no_autoflush:
+        held = {
+            row.id: row
+            for row in session.execute(
+                select(SurveyAnswerFigures).where(
+                    SurveyAnswerFigures.id.in_([k["id"] for k in keys])
+                )
+            ).scalars()
+        }
+    for key in keys:
+        row = held.get(key["id"])
+        if row is None:
+            row = SurveyAnswerFigures(**key, responses=0)
+            session.add(row)
+            held[key["id"]] = row
+        row.responses += 1
 
 
 def _counted(qtype: QuestionType, value: Any) -> Iterable[str]:

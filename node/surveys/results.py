@@ -176,10 +176,9 @@ def record_result(
             )
         )
     _apply(session, task, campaign, report, agent_id, now)
-    partial = check is not None and not check.valid
-    figures_store.count_dial(session, task, campaign, report.result, partial, agent_id, now)
-    if check is not None:
-        figures_store.count_answers(session, task, campaign, check.accepted, agent_id, now)
+    accepted, partial = (check.accepted, not check.valid) if check is not None else (None, False)
+    dial = figures_store.Dial(agent_id, now, report.result, accepted, partial)
+    figures_store.count_dial(session, task, campaign, dial)
     task.lease_agent_id = None
     task.lease_until = None
     task.updated_at = now
