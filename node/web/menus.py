@@ -65,6 +65,13 @@ MENU: tuple[MenuItem, ...] = (
         frozenset({Level.city}),
         frozenset({Role.admin, Role.team_lead, Role.agent}),
     ),
+    MenuItem(
+        "nav.survey_campaigns",
+        "/ui/surveys/campaigns",
+        Perm.surveys_read,
+        frozenset({Level.city}),
+        frozenset({Role.admin, Role.team_lead}),
+    ),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
     MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),
     MenuItem("nav.products", "/ui/products", Perm.products_write, ALL_LEVELS),

@@ -23,6 +23,7 @@ from node.web import (
     pages_ops,
     pages_questionnaires,
     pages_screen_pop,
+    pages_survey_campaigns,
     pages_survey_work,
     pages_ticket_bulk,
     pages_ticket_edit,
@@ -58,5 +59,6 @@ for pages in (
     pages_agents,
     pages_questionnaires,
     pages_survey_work,
+    pages_survey_campaigns,
 ):
     router.include_router(pages.router)
