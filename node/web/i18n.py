@@ -288,6 +288,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sr.kind": ("工单类型", "Work-order kind"),
     "sr.technician": ("维修人员", "Technician"),
     "sr.no_ticket": ("无工单", "No work order"),
+    "sr.no_campaign": ("没有这个活动", "No such campaign"),
     "sr.bad_range": ("结束日期不能早于开始日期", "The end must not be before the start"),
     "sr.too_long": ("最多查询 {max} 天", "At most {max} days at a time"),
     # The queue's filters, saved views and refresh (issue 19 §8).

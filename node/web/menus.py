@@ -72,6 +72,14 @@ MENU: tuple[MenuItem, ...] = (
         frozenset({Level.city}),
         frozenset({Role.admin, Role.team_lead}),
     ),
+    # The figures roll up: a province compares its cities, HQ its provinces.
+    MenuItem(
+        "nav.survey_report",
+        "/ui/surveys/report",
+        Perm.surveys_read,
+        ALL_LEVELS,
+        frozenset({Role.admin, Role.team_lead, Role.analyst}),
+    ),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
     MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),
     MenuItem("nav.products", "/ui/products", Perm.products_write, ALL_LEVELS),

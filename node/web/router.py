@@ -24,6 +24,7 @@ from node.web import (
     pages_questionnaires,
     pages_screen_pop,
     pages_survey_campaigns,
+    pages_survey_report,
     pages_survey_work,
     pages_ticket_bulk,
     pages_ticket_edit,
@@ -60,5 +61,6 @@ for pages in (
     pages_questionnaires,
     pages_survey_work,
     pages_survey_campaigns,
+    pages_survey_report,
 ):
     router.include_router(pages.router)
