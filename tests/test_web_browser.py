@@ -152,6 +152,7 @@ def test_wrong_password_then_login(topo, chromium):
         "待回拨",
         "坐席状态",
         "回访问卷",
+        "外呼回访",
     ]
     context.close()
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import Role, User
-from node.dictionaries.models import DictionaryEntry
+from node.dictionaries.models import DictionaryEntry, DictionaryKind
 from node.tickets.models import OPEN_TICKET_STATES, Ticket
 
 
@@ -83,3 +83,9 @@ def user_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
         return {}
     rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
     return dict(rows)
+
+
+def kind_labels(session: Session) -> dict[str, str]:
+    """Work-order kind code -> its label (the ticket_kind dictionary)."""
+    kind = DictionaryKind.ticket_kind.value
+    return {code: label for (k, code), label in dictionary_labels(session).items() if k == kind}

@@ -57,6 +57,29 @@ MENU: tuple[MenuItem, ...] = (
         frozenset({Role.agent, Role.team_lead}),
     ),
     MenuItem("nav.questionnaires", "/ui/questionnaires", Perm.surveys_read, ALL_LEVELS),
+    # The pool is a city's: its agents dial, its team leads run the campaigns.
+    MenuItem(
+        "nav.survey_work",
+        "/ui/surveys/work",
+        Perm.surveys_read,
+        frozenset({Level.city}),
+        frozenset({Role.admin, Role.team_lead, Role.agent}),
+    ),
+    MenuItem(
+        "nav.survey_campaigns",
+        "/ui/surveys/campaigns",
+        Perm.surveys_read,
+        frozenset({Level.city}),
+        frozenset({Role.admin, Role.team_lead}),
+    ),
+    # The figures roll up: a province compares its cities, HQ its provinces.
+    MenuItem(
+        "nav.survey_report",
+        "/ui/surveys/report",
+        Perm.surveys_read,
+        ALL_LEVELS,
+        frozenset({Role.admin, Role.team_lead, Role.analyst}),
+    ),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
     MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),
     MenuItem("nav.products", "/ui/products", Perm.products_write, ALL_LEVELS),

@@ -18,13 +18,14 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import DomainError, NotFound, invalid
 from node.surveys import service
-from node.surveys.definition import Definition, QuestionType, parse_definition
+from node.surveys.definition import Definition, parse_definition
 from node.surveys.models import NAME_MAX, VersionStatus
 from node.web.errors import WebRoute
 from node.web.forms import as_form_errors
 from node.web.i18n import translator
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
+from node.web.survey_answers_form import answers_from_form, question_errors
 
 router = APIRouter(prefix="/ui/questionnaires", include_in_schema=False, route_class=WebRoute)
 MAX_VERSION = 1_000_000  # as the API's bound: a larger number is no version
@@ -249,35 +250,10 @@ async def preview_check(
     need(viewer, Perm.surveys_read)
     version = service.get_version(session, questionnaire_id, _number(number))
     form = await request.form()
-    definition = service.definition_of(version)
-    answers: dict[str, Any] = {}
-    for question in definition.questions:
-        key = f"a.{question.code}"
-        if question.type is QuestionType.multiple:
-            picked = [v for v in form.getlist(key) if isinstance(v, str)]
-            if picked:
-                answers[question.code] = picked
-            continue
-        raw = form.get(key)
-        if isinstance(raw, str) and raw.strip():
-            answers[question.code] = _typed(question.type, raw.strip())
+    answers = answers_from_form(service.definition_of(version), form)
     result = service.check_version_answers(version, answers)
     status = 200 if result.valid else 422
     return _preview(request, viewer, version, answers, result, status)
-
-
-def _typed(kind: QuestionType, raw: str) -> Any:
-    """A form's text as the JSON value the answer check expects; left as text when it is
-    not a number, so the check names it."""
-    if kind in (QuestionType.rating, QuestionType.nps, QuestionType.number):
-        try:
-            return int(raw)
-        except ValueError:
-            try:
-                return float(raw)
-            except ValueError:
-                return raw
-    return raw
 
 
 def _preview(
@@ -294,9 +270,7 @@ def _preview(
         "definition": definition,
         "answers": answers,
         "result": result,
-        "errors": {k.removeprefix("answers."): v for k, v in result.errors.items()}
-        if result
-        else {},
+        "errors": question_errors(result.errors) if result else {},
         "scales": {"rating": range(1, 6), "nps": range(0, 11)},
     }
     return render(request, "questionnaire_preview.html", viewer, context, status_code)

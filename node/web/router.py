@@ -23,6 +23,9 @@ from node.web import (
     pages_ops,
     pages_questionnaires,
     pages_screen_pop,
+    pages_survey_campaigns,
+    pages_survey_report,
+    pages_survey_work,
     pages_ticket_bulk,
     pages_ticket_edit,
     pages_tickets,
@@ -56,5 +59,8 @@ for pages in (
     pages_screen_pop,
     pages_agents,
     pages_questionnaires,
+    pages_survey_work,
+    pages_survey_campaigns,
+    pages_survey_report,
 ):
     router.include_router(pages.router)
