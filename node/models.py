@@ -33,7 +33,7 @@ from node.surveys.campaign_models import (
     SurveyCampaign,
     SurveyResponse,
 )
-from node.surveys.figure_models import SurveyAnswerFigures, SurveyFigures
+from node.surveys.figure_models import SurveyAnswerFigures, SurveyFigureDelta, SurveyFigures
 from node.surveys.models import Questionnaire, QuestionnaireVersion
 from node.tickets.models import Ticket, TicketEvent
 from node.views.models import SavedView
@@ -89,6 +89,7 @@ __all__ = [
     "SuppressedNumber",
     "SurveyAnswerFigures",
     "SurveyCampaign",
+    "SurveyFigureDelta",
     "SurveyFigures",
     "SurveyResponse",
     "Ticket",

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from federation.entry import schedule_federation
 from node.sms.jobs import schedule_sms
-from node.surveys.jobs import schedule_survey_fill
+from node.surveys.jobs import schedule_figures_fold, schedule_survey_fill
 from rollup.entry import schedule_rollups
 
 
@@ -36,5 +36,6 @@ def start_jobs(app: FastAPI) -> BackgroundScheduler:
     schedule_rollups(scheduler, app.state.db)
     schedule_sms(scheduler, app.state.db, app.state.settings.sms)
     schedule_survey_fill(scheduler, app.state.db)
+    schedule_figures_fold(scheduler, app.state.db)
     scheduler.start()
     return scheduler

@@ -114,3 +114,19 @@ def fix_clock(monkeypatch: Any, *modules: Any) -> Clock:
     for module in modules:
         monkeypatch.setattr(module, "utcnow", clock)
     return clock
+
+
+def make_ready(database: Any, user_id: str | uuid.UUID, at: datetime = T0) -> None:
+    """The agent signed in and ready (示闲) a minute before `at`: only a ready agent
+    takes a callback."""
+    from datetime import timedelta
+
+    from node.callcenter.models import AgentStateEvent
+
+    with database.unit_of_work() as session:
+        session.add(
+            AgentStateEvent(
+                user_id=uuid.UUID(str(user_id)), state="ready", at=at - timedelta(minutes=1),
+                source="web",
+            )
+        )  # fmt: skip

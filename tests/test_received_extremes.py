@@ -39,6 +39,7 @@ from node.callcenter.queue_log import parse_line
 from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
 from node.surveys.campaign_models import DialResult
+from node.surveys.figures_fold import fold_all
 from node.surveys.pool import reserve
 from node.surveys.results import Report, record_result
 from node.surveys.suppression import suppress
@@ -179,6 +180,7 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
         assert reserve(session, agent.id, T0) is not None
         answers = {"fixed": "yes", "score": 5}
         record_result(session, task.id, agent.id, Report(DialResult.completed, answers), T0)
+        fold_all(session)
     with database.engine.connect() as conn:
         return {t: read_changes(conn, t, 0, 1000).rows for t in TABLE_ORDER}
 

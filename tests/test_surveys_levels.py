@@ -17,6 +17,7 @@ from sqlalchemy import select
 from node.auth.accounts import User
 from node.db.unit_of_work import Database
 from node.surveys.campaign_models import DialResult
+from node.surveys.figures_fold import fold_all
 from node.surveys.pool import reserve
 from node.surveys.results import Report, record_result
 from node.surveys.suppression import is_suppressed
@@ -55,6 +56,7 @@ def _run_callbacks(node, dials) -> None:  # type: ignore[no-untyped-def]
                 assert task is not None and task.phone == phone
                 answers = {"fixed": "yes", "score": score} if score is not None else None
                 record_result(session, task.id, agent, Report(result, answers), T0)
+            fold_all(session)  # what the node's fold job does every few seconds
     finally:
         db.dispose()
 

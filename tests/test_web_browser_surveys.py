@@ -66,6 +66,13 @@ def test_the_agent_takes_answers_completes_and_is_offered_the_next(city, chromiu
     context, page = log_in(chromium, city, "agent1")
     page.get_by_role("link", name="外呼回访").click()
     page.wait_for_url(re.compile(r"/ui/surveys/work$"))
+    page.get_by_role("button", name="下一个回访").click()  # not signed in yet
+    expect(page.locator('[data-field="message"]')).to_contain_text("示闲后才能领取回访")
+    page.goto(f"{city.url}/ui/agent-state")
+    bar = page.locator("[data-field=state-bar]")
+    bar.get_by_role("button", name="签到", exact=True).click()  # signed in and ready
+    expect(bar.locator("[data-field=agent-state]")).to_have_text("示闲")
+    page.get_by_role("link", name="外呼回访").click()
     page.get_by_role("button", name="下一个回访").click()
     if is_special_day(datetime.now(UTC).astimezone(BEIJING).date()):
         expect(page.locator('[data-field="message"]')).to_contain_text("现在没有可拨打的回访任务")

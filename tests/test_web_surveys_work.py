@@ -27,6 +27,7 @@ from tests.survey_page_helpers import (
     closed_ticket,
     customer_task,
     fix_clock,
+    make_ready,
     open_campaign,
 )
 from tests.test_web_pages import _page_csrf, web_login
@@ -55,6 +56,7 @@ def _setup(client, admin, make_user, database):  # type: ignore[no-untyped-def]
         (second,) = add_numbers(session, campaign, ["13800138002", "13800138003"])
         ids = {"campaign": campaign.id, "first": first.id, "second": second.id}
     agent = make_user(Role.agent)
+    make_ready(database, agent["id"])
     browser = web_login(client.app, agent["username"])
     return browser, agent, tech, customer_id, ids
 
@@ -218,7 +220,11 @@ def test_nothing_eligible_says_when_the_next_is_due_and_speaks_english(
         campaign = open_campaign(session)
         (task,) = add_numbers(session, campaign, ["13800138009"])
         task.next_attempt_at = T0 + timedelta(minutes=45)
-    browser = web_login(client.app, make_user(Role.agent)["username"])
+    agent = make_user(Role.agent)
+    browser = web_login(client.app, agent["username"])
+    assert _take(browser) == f"{WORK}?not_ready=1"  # signed out: not ready
+    assert "示闲后才能领取回访" in browser.get(f"{WORK}?not_ready=1").text
+    make_ready(database, agent["id"])
     assert _take(browser) == f"{WORK}?none=1"
     page = browser.get(f"{WORK}?none=1").text
     assert "现在没有可拨打的回访任务" in page and "下一个任务 2026-12-01 10:45 到期" in page

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Date, Index, Integer, String, Uuid
+from sqlalchemy import BigInteger, Date, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated
@@ -67,3 +67,20 @@ class SurveyAnswerFigures(Base, Replicated):
     ticket_kind: Mapped[str] = mapped_column(String(40))  # "" without a work order
     technician_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     responses: Mapped[int] = mapped_column(Integer, default=0, info=_COUNT)
+
+
+class SurveyFigureDelta(Base):
+    """What one request adds to one figure row, kept local until folded in
+    (node.surveys.figures_fold). A result's transaction writes these plain rows instead
+    of the replicated figures: a replicated row's write takes the node's change counter
+    until commit, and fifty agents posting results would queue on it."""
+
+    __tablename__ = "survey_figure_deltas"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    target: Mapped[str] = mapped_column(String(30))  # survey_figures or survey_answer_figures
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    key: Mapped[str] = mapped_column(Text)  # JSON: the row's key columns, for a new row
+    sums: Mapped[str] = mapped_column(Text)  # JSON: column -> what to add

@@ -1,7 +1,11 @@
-"""Keeping the survey figures (node.surveys.figure_models) as results arrive: each dial
+"""Counting the survey figures (node.surveys.figure_models) as results arrive: each dial
 adds to its day's, campaign's and agent's row, a task that becomes final adds its
 AAPOR disposition, a completed call its answers, and closing a campaign the tasks it
-ends. Rows have ids made from their key, so the same key always finds its row."""
+ends. Rows have ids made from their key, so the same key always finds its row.
+
+What a request adds is written as local deltas (SurveyFigureDelta), folded into the
+replicated rows by node.surveys.figures_fold: plain inserts, so no result waits for
+another's transaction on the node's change counter."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -18,33 +23,41 @@ from node.surveys.calling_window import BEIJING
 from node.surveys.campaign_models import CallAttempt, CallTask, SurveyCampaign, TaskOutcome
 from node.surveys.definition import CHOICE_TYPES, SCALES, QuestionType
 from node.surveys.dispositions import CONTACT_RESULTS, disposition
-from node.surveys.figure_models import SUMS, SurveyAnswerFigures, SurveyFigures
+from node.surveys.figure_models import SurveyFigureDelta
 from node.surveys.models import QuestionnaireVersion
 from node.surveys.service import definition_of
 from node.tickets.models import Ticket
 
 _NAMESPACE = uuid.UUID("5b0e7c52-8f1d-4c3a-9e2b-6a7d8c9e0f11")
 COUNTED_ANSWERS = CHOICE_TYPES | set(SCALES)
+FIGURES, ANSWERS = "survey_figures", "survey_answer_figures"
 
 
 def _row_id(*key: Any) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, ":".join("" if part is None else str(part) for part in key))
 
 
-def _figures(
-    session: Session, campaign: SurveyCampaign, user_id: uuid.UUID, now: datetime
-) -> SurveyFigures:
+def _delta(target: str, row_id: uuid.UUID, key: dict[str, Any], sums: dict[str, int]) -> Any:
+    return SurveyFigureDelta(
+        target=target,
+        row_id=row_id,
+        key=orjson.dumps(key, default=str).decode(),
+        sums=orjson.dumps(sums).decode(),
+    )
+
+
+def _add_to_figures(
+    session: Session,
+    campaign: SurveyCampaign,
+    user_id: uuid.UUID,
+    now: datetime,
+    sums: dict[str, int],
+) -> None:
     day = now.astimezone(BEIJING).date()
     row_id = _row_id(session.info["node_code"], day, campaign.id, user_id)
-    with session.no_autoflush:
-        row = session.get(SurveyFigures, row_id)
-    if row is None:
-        row = SurveyFigures(id=row_id, day=day, campaign_id=campaign.id, user_id=user_id)
-        row.campaign_name = campaign.name
-        for name in SUMS:
-            setattr(row, name, 0)
-        session.add(row)
-    return row
+    key = {"day": day, "campaign_id": campaign.id, "campaign_name": campaign.name,
+           "user_id": user_id}  # fmt: skip
+    session.add(_delta(FIGURES, row_id, key, sums))
 
 
 @dataclass(frozen=True)
@@ -61,23 +74,17 @@ class Dial:
 
 def count_dial(session: Session, task: CallTask, campaign: SurveyCampaign, dial: Dial) -> None:
     """Count one dial of `task` (already changed by its result): the attempt, a contact,
-    the task's disposition when it became final, and a completed call's answers.
-
-    Every read comes first and the figure rows are written last: a replicated row's
-    first flush takes the node's change counter (node.db.counters), which every writer
-    of replicated rows waits for until this transaction commits."""
+    the task's disposition when it became final, and a completed call's answers."""
     reached = dial.result in CONTACT_RESULTS
-    group = None
+    sums = {"attempts": 1, "contacts": int(reached)}
     if not task.is_open and task.outcome is not None:
         contacted = reached or _was_reached(session, task.id)
         group = disposition(TaskOutcome(task.outcome), dial.partial, task.attempts, contacted)
-    answers = _answer_keys(session, task, campaign, dial) if dial.accepted else []
-    row = _figures(session, campaign, dial.agent_id, dial.now)
-    row.attempts += 1
-    row.contacts += int(reached)
-    if group is not None:
-        setattr(row, group, getattr(row, group) + 1)
-    _add_answers(session, answers)
+        sums[group] = 1
+    _add_to_figures(session, campaign, dial.agent_id, dial.now, sums)
+    if dial.accepted:
+        for row_id, key in _answer_keys(session, task, campaign, dial):
+            session.add(_delta(ANSWERS, row_id, key, {"responses": 1}))
 
 
 def _was_reached(session: Session, task_id: uuid.UUID) -> bool:
@@ -105,18 +112,15 @@ def count_closing(
         .where(and_(CallTask.campaign_id == campaign.id, CallTask.is_open.is_(True)))
         .group_by(group)
     ).all()
-    if not counts:
-        return
-    row = _figures(session, campaign, user_id, now)
-    for name, n in counts:
-        setattr(row, name, getattr(row, name) + int(n))
+    if counts:
+        _add_to_figures(session, campaign, user_id, now, {str(g): int(n) for g, n in counts})
 
 
 def _answer_keys(
     session: Session, task: CallTask, campaign: SurveyCampaign, dial: Dial
-) -> list[dict[str, Any]]:
-    """The answer rows (their key columns) a completed call adds one to, by its work
-    order's kind and technician (none for a task without a work order)."""
+) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """The answer rows (their ids and key columns) a completed call adds one to, by its
+    work order's kind and technician (none for a task without a work order)."""
     version = session.get(QuestionnaireVersion, campaign.questionnaire_version_id)
     if version is None:  # versions are never deleted; a broken reference is a bug
         raise RuntimeError(f"campaign {campaign.id} names no version")
@@ -132,34 +136,12 @@ def _answer_keys(
         for answer in ("", *_counted(qtype, value)):
             key = (node, day, campaign.id, dial.agent_id, code, answer, kind, technician)
             keys.append(
-                {"id": _row_id(*key), "day": day, "campaign_id": campaign.id,
-                 "user_id": dial.agent_id, "question": code, "question_type": qtype.value,
-                 "answer": answer, "ticket_kind": kind, "technician_id": technician}
+                (_row_id(*key),
+                 {"day": day, "campaign_id": campaign.id, "user_id": dial.agent_id,
+                  "question": code, "question_type": qtype.value, "answer": answer,
+                  "ticket_kind": kind, "technician_id": technician})
             )  # fmt: skip
     return keys
-
-
-def _add_answers(session: Session, keys: list[dict[str, Any]]) -> None:
-    """One more response on each keyed row (made at 0 when new): the held rows read in
-    one query, before any of them is written."""
-    if not keys:
-        return
-    with session.no_autoflush:
-        held = {
-            row.id: row
-            for row in session.execute(
-                select(SurveyAnswerFigures).where(
-                    SurveyAnswerFigures.id.in_([k["id"] for k in keys])
-                )
-            ).scalars()
-        }
-    for key in keys:
-        row = held.get(key["id"])
-        if row is None:
-            row = SurveyAnswerFigures(**key, responses=0)
-            session.add(row)
-            held[key["id"]] = row
-        row.responses += 1
 
 
 def _counted(qtype: QuestionType, value: Any) -> Iterable[str]:

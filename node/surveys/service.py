@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -34,8 +35,15 @@ def stored(definition: Definition) -> str:
 
 
 def definition_of(version: QuestionnaireVersion) -> Definition:
-    """The version's stored definition (checked when it was saved)."""
-    return Definition.model_validate_json(version.definition)
+    """The version's stored definition (checked when it was saved). Callers only read
+    it: the same text parses once per process (every dial result of a campaign checks
+    its answers against one frozen version)."""
+    return _parsed(version.definition)
+
+
+@lru_cache(maxsize=128)
+def _parsed(text: str) -> Definition:
+    return Definition.model_validate_json(text)
 
 
 def create_questionnaire(

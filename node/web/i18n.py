@@ -125,6 +125,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.survey_work": ("外呼回访", "Callback surveys"),
     "sw.title": ("外呼回访", "Callback surveys"),
     "sw.next": ("下一个回访", "Next callback"),
+    "sw.not_ready": (
+        "示闲后才能领取回访：请先在页面顶部的状态栏点「示闲」",
+        "Set yourself ready (示闲) in the state bar at the top to take callbacks",
+    ),
     "sw.none": ("现在没有可拨打的回访任务", "No callback can be made now"),
     "sw.next_due": ("下一个任务 {at} 到期", "The next one falls due at {at}"),
     "sw.recorded": ("已记录：{result}", "Recorded: {result}"),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from node.api.deps import SessionDep
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
+from node.callcenter.callback_seat import NotReady, reserve_when_ready
 from node.db.types import utcnow
 from node.errors import Conflict, DomainError, InvalidFields, invalid
 from node.office_time import OFFICE_TZ
@@ -93,6 +94,8 @@ def work_page(request: Request, viewer: WebViewer, session: SessionDep) -> Respo
     done = request.query_params.get("done", "")
     if done in {r.value for r in RESULTS}:
         extra["notice"] = t("sw.recorded", result=t(f"dial.{done}"))
+    if request.query_params.get("not_ready") == "1" and not _live(held, now):
+        extra["message"] = t("sw.not_ready")
     if request.query_params.get("none") == "1" and not _live(held, now):
         due = next_due(session, viewer.user.id, now)
         extra["message"] = t("sw.none") + (
@@ -102,10 +105,14 @@ def work_page(request: Request, viewer: WebViewer, session: SessionDep) -> Respo
 
 
 @router.post("/next")
-def take_next(viewer: PostingViewer, session: SessionDep) -> Response:
+def take_next(request: Request, viewer: PostingViewer, session: SessionDep) -> Response:
     """Reserve the next callback for me (the one I hold, renewed, if its lease runs)."""
     need(viewer, Perm.surveys_read)
-    task = pool.reserve(session, viewer.user.id, utcnow())
+    need(viewer, Perm.interactions_write)  # taking a callback is taking a call
+    try:
+        task = reserve_when_ready(session, viewer.user.id, utcnow(), _wrap_up_max(request))
+    except NotReady:
+        return RedirectResponse(f"{HOME}?not_ready=1", status_code=303)
     return RedirectResponse(HOME if task is not None else f"{HOME}?none=1", status_code=303)
 
 
@@ -116,6 +123,10 @@ def renew_lease(task_id: uuid.UUID, viewer: PostingViewer, session: SessionDep) 
     task = pool.renew(session, task_id, viewer.user.id, utcnow())
     until = task.lease_until.isoformat() if task.lease_until else None
     return JSONResponse({"lease_until": until})
+
+
+def _wrap_up_max(request: Request) -> int:
+    return int(request.app.state.settings.callcenter.wrap_up_max_seconds)
 
 
 def _appointment(raw: str, mine: bool, t: Any) -> tuple[datetime | None, bool]:
