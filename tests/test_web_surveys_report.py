@@ -110,13 +110,21 @@ def test_rr1_and_coop1_by_hand_on_the_page_and_in_excel(client, admin, make_user
     # by node: the node's name, not its code
     assert _row(page.text, "by_node", "长沙市")[11:] == ["28.6%", "40.0%"]
     # satisfaction: of the two scores (5 and 3) one is 4-5; NPS: one 10, one 8: (1-0)/2
-    score = _row(page.text, "answers", "score")
+    score = _row(page.text, "answers", "对维修服务满意吗？（score）")
     assert score[2] == "2" and score[4] == "50.0%"
-    assert _row(page.text, "answers", "recommend")[5] == "50.0"
+    assert _row(page.text, "answers", "会推荐给亲友吗？（recommend）")[5] == "50.0"
     tech_name = _name(made["tech"])
-    assert _row(page.text, "answers_technician", tech_name, "score")[2:4] == ["1", "100.0%"]
-    assert _row(page.text, "answers_technician", tech_name, "recommend")[2:] == ["1", "–", "100.0"]
-    assert _row(page.text, "answers_kind", "故障报修", "score")[2:4] == ["1", "100.0%"]
+    assert _row(page.text, "answers_technician", tech_name, "对维修服务满意吗？（score）")[2:4] == [
+        "1",
+        "100.0%",
+    ]
+    assert _row(page.text, "answers_technician", tech_name, "会推荐给亲友吗？（recommend）")[
+        2:
+    ] == ["1", "–", "100.0"]
+    assert _row(page.text, "answers_kind", "故障报修", "对维修服务满意吗？（score）")[2:4] == [
+        "1",
+        "100.0%",
+    ]
 
     export = lead.get(PAGE + "&export=xlsx&table=by_campaign")
     assert export.status_code == 200 and export.content[:2] == b"PK"

@@ -62,6 +62,21 @@ def campaign_out(campaign: SurveyCampaign, progress: dict[str, Any] | None = Non
     }
 
 
+def _audited(
+    session: SessionDep,
+    viewer: Viewer,
+    campaign: SurveyCampaign,
+    added: audience.Added,
+    segment: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The audit row of tasks added to `campaign`, and what the API answers."""
+    detail: dict[str, Any] = {"added": added.added}
+    if segment is not None:
+        detail["segment"] = segment
+    record_by(session, viewer, "campaign.tasks_added", "survey_campaign", campaign.id, detail)
+    return added.__dict__
+
+
 @router.get("", response_model=CampaignPageOut)
 def list_campaigns(
     query: Annotated[CampaignListQuery, Query()], viewer: Reader, session: SessionDep
@@ -113,15 +128,7 @@ def add_tasks(
     campaign = campaigns.get_campaign(session, campaign_id)
     entries = [audience.Entry(e.customer_id, tuple(e.phones), e.priority) for e in body.tasks]
     added = audience.add_list(session, campaign, entries, utcnow())
-    record_by(
-        session,
-        viewer,
-        "campaign.tasks_added",
-        "survey_campaign",
-        campaign.id,
-        {"added": added.added},
-    )
-    return added.__dict__
+    return _audited(session, viewer, campaign, added)
 
 
 @router.post(
@@ -140,15 +147,7 @@ def add_closed_tickets(
     added = audience.add_closed_tickets(
         session, campaign, body.closed_from, body.closed_to, body.kind, body.service_area, utcnow()
     )
-    record_by(
-        session,
-        viewer,
-        "campaign.tasks_added",
-        "survey_campaign",
-        campaign.id,
-        {"added": added.added},
-    )
-    return added.__dict__
+    return _audited(session, viewer, campaign, added)
 
 
 @router.post(
@@ -164,12 +163,4 @@ def add_from_segment(
     campaign = campaigns.get_campaign(session, campaign_id)
     segment = Segment(**body.model_dump())
     added = add_segment(session, campaign, segment, viewer.area, utcnow())
-    record_by(
-        session,
-        viewer,
-        "campaign.tasks_added",
-        "survey_campaign",
-        campaign.id,
-        {"added": added.added, "segment": body.model_dump(exclude_none=True)},
-    )
-    return added.__dict__
+    return _audited(session, viewer, campaign, added, body.model_dump(exclude_none=True))

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from node.surveys.campaign_models import SurveyCampaign
 from node.surveys.models import Questionnaire, QuestionnaireVersion, VersionStatus
+from node.surveys.service import definition_of
 
 # More published versions than a select can usefully offer: the newest ones.
 VERSIONS_SHOWN = 500
@@ -47,3 +49,20 @@ def version_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Vers
         .where(QuestionnaireVersion.id.in_(ids))
     ).all()
     return {vid: VersionChoice(vid, name, number) for vid, name, number in rows}
+
+
+def question_texts(session: Session, campaign_id: uuid.UUID | None) -> dict[str, str]:
+    """Question code -> its text, from the questionnaires of this node's campaigns (the
+    one campaign's when given; where two campaigns reuse a code, the newest wins). A
+    parent holds only its children's figures, not their campaigns: codes stay codes."""
+    stmt = (
+        select(QuestionnaireVersion)
+        .join(SurveyCampaign, SurveyCampaign.questionnaire_version_id == QuestionnaireVersion.id)
+        .order_by(SurveyCampaign.created_at)
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(SurveyCampaign.id == campaign_id)
+    texts: dict[str, str] = {}
+    for version in session.execute(stmt).scalars():
+        texts.update({q.code: q.text for q in definition_of(version).questions})
+    return texts

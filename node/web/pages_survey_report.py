@@ -19,6 +19,7 @@ from node.auth.permissions import Perm
 from node.errors import InvalidFields
 from node.office_time import OFFICE_TZ
 from node.surveys import campaigns
+from node.surveys.campaign_view import question_texts
 from node.surveys.figure_models import DISPOSITIONS
 from node.surveys.figures_report import (
     AnswersBy,
@@ -112,13 +113,19 @@ def _distribution(question: dict[str, Any]) -> str:
     )
 
 
+def _question(question: dict[str, Any], texts: dict[str, str]) -> str:
+    code = question["question"]
+    return f"{texts[code]}（{code}）" if code in texts else code
+
+
 def answers_table(session: Session, period: Period, t: Any) -> Table:
     """Each question: respondents, the answers' distribution, satisfaction, NPS."""
     headers = [t("sr.question"), t("sr.type"), t("sr.respondents"), t("sr.distribution"),
                t("sr.satisfaction"), t("sr.nps")]  # fmt: skip
     table = Table("answers", t("sr.answers"), headers)
+    texts = question_texts(session, period.campaign_id)
     for q in answers_report(session, period, AnswersBy.all):
-        table.add([q["question"], q["question_type"], q["respondents"], _distribution(q),
+        table.add([_question(q, texts), q["question_type"], q["respondents"], _distribution(q),
                    _share(q.get("satisfaction")), _nps(q.get("nps"))])  # fmt: skip
     return table
 
@@ -131,12 +138,13 @@ def scored_table(
     headers = [t(f"sr.{key}"), t("sr.question"), t("sr.respondents"), t("sr.satisfaction"),
                t("sr.nps")]  # fmt: skip
     table = Table(f"answers_{key}", t(f"sr.answers_{key[:4]}"), headers)
+    texts = question_texts(session, period.campaign_id)
     for q in answers_report(session, period, by):
         if "satisfaction" not in q and "nps" not in q:
             continue
         group = q[by.value]
         name = names.get(group, group[:8] if by is AnswersBy.technician else group)
-        table.add([name or t("sr.no_ticket"), q["question"], q["respondents"],
+        table.add([name or t("sr.no_ticket"), _question(q, texts), q["respondents"],
                    _share(q.get("satisfaction")), _nps(q.get("nps"))])  # fmt: skip
     return table
 
