@@ -53,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from node.db.migrate import upgrade
 from node.db.unit_of_work import Database
+from node.process_heap import freeze_startup_heap
 from node.surveys import audience, campaigns
 from node.surveys.campaign_models import CallTask, DialResult
 from node.surveys.definition import Definition
@@ -143,7 +144,9 @@ def run_agents(
     taken: list[uuid.UUID] = []
     held: list[uuid.UUID] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(agents)
+    # Once every agent is connected, what lives is frozen out of the collector, as
+    # `fedcrm serve` does once started (node.process_heap).
+    barrier = threading.Barrier(agents, action=freeze_startup_heap)
 
     def agent_loop(seed: int) -> None:
         agent = uuid.uuid4()

@@ -31,6 +31,7 @@ from node.dictionaries.resource import DictionaryResource
 from node.interactions.resource import InteractionResource
 from node.observability.endpoints import router as ops_router
 from node.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
+from node.process_heap import freeze_startup_heap
 from node.products.resource import ProductResource
 from node.scheduler import start_jobs
 from node.settings import NodeSettings
@@ -85,6 +86,8 @@ def create_app(
                 app.state.ami_metrics,
                 rules_of(settings.callcenter),
             )
+        if run_scheduler:  # a served node: start-up is over, keep it out of the collector
+            freeze_startup_heap()
         yield
         if follower is not None:
             await stop_ami_follower(follower)
