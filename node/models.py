@@ -11,6 +11,7 @@ from node.callcenter.models import (
     AgentTimeFigures,
     CallDetailRecord,
     CallFigures,
+    CallQueueFigures,
     QueueLogEvent,
 )
 from node.churn.models import ChurnEvent
@@ -53,6 +54,7 @@ REPLICATED_MODELS = (
     AgentStateEvent,
     AgentTimeFigures,
     CallFigures,
+    CallQueueFigures,
     SuppressedNumber,
     SurveyFigures,
     SurveyAnswerFigures,
@@ -68,6 +70,7 @@ __all__ = [
     "CallAttempt",
     "CallDetailRecord",
     "CallFigures",
+    "CallQueueFigures",
     "CallTask",
     "ChurnEvent",
     "Contact",

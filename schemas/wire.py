@@ -26,7 +26,9 @@ import pyarrow as pa
 # §4), added before version 5 was released.
 # 6: the new tables survey_figures and survey_answer_figures (callback survey figures as
 # mergeable sums per day, campaign and agent, issue 21 §5).
-SCHEMA_VERSION = 6
+# 7: the new table call_queue_figures (call_figures summed over the agents per slot and
+# queue, so a month's report by slot reads a row per slot and queue, issue 20 §7).
+SCHEMA_VERSION = 7
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -55,6 +57,9 @@ S = pa.string()
 I64 = pa.int64()
 B = pa.bool_()
 D = pa.date32()
+CALL_SUMS = ("offered", "answered", "abandoned", "short_abandoned", "timeouts", "exit_empty",
+             "exit_key", "answered_within_sl", "transfers", "ring_no_answer", "outbound_calls",
+             "outbound_talk_seconds", "hold_seconds", "talk_seconds", "max_wait")  # fmt: skip
 SURVEY_SUMS = ("attempts", "contacts", "interviews", "partials", "refusals", "non_contacts",
                "others", "unknown", "not_eligible")  # fmt: skip
 
@@ -205,21 +210,12 @@ TABLES: dict[str, pa.Schema] = {
         _f("agent", S, True),
         _f("user_id", ID),
         _f("agent_group", S),
-        _f("offered", I64, True),
-        _f("answered", I64, True),
-        _f("abandoned", I64, True),
-        _f("short_abandoned", I64, True),
-        _f("timeouts", I64, True),
-        _f("exit_empty", I64, True),
-        _f("exit_key", I64, True),
-        _f("answered_within_sl", I64, True),
-        _f("transfers", I64, True),
-        _f("ring_no_answer", I64, True),
-        _f("outbound_calls", I64, True),
-        _f("outbound_talk_seconds", I64, True),
-        _f("hold_seconds", I64, True),
-        _f("talk_seconds", I64, True),
-        _f("max_wait", I64, True),
+        *(_f(name, I64, True) for name in CALL_SUMS),
+    ),
+    "call_queue_figures": _table(  # version 7
+        _f("slot_start", I64, True),
+        _f("queue", S, True),
+        *(_f(name, I64, True) for name in CALL_SUMS),
     ),
     "agent_time_figures": _table(  # version 5
         _f("slot_start", I64, True),

@@ -1,7 +1,7 @@
-"""CCmonitor's figures read from the partial sums (`call_figures`) every node holds for
-its subtree: the database adds the 15-minute rows up into the query's slots and rows,
-in one pass over the period's rows, and a parent's figures are the merge of its
-children's by construction."""
+"""CCmonitor's figures read from the partial sums every node holds for its subtree
+(`call_figures`, or `call_queue_figures` when nothing asks for the agent): the database
+adds the 15-minute rows up into the query's slots and rows, in one pass over the
+period's rows, and a parent's figures are the merge of its children's by construction."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from node.callcenter.figures_store import SUMS
 from node.callcenter.kpis import OFFICE_OFFSET, Figures, GroupBy, Report
-from node.callcenter.models import CallFigures
+from node.callcenter.models import CallFigures, CallQueueFigures
 from node.callcenter.schemas import KpiQuery
 
 F = CallFigures
+Sums = type[CallFigures] | type[CallQueueFigures]
 
 
 def figures_report(session: Session, query: KpiQuery) -> Report:
@@ -23,13 +24,14 @@ def figures_report(session: Session, query: KpiQuery) -> Report:
     over the period's rows, grouped by the database into the query's slots and rows
     (and, by agent or group, each agent's user for the Worktime section); the total is
     their merge."""
-    bucket = F.slot_start - (F.slot_start + OFFICE_OFFSET) % query.slot.seconds
-    shown = _shown(query.group_by)
+    M = _source(query)
+    bucket = M.slot_start - (M.slot_start + OFFICE_OFFSET) % query.slot.seconds
+    shown = _shown(query.group_by, M)
     per_user = query.group_by in (GroupBy.agent, GroupBy.group)
-    keys = [bucket, _key_column(query.group_by), *_optional(shown, per_user)]
+    keys = [bucket, _key_column(query.group_by, M), *_optional(shown, per_user)]
     report = Report()
     for start, name, *rest in session.execute(
-        select(*keys, *_sums()).where(*_where(query)).group_by(*keys)
+        select(*keys, *_sums(M)).where(*_where(query, M)).group_by(*keys)
     ):
         on_row, user_id = (rest.pop(0) if shown is not None else True), None
         if per_user:
@@ -44,15 +46,24 @@ def figures_report(session: Session, query: KpiQuery) -> Report:
     return report
 
 
+def _source(query: KpiQuery) -> Sums:
+    """The sums per slot and queue when no row and no filter needs the agent: a
+    twentieth of the rows to read, or less."""
+    by_agent = query.group_by in (GroupBy.agent, GroupBy.group)
+    if by_agent or query.agent is not None or query.group is not None:
+        return CallFigures
+    return CallQueueFigures
+
+
 def _optional(shown: ColumnElement[bool] | None, per_user: bool) -> list[Any]:
     return [*([shown] if shown is not None else []), *([F.user_id] if per_user else [])]
 
 
-def _where(query: KpiQuery) -> list[ColumnElement[bool]]:
+def _where(query: KpiQuery, M: Sums) -> list[ColumnElement[bool]]:
     low, high = query.epochs
-    where = [F.slot_start >= low, F.slot_start < high, F.deleted_at.is_(None)]
+    where = [M.slot_start >= low, M.slot_start < high, M.deleted_at.is_(None)]
     if query.queue is not None:
-        where.append(F.queue == query.queue)
+        where.append(M.queue == query.queue)
     if query.agent is not None:
         where.append(F.agent == query.agent)
     if query.group is not None:
@@ -60,29 +71,29 @@ def _where(query: KpiQuery) -> list[ColumnElement[bool]]:
     return where
 
 
-def _key_column(group_by: GroupBy) -> Any:
-    return {
-        GroupBy.slot: literal(""),
-        GroupBy.queue: F.queue,
-        GroupBy.agent: F.agent,
-        GroupBy.group: func.coalesce(F.agent_group, ""),
-        GroupBy.node: F.origin,
-    }[group_by]
+def _key_column(group_by: GroupBy, M: Sums) -> Any:
+    if group_by is GroupBy.slot:
+        return literal("")
+    if group_by is GroupBy.queue:
+        return M.queue
+    if group_by is GroupBy.node:
+        return M.origin
+    return F.agent if group_by is GroupBy.agent else func.coalesce(F.agent_group, "")
 
 
-def _shown(group_by: GroupBy) -> ColumnElement[bool] | None:
+def _shown(group_by: GroupBy, M: Sums) -> ColumnElement[bool] | None:
     """Whether a sum shows in the rows: by queue, outbound calls (queue "") count in the
     total only; by agent or group, so do the calls nobody answered (agent "")."""
     if group_by is GroupBy.queue:
-        return F.queue != ""
+        return M.queue != ""
     if group_by in (GroupBy.agent, GroupBy.group):
         return F.agent != ""
     return None
 
 
-def _sums() -> list[Any]:
+def _sums(M: Sums) -> list[Any]:
     return [
-        func.max(F.max_wait) if name == "max_wait" else func.sum(getattr(F, name)) for name in SUMS
+        func.max(M.max_wait) if name == "max_wait" else func.sum(getattr(M, name)) for name in SUMS
     ]
 
 

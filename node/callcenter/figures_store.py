@@ -4,7 +4,8 @@ Whatever brings events (a file import, a live post) names what they touched: the
 (whose 15-minute slot is that of their ENTERQUEUE, however late the line comes), ring-
 no-answers and outbound calls. Each touched slot is computed again from everything the
 node holds for it and written as one row per queue and agent, with an id derived from
-the node, slot, queue and agent (node.callcenter.sums_writer)."""
+the node, slot, queue and agent (node.callcenter.sums_writer), and the same merged over
+the agents as one row per queue (node.callcenter.queue_sums)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from node.callcenter.kpis import (
 )
 from node.callcenter.models import CallDetailRecord, CallFigures, QueueLogEvent
 from node.callcenter.queue_log import QueueEvent
+from node.callcenter.queue_sums import QueueSumsWriter, by_queue
 from node.callcenter.stored_events import stored_events
 from node.callcenter.sums_writer import SumsWriter
 
@@ -153,10 +155,11 @@ class _Writer:
             session.execute(select(User.id, User.agent_group).where(User.origin == self.node)).all()
         )
         self.sums = SumsWriter(session, CallFigures, SUMS)
+        self.queue_sums = QueueSumsWriter(session, SUMS)
 
     @property
     def changed(self) -> int:
-        return self.sums.changed
+        return self.sums.changed + self.queue_sums.changed
 
     def write(self, low: int, high: int, slots: set[int], computed: dict[Any, Figures]) -> None:
         """Make the rows of `slots` (within [low, high)) those of `computed`."""
@@ -177,6 +180,7 @@ class _Writer:
             for (start, queue, agent), figures in computed.items()
         }
         self.sums.write(held, rows)
+        self.queue_sums.write(low, high, slots, by_queue(computed))
 
     def _keys(self, start: int, queue: str, agent: str) -> dict[str, Any]:
         user_id = self.users.get(member_name(agent)) if agent else None

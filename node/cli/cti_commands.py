@@ -1,4 +1,5 @@
-"""fedcrm cti import: telephone events from the PBX's files."""
+"""fedcrm cti import: telephone events from the PBX's files; fedcrm cti refigure: the
+sums per slot and queue filled from the node's call figures (after migration 0024)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from node.callcenter.figures_store import SUMS
 from node.callcenter.importer import CDR_CSV, QUEUE_LOG, ImportReport, import_file
+from node.callcenter.queue_sums import refigure
 from node.callcenter.service import rules_of
 from node.cli.context import console, err_console, fail, open_database, open_settings
 from node.cli.help_texts import cli_text, command_help
@@ -83,3 +86,18 @@ def _show_bad_lines(report: ImportReport) -> None:
     hidden = len(report.malformed) - SHOWN_BAD_LINES
     if hidden > 0:
         err_console.print(f"……另有 {hidden} 行格式错误 (and {hidden} more malformed lines)")
+
+
+@cti_app.command("refigure", help=command_help("cti.refigure"))
+def cti_refigure(data_dir: DirArg) -> None:
+    """Fill the sums per slot and queue from this node's own call figures."""
+    settings = open_settings(data_dir)
+    database = open_database(settings)
+    try:
+        with database.unit_of_work() as session:
+            changed = refigure(session, SUMS)
+    finally:
+        database.dispose()
+    console.print(
+        f"按时段和队列的汇总写入 {changed} 行 (rows per slot and queue written: {changed})"
+    )

@@ -78,6 +78,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "unknown events are counted by name and skipped; malformed lines are listed by "
         "number and skipped (with --strict nothing is imported).",
     ),
+    "cti.refigure": (
+        "由本节点的话务汇总补齐按时段和队列的汇总（升级到迁移 0024 后运行一次）。\n\n"
+        "重复运行不改变任何数据；新汇总随上行复制送到上级。",
+        "Fill the sums per slot and queue from this node's own call figures (run once "
+        "after upgrading to migration 0024).\n\n"
+        "Running it again changes nothing; the new rows replicate upward as usual.",
+    ),
     "cti.file": ("queue_log 或 Master.csv 文件", "The queue_log or Master.csv file"),
     "cti.format": ("文件格式", "The file's format"),
     "cti.strict": ("有格式错误的行时一行也不导入", "Import nothing when any line is malformed"),
@@ -367,6 +374,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "fedcrm cti import var/changsha /var/log/asterisk/cdr-csv/Master.csv "
         "--format asterisk-cdr-csv",
     ),
+    "cti.refigure": ("fedcrm cti refigure var/changsha",),
     "sms": ("fedcrm sms send-pending var/changsha",),
     "surveys": ("fedcrm surveys import var/changsha repair-callback.json",),
     "surveys.import": ("fedcrm surveys import var/changsha repair-callback.json",),
