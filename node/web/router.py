@@ -23,6 +23,7 @@ from node.web import (
     pages_ops,
     pages_questionnaires,
     pages_screen_pop,
+    pages_survey_attempts,
     pages_survey_campaigns,
     pages_survey_report,
     pages_survey_work,
@@ -62,5 +63,6 @@ for pages in (
     pages_survey_work,
     pages_survey_campaigns,
     pages_survey_report,
+    pages_survey_attempts,
 ):
     router.include_router(pages.router)
