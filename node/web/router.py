@@ -24,6 +24,7 @@ from node.web import (
     pages_questionnaires,
     pages_screen_pop,
     pages_survey_attempts,
+    pages_survey_branching,
     pages_survey_campaigns,
     pages_survey_report,
     pages_survey_work,
@@ -64,5 +65,6 @@ for pages in (
     pages_survey_campaigns,
     pages_survey_report,
     pages_survey_attempts,
+    pages_survey_branching,
 ):
     router.include_router(pages.router)
