@@ -181,3 +181,25 @@ def test_the_preview_renders_skipped_questions_hidden_until_refused(setup):
     assert resp.status_code == 422
     assert _hidden(resp.text) == {"reached": False, "fixed": True, "why": True, "score": False}
     assert "data-skipped-note>(按答案跳过)" in resp.text and "branching skips it" in resp.text
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.admin, 200),
+        (Role.team_lead, 200),
+        (Role.agent, 200),
+        (Role.account_manager, 200),
+        (Role.analyst, 200),
+        (Role.dispatcher, 403),
+        (Role.technician, 403),
+    ],
+)
+def test_each_role_may_ask_as_surveys_read_says(client, make_user, setup, role, status):
+    _, version_path = setup
+    browser = web_login(client.app, make_user(role)["username"])
+    csrf = _page_csrf(browser, "/ui/customers")
+    resp = browser.post(f"{version_path}/shown", data={"csrf_token": csrf, "a.reached": "no"})
+    assert resp.status_code == status
+    if status == 200:
+        assert resp.json() == {"shown": ["reached"]}
