@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from node.api.pagination import keyset_page
@@ -35,6 +35,11 @@ def _where(query: AttemptQuery) -> list[ColumnElement[bool]]:
     if tasks:
         where.append(CallAttempt.task_id.in_(select(CallTask.id).where(*tasks)))
     return where
+
+
+def matching_attempts(query: AttemptQuery) -> Select:
+    """The dials matching the query's filters (no order, no paging): for counting."""
+    return select(CallAttempt.id).select_from(CallAttempt).where(*_where(query))
 
 
 def find_attempts(session: Session, query: AttemptQuery) -> dict[str, Any]:

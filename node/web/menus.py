@@ -80,6 +80,14 @@ MENU: tuple[MenuItem, ...] = (
         ALL_LEVELS,
         frozenset({Role.admin, Role.team_lead, Role.analyst}),
     ),
+    # The dials are a city's own (call_attempts does not replicate).
+    MenuItem(
+        "nav.survey_attempts",
+        "/ui/surveys/attempts",
+        Perm.surveys_read,
+        frozenset({Level.city}),
+        frozenset({Role.admin, Role.team_lead, Role.analyst}),
+    ),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
     MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),
     MenuItem("nav.products", "/ui/products", Perm.products_write, ALL_LEVELS),

@@ -18,11 +18,13 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import DomainError, NotFound, invalid
 from node.surveys import service
+from node.surveys.branching import shown_questions
 from node.surveys.definition import Definition, parse_definition
 from node.surveys.models import NAME_MAX, VersionStatus
 from node.web.errors import WebRoute
 from node.web.forms import as_form_errors
 from node.web.i18n import translator
+from node.web.pages_survey_branching import shown_url
 from node.web.rendering import lang_of, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.survey_answers_form import answers_from_form, question_errors
@@ -232,7 +234,8 @@ def preview_page(
     viewer: WebViewer,
     session: SessionDep,
 ) -> Response:
-    """The version's questions as a form, every one of them (branching shows on submit)."""
+    """The version's questions as a form, those branching asks following the answers
+    as they are given (survey_branching.js); the check on submit says which it asks."""
     need(viewer, Perm.surveys_read)
     version = service.get_version(session, questionnaire_id, _number(number))
     return _preview(request, viewer, version, {}, None)
@@ -271,6 +274,10 @@ def _preview(
         "answers": answers,
         "result": result,
         "errors": question_errors(result.errors) if result else {},
+        # Before a check, the questions asked for no answers (survey_branching.js then
+        # follows each change); after it, those the check asked.
+        "shown": result.shown if result else shown_questions(definition, {}),
+        "shown_url": shown_url(version),
         "scales": {"rating": range(1, 6), "nps": range(0, 11)},
     }
     return render(request, "questionnaire_preview.html", viewer, context, status_code)

@@ -24,13 +24,16 @@ from node.db.types import utcnow
 from node.errors import Conflict, DomainError, InvalidFields, invalid
 from node.office_time import OFFICE_TZ
 from node.surveys import pool
+from node.surveys.branching import shown_questions
 from node.surveys.campaign_models import CallTask, DialResult
+from node.surveys.models import QuestionnaireVersion
 from node.surveys.results import Report, record_result
 from node.surveys.work_view import beijing_day, my_dials, next_due, task_view
 from node.web.choices import kind_labels
 from node.web.errors import WebRoute
 from node.web.forms import as_form_errors
 from node.web.i18n import translator
+from node.web.pages_survey_branching import shown_url
 from node.web.rendering import lang_of, local_time, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.survey_answers_form import answers_from_form, question_errors
@@ -66,8 +69,9 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     t = translator(lang_of(request))
+    view = task_view(session, task) if task is not None else None
     context: dict[str, Any] = {
-        "view": task_view(session, task) if task is not None else None,
+        "view": view,
         "kinds": kind_labels(session),
         "results": [(r.value, t(f"dial.{r.value}")) for r in RESULTS],
         "today": _today(session, viewer, now, t),
@@ -79,7 +83,19 @@ def _page(
         "values": {},
         **(extra or {}),
     }
+    if view is not None:
+        # The questions branching asks for the answers so far, so the form starts as
+        # its script (survey_branching.js) would leave it.
+        context["shown"] = shown_questions(view.definition, context["answers"])
+        context["view_shown_url"] = _shown_url(session, view.campaign.questionnaire_version_id)
     return render(request, "survey_work.html", viewer, context, status_code)
+
+
+def _shown_url(session: Session, version_id: uuid.UUID) -> str:
+    version = session.get(QuestionnaireVersion, version_id)
+    if version is None:  # a campaign's version is never deleted; a broken one is a bug
+        raise RuntimeError(f"no questionnaire version {version_id}")
+    return shown_url(version)
 
 
 @router.get("")

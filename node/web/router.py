@@ -23,6 +23,8 @@ from node.web import (
     pages_ops,
     pages_questionnaires,
     pages_screen_pop,
+    pages_survey_attempts,
+    pages_survey_branching,
     pages_survey_campaigns,
     pages_survey_report,
     pages_survey_work,
@@ -62,5 +64,7 @@ for pages in (
     pages_survey_work,
     pages_survey_campaigns,
     pages_survey_report,
+    pages_survey_attempts,
+    pages_survey_branching,
 ):
     router.include_router(pages.router)
