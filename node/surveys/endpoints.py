@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1/questionnaires", tags=["questionnaires"])
 Reader = Annotated[Viewer, Depends(require(Perm.surveys_read))]
 Writer = Annotated[Viewer, Depends(require(Perm.surveys_write))]
 # Bounded so a huge number answers 404, never an integer overflow in the database.
-Number = Annotated[int, Path(ge=1, le=1_000_000)]
+Number = Annotated[int, Path(ge=1, le=service.MAX_VERSION_NUMBER)]
 
 
 def _summary(questionnaire: Questionnaire, latest: Any) -> dict[str, Any]:

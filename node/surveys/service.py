@@ -22,6 +22,8 @@ from node.surveys.models import Questionnaire, QuestionnaireVersion, VersionStat
 ORDER_FIELDS = ("created_at", "name")
 DEFAULT_ORDER = "-created_at"
 
+MAX_VERSION_NUMBER = 1_000_000  # a version number the API and pages accept
+
 
 @dataclass
 class QuestionnairePage:
@@ -116,7 +118,10 @@ def latest_versions(
 
 
 def get_version(session: Session, questionnaire_id: uuid.UUID, number: int) -> QuestionnaireVersion:
-    """Version `number` of the questionnaire, or NotFound."""
+    """Version `number` of the questionnaire, or NotFound (a number past
+    MAX_VERSION_NUMBER too: it would not fit the column on PostgreSQL)."""
+    if not 1 <= number <= MAX_VERSION_NUMBER:
+        raise NotFound(f"questionnaire {questionnaire_id} has no version {number}")
     get_questionnaire(session, questionnaire_id)
     stmt = select(QuestionnaireVersion).where(
         QuestionnaireVersion.questionnaire_id == questionnaire_id,

@@ -16,7 +16,7 @@ from node.api.deps import SessionDep
 from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
-from node.errors import DomainError, NotFound, invalid
+from node.errors import DomainError, invalid
 from node.surveys import service
 from node.surveys.branching import shown_questions
 from node.surveys.definition import Definition, parse_definition
@@ -30,7 +30,6 @@ from node.web.session import PostingViewer, WebViewer, need
 from node.web.survey_answers_form import answers_from_form, question_errors
 
 router = APIRouter(prefix="/ui/questionnaires", include_in_schema=False, route_class=WebRoute)
-MAX_VERSION = 1_000_000  # as the API's bound: a larger number is no version
 EXAMPLE = {
     "intro": "您好，这里是96296，回访您的报修",
     "questions": [
@@ -60,12 +59,6 @@ def _definition_from_text(text: str) -> Definition:
     except ValueError as exc:
         raise invalid("definition", f"不是有效的 JSON (not JSON): {exc}") from None
     return parse_definition(data)
-
-
-def _number(number: int) -> int:
-    if not 1 <= number <= MAX_VERSION:
-        raise NotFound(f"no version {number}")
-    return number
 
 
 @router.get("")
@@ -172,7 +165,7 @@ def save_draft(
     """Save the draft's definition; refused paths are listed beside the box."""
     need(viewer, Perm.surveys_write)
     try:
-        version = service.get_version(session, questionnaire_id, _number(number))
+        version = service.get_version(session, questionnaire_id, number)
         service.update_draft(session, version, _definition_from_text(definition))
     except DomainError as exc:
         refused = as_form_errors(exc)
@@ -194,7 +187,7 @@ def publish_draft(
     """Publish (freeze) the draft."""
     need(viewer, Perm.surveys_write)
     try:
-        version = service.get_version(session, questionnaire_id, _number(number))
+        version = service.get_version(session, questionnaire_id, number)
         service.publish(session, version, viewer.user.username)
         detail = {"number": number, "version_id": str(version.id)}
         record_by(
@@ -237,7 +230,7 @@ def preview_page(
     """The version's questions as a form, those branching asks following the answers
     as they are given (survey_branching.js); the check on submit says which it asks."""
     need(viewer, Perm.surveys_read)
-    version = service.get_version(session, questionnaire_id, _number(number))
+    version = service.get_version(session, questionnaire_id, number)
     return _preview(request, viewer, version, {}, None)
 
 
@@ -251,7 +244,7 @@ async def preview_check(
 ) -> Response:
     """Check the submitted answers: which questions are asked, which answers are refused."""
     need(viewer, Perm.surveys_read)
-    version = service.get_version(session, questionnaire_id, _number(number))
+    version = service.get_version(session, questionnaire_id, number)
     form = await request.form()
     answers = answers_from_form(service.definition_of(version), form)
     result = service.check_version_answers(version, answers)

@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse, Response
 
 from node.api.deps import SessionDep
 from node.auth.permissions import Perm
-from node.errors import NotFound
 from node.surveys import service
 from node.surveys.branching import shown_questions
 from node.surveys.models import QuestionnaireVersion
@@ -22,7 +21,6 @@ from node.web.session import PostingViewer, need
 from node.web.survey_answers_form import answers_from_form
 
 router = APIRouter(prefix="/ui/questionnaires", include_in_schema=False, route_class=WebRoute)
-MAX_VERSION = 1_000_000  # as the API's bound: a larger number is no version
 
 
 def shown_url(version: QuestionnaireVersion) -> str:
@@ -41,8 +39,6 @@ async def shown(
     """`{"shown": [codes]}`: the questions asked, in order, for the posted `a.<code>`
     answers (CSRF-checked like every post; nothing is stored)."""
     need(viewer, Perm.surveys_read)
-    if not 1 <= number <= MAX_VERSION:
-        raise NotFound(f"no version {number}")
     version = service.get_version(session, questionnaire_id, number)
     definition = service.definition_of(version)
     answers = answers_from_form(definition, await request.form())
