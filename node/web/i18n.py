@@ -349,9 +349,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "segments.unreadable": ("筛选条件已无法读取", "its filters no longer read"),
     "segments.add": ("从客户分组添加", "Add from a customer segment"),
     "segments.add_hint": (
-        "分组中的客户（限您的服务区域）连同其号码加入；已在本活动中的客户跳过",
-        "The segment's customers (within your service area) are added with their numbers; "
-        "those already in this campaign are skipped",
+        "分组中您可见的客户连同其号码加入（按分组当前的筛选条件）；已在本活动中的客户跳过",
+        "The segment's customers you can see are added with their numbers (by its filters "
+        "as they read now); those already in this campaign are skipped",
     ),
     "segments.choose": ("客户分组", "Segment"),
     "segments.pick": ("请选择", "Choose one"),

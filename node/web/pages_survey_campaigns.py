@@ -173,6 +173,8 @@ def _detail(
 ) -> Response:
     t = translator(lang_of(request))
     version = version_names(session, {campaign.questionnaire_version_id})
+    is_open, can_write = campaign.status == CampaignStatus.open, viewer.can(Perm.surveys_write)
+    may_add = is_open and can_write  # the forms that fill the campaign are shown
     context = {
         "campaign": campaign,
         "version": version.get(campaign.questionnaire_version_id),
@@ -181,13 +183,13 @@ def _detail(
         "rule_texts": RULE_TEXTS,
         "kinds": dictionary_choices(session, "ticket_kind"),
         "areas": dictionary_choices(session, "service_area"),
-        "segments": segment_choices(session, viewer, t),
+        "segments": segment_choices(session, viewer, t) if may_add else [],
         "errors": errors,
         "message": message,
         "notice": notice,
         "form": form,
-        "is_open": campaign.status == CampaignStatus.open,
-        "can_write": viewer.can(Perm.surveys_write),
+        "is_open": is_open,
+        "can_write": can_write,
     }
     return render(request, "survey_campaign.html", viewer, context, status_code)
 
