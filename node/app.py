@@ -43,6 +43,7 @@ from node.surveys.campaign_endpoints import router as campaigns_router
 from node.surveys.endpoints import router as surveys_router
 from node.surveys.pool_endpoints import router as pool_router
 from node.surveys.report_endpoints import router as survey_reports_router
+from node.surveys.segment_endpoints import router as segments_router
 from node.tickets.endpoints import router as ticket_actions
 from node.tickets.resource import TicketResource
 from node.users.resource import UserResource
@@ -130,6 +131,7 @@ def create_app(
     app.include_router(pool_router)
     app.include_router(callback_seat_router)
     app.include_router(survey_reports_router)
+    app.include_router(segments_router)
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}
     install_rollup(app, lambda session: {**child_names(session), **node_names})

@@ -228,6 +228,9 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("GET", "/attempts", 200, "read"),
         )
     },
+    # README "API": the saved customer segments (the customer list's saved views) are
+    # read by whoever reads customers: their own and the shared ones.
+    ("GET", "/api/v1/segments"): Rule(Access.permission, 200, "customers:read"),
     # README "API": taking the next callback is taking a call: interactions:write (and
     # surveys:read, which every role holding it has), and only while ready.
     ("POST", "/api/v1/surveys/next"): Rule(Access.permission, 200, "interactions:write"),

@@ -540,6 +540,7 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/surveys/campaigns/{campaign_id}/tasks/from-segment"): _campaign_call(
         "/tasks/from-segment", {"grade": "gold"}
     ),
+    ("GET", "/api/v1/segments"): _plain("/api/v1/segments"),
     ("POST", "/api/v1/surveys/next"): Call(lambda n, k, i: (_ready(n, i), None)),
     ("GET", "/api/v1/surveys/report"): _plain(
         "/api/v1/surveys/report?from=2026-12-01&to=2026-12-31"

@@ -223,9 +223,15 @@ def test_every_list_in_the_api_is_walked_here(client: TestClient) -> None:
     """The OpenAPI document's lists are exactly the Resources walked or excluded here."""
     spec = client.app.openapi()  # type: ignore[attr-defined]
     lists = {path for path, ops in spec["paths"].items() if _is_list(spec, ops.get("get"))}
-    # Questionnaires, campaigns and dials are no Resource: tests/test_surveys_api.py,
-    # tests/test_surveys_pool.py and tests/test_surveys_figures.py walk their lists.
-    surveys = {"/api/v1/questionnaires", "/api/v1/surveys/campaigns", "/api/v1/surveys/attempts"}
+    # Questionnaires, campaigns, dials and saved segments are no Resource:
+    # tests/test_surveys_api.py, tests/test_surveys_pool.py, tests/test_surveys_figures.py
+    # and tests/test_surveys_segment.py walk their lists.
+    surveys = {
+        "/api/v1/questionnaires",
+        "/api/v1/surveys/campaigns",
+        "/api/v1/surveys/attempts",
+        "/api/v1/segments",
+    }
     assert lists == {f"/api/v1/{r.path}" for r in RESOURCES} | surveys
     assert set(EXCLUDED) <= {r.path for r in RESOURCES}
     for resource in PAGED:

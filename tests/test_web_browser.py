@@ -580,3 +580,27 @@ def test_a_lead_filters_the_queue_saves_the_view_and_opens_it_again(topo, chromi
     expect(page.locator('[data-field="refreshed"]')).to_have_text(re.compile(r"刷新于 \d\d:\d\d"))
     shot(page, "ticket-queue-view")
     context.close()
+
+
+def test_a_lead_filters_the_customers_saves_a_segment_and_opens_it_again(topo, chromium):
+    """Issue 21 §2: the customer list filtered by key account, saved as a segment (客户
+    分组), opened from the list: the same customer; typing a search keeps the filter."""
+    city = topo["430100"]
+    context, page = log_in(chromium, city, "lead1")
+    page.goto(f"{city.url}/ui/customers")
+    page.locator("#f-is_key_account").select_option("true")
+    page.locator('[data-field="segment-filters"]').get_by_role("button", name="筛选").click()
+    page.wait_for_url(re.compile(r"/ui/customers\?.*is_key_account=true"))
+    page.get_by_label("分组名称").fill("大客户")
+    page.get_by_role("button", name="保存为分组").click()
+    page.wait_for_url(re.compile(r"/ui/customers\?is_key_account=true$"))
+    page.goto(f"{city.url}/ui/customers")
+    page.locator('[data-field="views-mine"]').get_by_role("link", name="大客户").click()
+    page.wait_for_url(re.compile(r"/ui/customers\?is_key_account=true$"))
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(1)  # 欧阳建国, the one key account of the three
+    expect(rows.first).to_contain_text("欧阳建国")
+    expect(page.locator("#f-is_key_account")).to_have_value("true")
+    page.locator("#q").fill("张建华")
+    expect(page.locator("#results")).to_contain_text("没有找到客户")  # 张建华 is no key account
+    context.close()

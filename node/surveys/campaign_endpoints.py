@@ -18,6 +18,7 @@ from node.auth.viewer import Viewer
 from node.db.types import utcnow
 from node.errors import invalid
 from node.surveys import audience, campaigns
+from node.surveys.added_audit import record_added
 from node.surveys.campaign_models import SurveyCampaign
 from node.surveys.campaign_schemas import (
     AddedOut,
@@ -30,7 +31,9 @@ from node.surveys.campaign_schemas import (
     TasksIn,
 )
 from node.surveys.progress import campaign_progress
+from node.surveys.saved_segments import FIELD, visible_segment
 from node.surveys.segment import Segment, add_segment
+from node.surveys.segment_query import segment_of
 
 router = APIRouter(prefix="/api/v1/surveys/campaigns", tags=["surveys"])
 Reader = Annotated[Viewer, Depends(require(Perm.surveys_read))]
@@ -67,13 +70,11 @@ def _audited(
     viewer: Viewer,
     campaign: SurveyCampaign,
     added: audience.Added,
-    segment: dict[str, Any] | None = None,
+    segment: Segment | None = None,
+    saved_view_id: int | None = None,
 ) -> dict[str, Any]:
     """The audit row of tasks added to `campaign`, and what the API answers."""
-    detail: dict[str, Any] = {"added": added.added}
-    if segment is not None:
-        detail["segment"] = segment
-    record_by(session, viewer, "campaign.tasks_added", "survey_campaign", campaign.id, detail)
+    record_added(session, viewer, campaign, added, segment, saved_view_id)
     return added.__dict__
 
 
@@ -154,13 +155,25 @@ def add_closed_tickets(
     "/{campaign_id}/tasks/from-segment",
     status_code=201,
     response_model=AddedOut,
-    responses=errors(409),
+    responses=errors(404, 409),
 )
 def add_from_segment(
     campaign_id: uuid.UUID, body: SegmentIn, viewer: Writer, session: SessionDep
 ) -> dict[str, Any]:
-    """Add the customers of a segment (the customer list's filters), within my area."""
+    """Add the customers of a segment, within my area: the customer list's filters
+    inline, or `saved_view_id`, a saved segment of mine or a shared one (GET
+    /api/v1/segments); exactly one of the two, else 422 naming `saved_view_id`."""
     campaign = campaigns.get_campaign(session, campaign_id)
-    segment = Segment(**body.model_dump())
+    inline = segment_of(body)
+    if (body.saved_view_id is None) == (not inline.filters()):
+        raise invalid(
+            FIELD,
+            "give either saved_view_id or the filters (status, grade, category, type, "
+            "service_area, is_key_account), not both and not neither",
+        )
+    if body.saved_view_id is None:
+        segment = inline
+    else:
+        segment = visible_segment(session, viewer.user.id, body.saved_view_id)
     added = add_segment(session, campaign, segment, viewer.area, utcnow())
-    return _audited(session, viewer, campaign, added, body.model_dump(exclude_none=True))
+    return _audited(session, viewer, campaign, added, segment, body.saved_view_id)

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from node.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from node.crud.schemas import StorableInput, StrictInput
+from node.customers.models import CustomerType
 from node.surveys.campaign_models import KEY_MAX, DialResult
 from node.surveys.models import NAME_MAX
 
@@ -62,15 +63,26 @@ class ClosedTicketsIn(StrictInput):
     service_area: str | None = Field(default=None, max_length=40)
 
 
-class SegmentIn(StrictInput):
-    """A customer segment: the customer list's filters (none: every customer in reach)."""
+class SegmentFilters(StrictInput):
+    """The customer list's filters a segment is made of. The one rule of what a segment
+    is: the API's inline filters, the customer list's link and a saved segment's stored
+    query are all read through it (node.surveys.segment_query)."""
 
-    status: str | None = Field(default=None, max_length=40)
-    grade: str | None = Field(default=None, max_length=40)
-    category: str | None = Field(default=None, max_length=40)
-    type: str | None = Field(default=None, max_length=40)
-    service_area: str | None = Field(default=None, max_length=40)
+    status: str | None = Field(default=None, min_length=1, max_length=40)
+    grade: str | None = Field(default=None, min_length=1, max_length=40)
+    category: str | None = Field(default=None, min_length=1, max_length=40)
+    type: CustomerType | None = None
+    service_area: str | None = Field(default=None, min_length=1, max_length=40)
     is_key_account: bool | None = None
+
+
+class SegmentIn(SegmentFilters):
+    """A customer segment: its filters inline, or a saved segment of the customer list
+    (`saved_view_id`, from GET /api/v1/segments); exactly one of the two."""
+
+    saved_view_id: int | None = Field(
+        default=None, ge=1, description="a saved segment, instead of the filters"
+    )
 
 
 class ResultIn(StrictInput):

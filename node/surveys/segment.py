@@ -33,6 +33,10 @@ class Segment:
     service_area: str | None = None
     is_key_account: bool | None = None
 
+    def filters(self) -> dict[str, str | bool]:
+        """The filters set, by name (empty: no filter, which is no segment)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
 
 def _where(segment: Segment, area: str | None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [Customer.deleted_at.is_(None)]

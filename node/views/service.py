@@ -13,7 +13,7 @@ from node.errors import NotFound, PermissionDenied, Taken, invalid
 from node.views.models import NAME_MAX, QUERY_MAX, SavedView
 
 MAX_PER_USER = 50
-PAGES = ("tickets",)
+PAGES = ("tickets", "customers")  # the ticket queue, the customer list (its segments)
 
 
 def visible_views(session: Session, owner_id: uuid.UUID, page: str) -> list[SavedView]:
@@ -27,10 +27,17 @@ def visible_views(session: Session, owner_id: uuid.UUID, page: str) -> list[Save
     return sorted(rows, key=lambda v: (v.owner_id != owner_id, v.name, v.id))
 
 
-def get_visible(session: Session, owner_id: uuid.UUID, view_id: int) -> SavedView:
-    """One view the owner may open (theirs or shared); another's private view is not found."""
-    view = session.get(SavedView, view_id)
-    if view is None or (view.owner_id != owner_id and not view.shared):
+def get_visible(
+    session: Session, owner_id: uuid.UUID, view_id: int, page: str | None = None
+) -> SavedView:
+    """One view the owner may open (theirs or shared), of `page` when given; another's
+    private view, or a view of another page, is not found."""
+    view = session.get(SavedView, view_id) if 0 < view_id < 2**63 else None
+    if (
+        view is None
+        or (view.owner_id != owner_id and not view.shared)
+        or (page is not None and view.page != page)
+    ):
         raise NotFound(f"视图 {view_id} 不存在 (no such view)")
     return view
 
@@ -88,10 +95,15 @@ def _taken(name: str, holder: int) -> Taken:
 
 
 def delete_view(
-    session: Session, owner_id: uuid.UUID, view_id: int, may_remove_shared: bool
+    session: Session,
+    owner_id: uuid.UUID,
+    view_id: int,
+    may_remove_shared: bool,
+    page: str | None = None,
 ) -> None:
-    """Delete a view of the owner's, or a shared one if `may_remove_shared` (an admin)."""
-    view = get_visible(session, owner_id, view_id)
+    """Delete a view of the owner's, or a shared one if `may_remove_shared` (an admin);
+    of `page` when given."""
+    view = get_visible(session, owner_id, view_id, page)
     if view.owner_id != owner_id and not may_remove_shared:
         raise PermissionDenied("只能删除自己保存的视图 (only your own views can be deleted)")
     session.delete(view)

@@ -32,9 +32,12 @@ from node.interactions.resource import InteractionResource
 from node.office_time import OFFICE_TZ
 from node.privacy.masking import mask_phone
 from node.products.models import Product
+from node.surveys.segment import Segment
+from node.surveys.segment_query import read_segment, segment_params
 from node.tickets.models import Severity
 from node.tickets.resource import TicketIn, TicketResource
 from node.web.choices import dictionary_choices, dictionary_labels
+from node.web.customer_filters import filter_form
 from node.web.customer_rows import customer_contracts
 from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
@@ -54,6 +57,7 @@ from node.web.tables import (
     streamed_xlsx,
     wanted_export,
 )
+from node.web.views_panel import CUSTOMERS, views_panel
 
 router = APIRouter(prefix="/ui/customers", include_in_schema=False, route_class=WebRoute)
 customers = CustomerResourceWith360()
@@ -91,10 +95,15 @@ def customer_table(
 
 
 def _find(
-    session: Session, viewer: Viewer, q: str | None, origin: str | None, at: PageAt
+    session: Session,
+    viewer: Viewer,
+    q: str | None,
+    origin: str | None,
+    segment: Segment,
+    at: PageAt,
 ) -> tuple[list[dict[str, Any]], str | None, int]:
     """A page of customers, the cursor of the next one and how many match (capped)."""
-    filters: dict[str, Any] = {"q": q, "origin": origin}
+    filters: dict[str, Any] = {"q": q, "origin": origin, **segment.filters()}
     size = SEARCH_LIMIT if q else LIST_LIMIT
     page = customers.list(session, viewer, dict(filters), limit=size, cursor=at.cursor)
     total = customers.count(session, viewer, filters, COUNT_CAP)
@@ -107,19 +116,21 @@ def _search_tables(
     viewer: Viewer,
     q: str | None,
     origin: str | None,
+    segment: Segment,
     at: PageAt | None = None,
 ) -> tuple[Table | None, Pager | None, str | None]:
-    """The result table and its pager (None before anything is asked), or the message."""
+    """The result table and its pager (None before anything is asked), or the message.
+    A city lists its customers once a search or a filter is given."""
     is_parent = request.app.state.settings.node.level != "city"
-    if not q and not is_parent:
+    if not q and not is_parent and not segment.filters():
         return None, None, None
     at = at or PageAt(None, [])
     try:
-        rows, next_cursor, total = _find(session, viewer, q, origin, at)
+        rows, next_cursor, total = _find(session, viewer, q, origin, segment, at)
     except DomainError as exc:
         return None, None, exc.message
     size = SEARCH_LIMIT if q else LIST_LIMIT
-    params = {"q": q or "", "origin": origin or ""}
+    params = {"q": q or "", "origin": origin or "", **segment_params(segment)}
     paged = pager("/ui/customers", params, at, size, len(rows), total, next_cursor)
     return customer_table(request, session, rows, show_origin=is_parent), paged, None
 
@@ -130,10 +141,11 @@ def _export_customers(
     viewer: Viewer,
     q: str | None,
     origin: str | None,
+    segment: Segment,
     shown: Table,
 ) -> Response:
     """Every customer the search matches, not only the page shown, as one Excel file."""
-    filters: dict[str, Any] = {"q": q, "origin": origin}
+    filters: dict[str, Any] = {"q": q, "origin": origin, **segment.filters()}
     check_exportable(customers.count(session, viewer, dict(filters), XLSX_MAX_DATA_ROWS))
     is_parent = request.app.state.settings.node.level != "city"
 
@@ -142,6 +154,13 @@ def _export_customers(
         return customer_table(request, session, page.data, is_parent).rows, page.next_cursor
 
     return streamed_xlsx(shown.title, shown.headers, every_page(fetch))
+
+
+def list_query(q: str | None, origin: str | None, segment: Segment) -> str:
+    """The list's query string as on screen: the segment's filters (normalized, so a
+    saved segment's text equals it), then the search words and the node, if any."""
+    extra = {k: v for k, v in (("q", q), ("origin", origin)) if v}
+    return urlencode(segment_params(segment) | extra)
 
 
 @router.get("")
@@ -154,15 +173,35 @@ def search_page(
     cursor: str | None = None,
     back: str | None = None,
 ) -> Response:
-    """One search box; results also render here, so the page works without JavaScript.
-    Counted and paged (web/paging.py)."""
+    """One search box and the segment filters (a wrong value in a link is a 422 naming
+    it); results also render here, so the page works without JavaScript. Counted and
+    paged (web/paging.py)."""
     need(viewer, Perm.customers_read)
-    table, paged, problem = _search_tables(
-        request, session, viewer, q, origin, page_at(cursor, back)
-    )
+    segment = read_segment(request.query_params)
+    return render_list(request, session, viewer, q, origin, segment, page_at(cursor, back))
+
+
+def render_list(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    q: str | None,
+    origin: str | None,
+    segment: Segment,
+    at: PageAt | None = None,
+    view_errors: FormErrors | None = None,
+    view_values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The customer list; a refused saved segment comes back on it with its errors."""
+    table, paged, problem = _search_tables(request, session, viewer, q, origin, segment, at)
     if table is not None and (wanted := wanted_export(request, {"customers": table})):
         need(viewer, Perm.export)
-        return _export_customers(request, session, viewer, q, origin, wanted)
+        return _export_customers(request, session, viewer, q, origin, segment, wanted)
+    t = translator(lang_of(request))
+    # A segment is filters only: with search words on screen, saving says so (pages_views).
+    note = t("segments.words_not_kept") if q else None
+    query = list_query(q, origin, segment)
     return render(
         request,
         "customers.html",
@@ -176,8 +215,11 @@ def search_page(
             "export": export_url(request, table) if table and viewer.can(Perm.export) else None,
             "read_only": request.app.state.settings.node.level != "city",
             "new_customer": new_customer_link(viewer, q),
+            "filters": filter_form(session, segment, t),
+            "views": views_panel(session, viewer, CUSTOMERS, query, view_errors, view_values, note),
         },
-        status_code=422 if problem else 200,  # a look-up or a link the API refuses
+        # A look-up or a link the API refuses; a refused view keeps its own status.
+        status_code=422 if problem else status_code,
     )
 
 
@@ -185,11 +227,14 @@ def search_page(
 def search_results(
     request: Request, viewer: WebViewer, session: SessionDep, q: str = ""
 ) -> Response:
-    """The results partial the search box fetches as the agent types."""
+    """The results partial the search box fetches as the agent types (with the list's
+    filters, which the page's link holds)."""
     need(viewer, Perm.customers_read)
-    table, paged, problem = _search_tables(request, session, viewer, q.strip() or None, None)
+    segment = read_segment(request.query_params)
+    words = q.strip() or None
+    table, paged, problem = _search_tables(request, session, viewer, words, None, segment)
     # The full page's export link for the same search (this partial's own URL exports nothing).
-    params = {"q": q.strip(), "export": "xlsx", "table": "customers"}
+    params = {"q": q.strip(), **segment_params(segment), "export": "xlsx", "table": "customers"}
     export = f"/ui/customers?{urlencode(params)}" if table and viewer.can(Perm.export) else None
     return render(
         request,

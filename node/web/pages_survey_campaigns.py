@@ -1,7 +1,9 @@
 """外呼活动: the team lead's callback campaigns (issue 21 §6). The list shows each
 campaign's progress (node.surveys.progress); a campaign's page adds its rules, a close
-button, and two ways to fill it: the customers of work orders closed in a period
+button, and ways to fill it: the customers of work orders closed in a period
 (audience.add_closed_tickets) and an uploaded list of numbers (audience.add_list).
+A third way is a saved customer segment (客户分组, saved on the customer list): its
+customers, read again through the segment rule when added (node.surveys.saved_segments).
 A form creates a campaign on a published questionnaire version. Viewing needs
 surveys:read, every change surveys:write."""
 
@@ -24,12 +26,18 @@ from node.db.types import utcnow
 from node.errors import DomainError, InvalidFields, invalid
 from node.office_time import OFFICE_TZ
 from node.surveys import audience, campaigns
+from node.surveys.added_audit import record_added
 from node.surveys.campaign_models import CampaignStatus, SurveyCampaign, TaskOutcome
 from node.surveys.campaign_schemas import MAX_PHONES, MAX_UPLOAD, RulesIn
 from node.surveys.campaign_view import published_versions, version_names
 from node.surveys.models import NAME_MAX
 from node.surveys.progress import campaign_progress
-from node.web.choices import dictionary_choices
+from node.surveys.saved_segments import FIELD, segment_of_view, visible_segment
+from node.surveys.saved_segments import PAGE as SEGMENTS_PAGE
+from node.surveys.segment import Segment, add_segment
+from node.views.service import visible_views
+from node.web.choices import dictionary_choices, dictionary_labels
+from node.web.customer_filters import segment_words
 from node.web.errors import WebRoute
 from node.web.forms import as_form_errors, parse
 from node.web.i18n import translator
@@ -165,6 +173,8 @@ def _detail(
 ) -> Response:
     t = translator(lang_of(request))
     version = version_names(session, {campaign.questionnaire_version_id})
+    is_open, can_write = campaign.status == CampaignStatus.open, viewer.can(Perm.surveys_write)
+    may_add = is_open and can_write  # the forms that fill the campaign are shown
     context = {
         "campaign": campaign,
         "version": version.get(campaign.questionnaire_version_id),
@@ -173,12 +183,13 @@ def _detail(
         "rule_texts": RULE_TEXTS,
         "kinds": dictionary_choices(session, "ticket_kind"),
         "areas": dictionary_choices(session, "service_area"),
+        "segments": segment_choices(session, viewer, t) if may_add else [],
         "errors": errors,
         "message": message,
         "notice": notice,
         "form": form,
-        "is_open": campaign.status == CampaignStatus.open,
-        "can_write": viewer.can(Perm.surveys_write),
+        "is_open": is_open,
+        "can_write": can_write,
     }
     return render(request, "survey_campaign.html", viewer, context, status_code)
 
@@ -249,11 +260,58 @@ def add_tickets(
     return _added(session, viewer, campaign, added)
 
 
-def _added(
-    session: Session, viewer: Viewer, campaign: SurveyCampaign, added: audience.Added
+def segment_choices(session: Session, viewer: Viewer, t: Any) -> list[tuple[int, str]]:
+    """(id, 「name（filters in words）」) of the saved segments the viewer may add from:
+    theirs and the shared ones."""
+    labels = dictionary_labels(session)
+    choices = []
+    for view in visible_views(session, viewer.user.id, SEGMENTS_PAGE):
+        try:
+            words = segment_words(segment_of_view(view), labels, t)
+        except InvalidFields:
+            words = t("segments.unreadable")
+        choices.append((view.id, f"{view.name}（{words}）"))
+    return choices
+
+
+@router.post("/{campaign_id}/segment")
+def add_from_segment(
+    request: Request,
+    campaign_id: uuid.UUID,
+    viewer: PostingViewer,
+    session: SessionDep,
+    saved_view_id: Annotated[str, Form()] = "",
 ) -> Response:
-    detail = {"added": added.added}
-    record_by(session, viewer, "campaign.tasks_added", "survey_campaign", campaign.id, detail)
+    """Add the customers of a saved segment (mine or a shared one), within my area."""
+    need(viewer, Perm.surveys_write)
+    campaign = campaigns.get_campaign(session, campaign_id)
+    lang = lang_of(request)
+    t = translator(lang)
+    form = {"saved_view_id": saved_view_id}
+    try:
+        chosen = saved_view_id.strip()
+        if not chosen.isdecimal() or len(chosen) > 19:  # a BIGINT holds 19 digits
+            raise invalid(FIELD, t("segments.need_choice"))
+        segment = visible_segment(session, viewer.user.id, int(chosen))
+        added = add_segment(session, campaign, segment, viewer.area, utcnow())
+    except DomainError as exc:
+        refused = as_form_errors(exc, lang)
+        return _detail(
+            request, session, viewer, campaign, refused.fields, refused.message, form, None,
+            refused.status_code,
+        )  # fmt: skip
+    return _added(session, viewer, campaign, added, segment, int(chosen))
+
+
+def _added(
+    session: Session,
+    viewer: Viewer,
+    campaign: SurveyCampaign,
+    added: audience.Added,
+    segment: Segment | None = None,
+    saved_view_id: int | None = None,
+) -> Response:
+    record_added(session, viewer, campaign, added, segment, saved_view_id)
     query = f"added={added.added}&already_open={added.already_open}&without={added.without_number}"
     return RedirectResponse(f"{HOME}/{campaign.id}?{query}", status_code=303)
 

@@ -44,7 +44,6 @@ from node.web.paging import PageAt, count_rows, page_at, pager
 from node.web.queue_filter_form import filter_form
 from node.web.queue_filters import PARAMS, Known, QueueQuery, known_codes, strict_query
 from node.web.queue_select import apply_filters
-from node.web.queue_views import views_panel
 from node.web.rendering import lang_of, local_time, render
 from node.web.session import PostingViewer, WebViewer, need
 from node.web.sla_texts import sla_reading, sla_text
@@ -60,6 +59,7 @@ from node.web.tables import (
 )
 from node.web.ticket_bulk_panel import bulk_panel
 from node.web.ticket_bulk_plan import may_bulk
+from node.web.views_panel import TICKETS, views_panel
 
 router = APIRouter(prefix="/ui/tickets", include_in_schema=False, route_class=WebRoute)
 tickets = TicketResource()
@@ -256,7 +256,9 @@ def render_queue(
             "statuses": [s.value for s in TicketStatus],
             "sla_filter": query.sla,
             "filters": filter_form(request, session, query, t),
-            "views": views_panel(session, viewer, query.query_string(), view_errors, view_values),
+            "views": views_panel(
+                session, viewer, TICKETS, query.query_string(), view_errors, view_values
+            ),
             "refreshed": local_time(utcnow())[-5:],
             "pager": paged,
             "export": export_url(request, table) if viewer.can(Perm.export) else None,

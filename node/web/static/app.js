@@ -20,7 +20,11 @@
     if (pending) pending.abort();
     pending = new AbortController();
     try {
-      const resp = await fetch(url + "?q=" + encodeURIComponent(q), {
+      // The list's filters stay as they are (the page's link holds them); paging starts again.
+      const params = new URLSearchParams(window.location.search);
+      for (const name of ["cursor", "back", "export", "table"]) params.delete(name);
+      params.set("q", q);
+      const resp = await fetch(url + "?" + params.toString(), {
         signal: pending.signal,
         headers: { "X-Requested-With": "fetch" },
         credentials: "same-origin",
@@ -33,6 +37,12 @@
       const u = new URL(window.location);
       if (q) u.searchParams.set("q", q); else u.searchParams.delete("q");
       history.replaceState(null, "", u);
+      // A saved view keeps what is on screen: the save form's filters now hold the words too.
+      for (const input of document.querySelectorAll('.views input[name="query"]')) {
+        const kept = new URLSearchParams(input.value);
+        if (q) kept.set("q", q); else kept.delete("q");
+        input.value = kept.toString();
+      }
     } catch (err) {
       if (err.name !== "AbortError") throw err;
     }

@@ -1,8 +1,10 @@
-"""What the queue page shows of saved views: mine, the shared ones, and the form that
-saves the filters on screen as a new view."""
+"""What a list page shows of its saved views: mine, the shared ones, and the form that
+saves the filters on screen as a new view. One panel for every list that keeps views
+(the ticket queue's 视图, the customer list's 客户分组), told apart by `page`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,20 +16,40 @@ from node.views.service import visible_views
 from node.web.choices import user_names
 from node.web.forms import FormErrors
 
-PAGE = "tickets"
+
+@dataclass(frozen=True)
+class ViewPage:
+    """A list with saved views: its SavedView.page, its URL, and the prefix of the texts
+    its panel shows (title, name, save, none)."""
+
+    page: str
+    url: str
+    texts: str
+
+    @property
+    def views_url(self) -> str:
+        """Where its views are opened, saved and deleted (pages_views)."""
+        return f"{self.url}/views"
+
+
+TICKETS = ViewPage("tickets", "/ui/tickets", "views")
+CUSTOMERS = ViewPage("customers", "/ui/customers", "segments")
 
 
 def views_panel(
     session: Session,
     viewer: Viewer,
+    page: ViewPage,
     query_string: str,
     errors: FormErrors | None = None,
     values: dict[str, Any] | None = None,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """The template's `views`: links to each view (the one on screen marked), which of
-    them this viewer may delete, and the save form with its errors."""
+    """The template's `views`: links to each view (the one whose query is the list's,
+    `query_string`, marked), which of them this viewer may delete, and the save form
+    with its errors and a `note` beside it."""
     me = viewer.user.id
-    views = visible_views(session, me, PAGE)
+    views = visible_views(session, me, page.page)
     owners = user_names(session, {v.owner_id for v in views if v.owner_id != me})
     is_admin = viewer.user.role == Role.admin
 
@@ -42,6 +64,8 @@ def views_panel(
         }
 
     return {
+        "base": page.views_url,
+        "texts": page.texts,
         "mine": [item(v) for v in views if v.owner_id == me],
         "shared": [item(v) for v in views if v.owner_id != me],
         "query": query_string,
@@ -49,4 +73,5 @@ def views_panel(
         "errors": errors.fields if errors else {},
         "error_message": errors.message if errors else None,
         "entered": values or {},
+        "note": note,
     }
