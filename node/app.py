@@ -29,6 +29,7 @@ from node.customer_merge.endpoints import router as merge_actions
 from node.db.unit_of_work import Database
 from node.dictionaries.resource import DictionaryResource
 from node.interactions.resource import InteractionResource
+from node.knowledge.endpoints import router as kb_router
 from node.observability.endpoints import router as ops_router
 from node.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from node.process_heap import freeze_startup_heap
@@ -132,6 +133,7 @@ def create_app(
     app.include_router(callback_seat_router)
     app.include_router(survey_reports_router)
     app.include_router(segments_router)
+    app.include_router(kb_router)
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}
     install_rollup(app, lambda session: {**child_names(session), **node_names})

@@ -23,6 +23,7 @@ from node.db.counters import Counter
 from node.dictionaries.models import DictionaryEntry
 from node.history.models import FieldChange
 from node.interactions.models import Interaction
+from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, KbFolder, KbSearchTerm, KbStep
 from node.notifications.models import NotificationRead
 from node.products.models import Product
 from node.sms.models import SmsMessage
@@ -80,6 +81,12 @@ __all__ = [
     "DictionaryEntry",
     "FieldChange",
     "Interaction",
+    "KbAck",
+    "KbArticle",
+    "KbArticleVersion",
+    "KbFolder",
+    "KbSearchTerm",
+    "KbStep",
     "LoginAttempt",
     "NotificationRead",
     "Product",

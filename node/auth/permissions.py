@@ -39,6 +39,9 @@ class Perm(StrEnum):
     callcenter_monitor = "callcenter:monitor"  # 班长监控: every agent's state
     surveys_read = "surveys:read"  # 回访问卷: read, preview
     surveys_write = "surveys:write"  # build, edit drafts, publish
+    kb_read = "kb:read"  # 知识库: read published articles, acknowledge must-reads
+    kb_write = "kb:write"  # folders, drafts, submitting for review, acknowledgements
+    kb_review = "kb:review"  # approve, send back, archive
 
 
 _READ_ALL = {
@@ -52,6 +55,7 @@ _READ_ALL = {
     Perm.churn_read,
     Perm.users_read,
     Perm.surveys_read,
+    Perm.kb_read,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -76,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.rollups_read,
             Perm.callcenter_monitor,
             Perm.surveys_write,
+            Perm.kb_write,
         }
     ),
     Role.agent: frozenset(
@@ -109,6 +114,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.tickets_transition,
             Perm.interactions_read,
             Perm.users_read,
+            Perm.kb_read,
         }
     ),
     Role.technician: frozenset(
@@ -117,6 +123,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.contacts_read,
             Perm.tickets_read,
             Perm.tickets_transition,
+            Perm.kb_read,
         }
     ),
     Role.analyst: frozenset(_READ_ALL | {Perm.export, Perm.federation_read, Perm.rollups_read}),

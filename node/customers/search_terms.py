@@ -14,7 +14,8 @@ from pypinyin import Style, lazy_pinyin
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
-def _clean(text: str | None) -> str:
+def clean(text: str | None) -> str:
+    """Lower case, every run of non-word characters (spaces, punctuation) removed."""
     return _NOT_WORD.sub("", (text or "").lower())
 
 
@@ -24,7 +25,7 @@ def bigrams(text: str) -> list[str]:
 
 def fragment_terms(fragment: str) -> list[str]:
     """The query terms for a typed fragment: its bigrams, or itself if one character."""
-    cleaned = _clean(fragment)
+    cleaned = clean(fragment)
     if len(cleaned) <= 1:
         return [cleaned] if cleaned else []
     return bigrams(cleaned)
@@ -45,10 +46,10 @@ def customer_search_terms(name: str, *addresses: str | None) -> str:
     Name bigrams come first and contiguously, so a phrase of bigrams matches across
     the name only; address bigrams each form their own run.
     """
-    clean_name = _clean(name)
+    clean_name = clean(name)
     parts: list[str] = bigrams(clean_name) + list(clean_name)
     for address in addresses:
-        cleaned = _clean(address)
+        cleaned = clean(address)
         if cleaned:
             parts += bigrams(cleaned) if len(cleaned) > 1 else [cleaned]
     parts += pinyin_terms(name)

@@ -1,0 +1,149 @@
+"""The knowledge base's tables. Local to the node for now: issue 22's downward channel
+will carry folders and articles from HQ or a province to the nodes below, so each row
+names the node that wrote it (`owner`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from node.db.base import Base, new_id
+from node.db.types import UTCDateTime, utcnow
+
+NAME_MAX = 100
+TITLE_MAX = 200
+BODY_MAX = 200_000
+NOTE_MAX = 500
+REASON_MAX = 500
+TAG_MAX = 30
+TAGS_MAX = 20
+USERNAME_MAX = 80
+TERM_MAX = 200
+NODE_CODE_MAX = 6
+
+
+class Kind(StrEnum):
+    policy = "policy"  # 制度
+    rule = "rule"  # 规定
+    announcement = "announcement"  # 片区公告
+    knowledge = "knowledge"  # 业务知识
+    phone = "phone"  # 业务电话
+
+
+class Status(StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    published = "published"
+    archived = "archived"
+
+
+class KbFolder(Base):
+    """目录: a tree; a name is unique among its siblings (checked by the service)."""
+
+    __tablename__ = "kb_folders"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("kb_folders.id"), default=None, index=True
+    )
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    owner: Mapped[str] = mapped_column(String(NODE_CODE_MAX))
+    created_by: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KbArticle(Base):
+    """文章. `status` is the state of its newest version; readers see the version
+    `published_number` names (kept while a newer draft is edited and reviewed)."""
+
+    __tablename__ = "kb_articles"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    folder_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("kb_folders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))  # the newest version's
+    tags: Mapped[str] = mapped_column(Text, default="[]")  # a JSON list of strings
+    must_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    effective_from: Mapped[date | None] = mapped_column(Date, default=None)
+    expires_at: Mapped[date | None] = mapped_column(Date, default=None)  # first day not shown
+    status: Mapped[str] = mapped_column(String(12), default=Status.draft.value)
+    latest_number: Mapped[int] = mapped_column(Integer, default=1)
+    published_number: Mapped[int | None] = mapped_column(Integer, default=None)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    owner: Mapped[str] = mapped_column(String(NODE_CODE_MAX))
+    created_by: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KbArticleVersion(Base):
+    """One numbered version: every edit of a draft or a published article makes one."""
+
+    __tablename__ = "kb_article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    article_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("kb_articles.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text)  # Markdown
+    note: Mapped[str] = mapped_column(String(NOTE_MAX), default="")
+    created_by: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KbStep(Base):
+    """One move of the approval flow: who moved which version from what to what, when."""
+
+    __tablename__ = "kb_steps"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    article_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("kb_articles.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # the version moved
+    from_status: Mapped[str] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    by: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(REASON_MAX), default="")
+
+
+class KbSearchTerm(Base):
+    """The search terms of the versions that can be found: the published one and the
+    newest (for editors). Bigrams and unigrams of title and body, title pinyin."""
+
+    __tablename__ = "kb_search_terms"
+
+    version_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("kb_article_versions.id"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True, index=True)
+    article_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("kb_articles.id"), index=True)
+    in_title: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class KbAck(Base):
+    """A reader's 已阅 of a must-read article (once per reader and article)."""
+
+    __tablename__ = "kb_acks"
+    __table_args__ = (UniqueConstraint("article_id", "user_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    article_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("kb_articles.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    number: Mapped[int] = mapped_column(Integer)  # the published version acknowledged
+    acked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
