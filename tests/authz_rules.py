@@ -63,6 +63,9 @@ cti:write             admin cti
 callcenter:monitor    admin team_lead
 surveys:read          admin team_lead agent account_manager analyst
 surveys:write         admin team_lead
+kb:read               admin team_lead agent account_manager dispatcher technician analyst
+kb:write              admin team_lead
+kb:review             admin
 """
 
 ROLES = (
@@ -231,6 +234,33 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
     # README "API": the saved customer segments (the customer list's saved views) are
     # read by whoever reads customers: their own and the shared ones.
     ("GET", "/api/v1/segments"): Rule(Access.permission, 200, "customers:read"),
+    # Issue 22 (知识库): every person reads the knowledge base, editors (kb:write) keep
+    # folders and drafts, reviewers (kb:review) approve, send back and archive. Folders
+    # and articles belong to the node, not to a service area.
+    **{
+        (method, f"/api/v1/kb{tail}"): Rule(
+            Access.permission, status, f"kb:{need}", writes=need != "read"
+        )
+        for method, tail, status, need in (
+            ("GET", "/folders", 200, "read"),
+            ("POST", "/folders", 201, "write"),
+            ("PATCH", "/folders/{folder_id}", 200, "write"),
+            ("DELETE", "/folders/{folder_id}", 204, "write"),
+            ("GET", "/articles", 200, "read"),
+            ("POST", "/articles", 201, "write"),
+            ("GET", "/articles/{article_id}", 200, "read"),
+            ("PUT", "/articles/{article_id}", 200, "write"),
+            ("POST", "/articles/{article_id}/submit", 200, "write"),
+            ("POST", "/articles/{article_id}/approve", 200, "review"),
+            ("POST", "/articles/{article_id}/send-back", 200, "review"),
+            ("POST", "/articles/{article_id}/archive", 200, "review"),
+            ("GET", "/articles/{article_id}/versions", 200, "write"),
+            ("GET", "/articles/{article_id}/diff", 200, "write"),
+            ("POST", "/articles/{article_id}/ack", 200, "read"),
+            ("GET", "/articles/{article_id}/acks", 200, "write"),
+            ("GET", "/search", 200, "read"),
+        )
+    },
     # README "API": taking the next callback is taking a call: interactions:write (and
     # surveys:read, which every role holding it has), and only while ready.
     ("POST", "/api/v1/surveys/next"): Rule(Access.permission, 200, "interactions:write"),

@@ -451,7 +451,72 @@ def _task_call(tail: str, body: dict[str, Any] | None = None) -> Call:
     return Call(lambda n, k, i: (f"/api/v1/surveys/tasks/{_leased_task(n, i)}{tail}", body))
 
 
+def _kb_folder(node: Node) -> str:
+    """A fresh empty folder made by the setup admin."""
+    return node.post("kb/folders", {"name": f"目录{next(_unique)}"})
+
+
+def _kb_article(node: Node, state: str = "draft") -> str:
+    """A fresh must-read article by the setup admin, moved on to `state`: in_review
+    (submitted by the setup admin) or published (then approved by the matrix admin)."""
+    body = {"folder_id": _kb_folder(node), "kind": "rule", "title": "考勤规定",
+            "body": "宽带**资费**", "must_read": True}  # fmt: skip
+    article = node.post("kb/articles", body)
+    if state in ("in_review", "published"):
+        url = f"/api/v1/kb/articles/{article}/submit"
+        assert node.client.post(url, headers=node.root).status_code == 200
+    if state == "published":
+        url = f"/api/v1/kb/articles/{article}/approve"
+        assert node.client.post(url, headers=node.headers["admin"]).status_code == 200
+    return article
+
+
+def _kb(tail: str, body: dict[str, Any] | None = None, state: str = "draft") -> Call:
+    return Call(lambda n, k, i: (f"/api/v1/kb/articles/{_kb_article(n, state)}{tail}", body))
+
+
+def _kb_edit(node: Node) -> tuple[str, dict[str, Any]]:
+    article = _kb_article(node, "published")
+    body = {"folder_id": _kb_folder(node), "kind": "rule", "title": "考勤规定（修订）"}
+    return f"/api/v1/kb/articles/{article}", body
+
+
+KB_REQUESTS: dict[tuple[str, str], Call] = {
+    ("GET", "/api/v1/kb/folders"): _plain("/api/v1/kb/folders"),
+    ("POST", "/api/v1/kb/folders"): Call(
+        lambda n, k, i: ("/api/v1/kb/folders", {"name": f"目录{next(_unique)}"})
+    ),
+    ("PATCH", "/api/v1/kb/folders/{folder_id}"): Call(
+        lambda n, k, i: (f"/api/v1/kb/folders/{_kb_folder(n)}", {"name": f"改{next(_unique)}"})
+    ),
+    ("DELETE", "/api/v1/kb/folders/{folder_id}"): Call(
+        lambda n, k, i: (f"/api/v1/kb/folders/{_kb_folder(n)}", None)
+    ),
+    ("GET", "/api/v1/kb/articles"): _plain("/api/v1/kb/articles"),
+    ("POST", "/api/v1/kb/articles"): Call(
+        lambda n, k, i: (
+            "/api/v1/kb/articles",
+            {"folder_id": _kb_folder(n), "kind": "phone", "title": "装维热线"},
+        )
+    ),
+    ("GET", "/api/v1/kb/articles/{article_id}"): _kb("", state="published"),
+    ("PUT", "/api/v1/kb/articles/{article_id}"): Call(lambda n, k, i: _kb_edit(n)),
+    ("POST", "/api/v1/kb/articles/{article_id}/submit"): _kb("/submit"),
+    ("POST", "/api/v1/kb/articles/{article_id}/approve"): _kb("/approve", state="in_review"),
+    ("POST", "/api/v1/kb/articles/{article_id}/send-back"): _kb(
+        "/send-back", {"reason": "请补充"}, state="in_review"
+    ),
+    ("POST", "/api/v1/kb/articles/{article_id}/archive"): _kb("/archive", state="published"),
+    ("GET", "/api/v1/kb/articles/{article_id}/versions"): _kb("/versions"),
+    ("GET", "/api/v1/kb/articles/{article_id}/diff"): _kb("/diff?from=1&to=1"),
+    ("POST", "/api/v1/kb/articles/{article_id}/ack"): _kb("/ack", state="published"),
+    ("GET", "/api/v1/kb/articles/{article_id}/acks"): _kb("/acks", state="published"),
+    ("GET", "/api/v1/kb/search"): _plain("/api/v1/kb/search?q=%E5%AE%BD%E5%B8%A6"),
+}
+
+
 REQUESTS: dict[tuple[str, str], Call] = {
+    **KB_REQUESTS,
     ("GET", "/healthz"): _plain("/healthz"),
     ("GET", "/readyz"): _plain("/readyz"),
     ("GET", "/metrics"): _plain("/metrics"),
