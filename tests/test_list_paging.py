@@ -36,6 +36,7 @@ from sqlalchemy import String, UniqueConstraint, select, update
 from node.app import RESOURCES
 from node.crud.resource import Resource
 from node.db.unit_of_work import Database
+from node.knowledge.models import KbArticle, KbArticleVersion, KbFolder
 from tests.conftest import PASSWORD
 
 LIMIT = 3
@@ -232,7 +233,10 @@ def test_every_list_in_the_api_is_walked_here(client: TestClient) -> None:
         "/api/v1/surveys/attempts",
         "/api/v1/segments",
     }
-    assert lists == {f"/api/v1/{r.path}" for r in RESOURCES} | surveys
+    # The knowledge base's lists are walked below (KB_CASES); its search, ranked by title
+    # hits before recency, by tests/test_kb_api.py.
+    kb = {f"/api/v1/{path}" for path in KB_LISTS} | {"/api/v1/kb/search"}
+    assert lists == {f"/api/v1/{r.path}" for r in RESOURCES} | surveys | kb
     assert set(EXCLUDED) <= {r.path for r in RESOURCES}
     for resource in PAGED:
         assert hasattr(RowMaker, _maker_name(resource.path)), resource.path
@@ -262,6 +266,99 @@ def test_every_list_pages_to_the_end_in_order(
     assert set(made) <= set(expected)
     seen = _walk(client, admin, resource.path, order, pages=len(expected) // LIMIT + 2)
     assert seen == expected
+
+
+# ---- the knowledge base's lists (no Resource: their own rows and paths) ------------
+
+# list path (with {article_id} for the one article whose versions are listed) -> its model,
+# the fields it orders by and its default order.
+KB_LISTS: dict[str, tuple[Any, tuple[str, ...], str]] = {
+    "kb/folders": (KbFolder, ("name", "created_at"), "name"),
+    "kb/articles": (KbArticle, ("created_at", "updated_at"), "-updated_at"),
+    "kb/articles/{article_id}/versions": (KbArticleVersion, ("number", "created_at"), "-number"),
+}
+KB_CASES = [
+    pytest.param(path, order, id=f"{path}:{order or 'default'}")
+    for path, (_, fields, _) in KB_LISTS.items()
+    for order in [None] + [f"{sign}{field}" for field in fields for sign in ("", "-")]
+]
+
+
+def _kb_rows(client: TestClient, admin: dict, path: str) -> tuple[str, list[str], dict]:
+    """Seven rows of the list at `path` made through the API: the list's URL, the ids
+    and the filter its rows are read back with."""
+
+    def post(url: str, body: dict) -> dict:
+        resp = client.post(f"/api/v1/{url}", json=body, headers=admin)
+        assert resp.status_code == 201, resp.text
+        return resp.json()
+
+    def put(url: str, body: dict) -> None:
+        resp = client.put(f"/api/v1/{url}", json=body, headers=admin)
+        assert resp.status_code == 200, resp.text
+
+    if path == "kb/folders":
+        ids = [
+            post("kb/folders", {"name": f"目录{rank}-{n}"})["id"] for n, rank in enumerate(RANKS)
+        ]
+        return path, ids, {}
+    folder = post("kb/folders", {"name": "制度"})["id"]
+    if path == "kb/articles":
+        ids = [
+            post("kb/articles", {"folder_id": folder, "kind": "rule", "title": f"规定{rank}"})["id"]
+            for rank in RANKS
+        ]
+        return path, ids, {"include_drafts": "true"}
+    body = {"folder_id": folder, "kind": "rule", "title": "规定0"}
+    article = post("kb/articles", body)["id"]
+    for rank in RANKS[1:]:
+        put(f"kb/articles/{article}", body | {"title": f"规定{rank}"})
+    with_versions = path.format(article_id=article)
+    return with_versions, [], {"article_id": uuid.UUID(article)}
+
+
+@pytest.mark.parametrize(("path", "order"), KB_CASES)
+def test_every_kb_list_pages_to_the_end_in_order(
+    client: TestClient, admin: dict, database: Database, path: str, order: str | None
+) -> None:
+    model, _, default = KB_LISTS[path]
+    url, made, where = _kb_rows(client, admin, path)
+    field, descending = (order or default).lstrip("-"), (order or default).startswith("-")
+    table = model.__table__
+    unique = field == "number"  # (article_id, number) is unique
+    with database.engine.begin() as conn:
+        filters = [table.c[k] == v for k, v in where.items() if k in table.c]
+        ids = made or [str(i) for i in conn.execute(select(table.c.id).where(*filters)).scalars()]
+        if not unique:  # four rows share the first one's value: the id breaks the tie
+            tied = [uuid.UUID(ids[i]) for i in TIED_ROWS]
+            value = conn.execute(select(table.c[field]).where(table.c.id == tied[0])).scalar_one()
+            conn.execute(update(table).where(table.c.id.in_(tied[1:])).values({field: value}))
+        rows = sorted(conn.execute(select(table.c[field], table.c.id).where(*filters)).all(),
+                      reverse=descending)  # fmt: skip
+    expected = [str(row_id) for _, row_id in rows]
+    assert set(ids) <= set(expected) and len(expected) == len(RANKS)
+    params: dict[str, Any] = {"limit": LIMIT} | ({"order_by": order} if order else {})
+    params |= {k: v for k, v in where.items() if k == "include_drafts"}
+    seen: list[str] = []
+    for _ in range(len(expected) // LIMIT + 2):
+        resp = client.get(f"/api/v1/{url}", params=params, headers=admin)
+        assert resp.status_code == 200, resp.text
+        page = resp.json()
+        seen += [row.get("id") or _version_id(database, url, row) for row in page["data"]]
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert seen == expected
+
+
+def _version_id(database: Database, url: str, row: dict) -> str:
+    """A listed version's id (the list names versions by their number)."""
+    article = uuid.UUID(url.split("/")[2])
+    with database.engine.connect() as conn:
+        stmt = select(KbArticleVersion.id).where(
+            KbArticleVersion.article_id == article, KbArticleVersion.number == row["number"]
+        )
+        return str(conn.execute(stmt).scalar_one())
 
 
 # ---- cursors the API did not issue ------------------------------------------------
