@@ -20,10 +20,16 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session
 
 from federation.batches.signatures import (
+    Signer,
     load_node_key,
     parse_public_key,
     public_key_text,
 )
+from federation.downward.endpoints import router as down_router
+from federation.downward.outbox import write_outboxes
+from federation.downward.pulling import Puller, PullReport
+from federation.downward.setup import build_puller
+from federation.downward.verify import verify_from_above
 from federation.metrics import FederationMetrics, FederationStateCollector
 from federation.receiving.endpoints import router as receiving_router
 from federation.receiving.service import Receiver
@@ -45,21 +51,26 @@ from federation.sending.setup import (
     has_parent,
     node_path,
     node_signer,
+    parent_link_signer,
 )
 from federation.sftp.inbox import IngestReport, ingest_inbox, prepare_child_inbox, prune_done
 from federation.status import node_status
 from federation.status_endpoints import router as status_router
-from federation.verify.client import verify_children
+from federation.verify.client import VerifyError, verify_children
+from federation.verify.compare import Row
 from federation.verify.endpoints import router as digest_router
 from federation.verify.record import load_result, save_result
 from node.api.openapi import errors
 from node.db.unit_of_work import Database
-from node.settings import NodeSettings
+from node.settings import FederationSection, NodeSettings
 
 __all__ = [
     "NoParent",
+    "PullReport",
     "QuarantinedBatch",
     "RegistryError",
+    "Row",
+    "VerifyError",
     "active_child",
     "add_child",
     "build_sender",
@@ -76,6 +87,7 @@ __all__ = [
     "node_status",
     "normalised_public_key",
     "prepare_child_inbox",
+    "pull_now",
     "received_rows",
     "reset_checkpoints",
     "revoke_child",
@@ -83,6 +95,7 @@ __all__ = [
     "save_result",
     "schedule_federation",
     "verify_children",
+    "verify_parent",
 ]
 
 log = logging.getLogger("fedcrm.node")
@@ -110,6 +123,7 @@ def install_federation(app: FastAPI, settings: NodeSettings, db: Database) -> No
     app.include_router(receiving_router, responses=errors(400, 401, 403, 409, 413))
     app.include_router(status_router)
     app.include_router(digest_router, responses=errors(401, 403))
+    app.include_router(down_router, responses=errors(400, 401, 403))
 
 
 def schedule_federation(scheduler: BaseScheduler, app: FastAPI) -> None:
@@ -124,24 +138,71 @@ def schedule_federation(scheduler: BaseScheduler, app: FastAPI) -> None:
         _every(scheduler, relay.run, "replicate-to-parent", settings.federation.interval_seconds)
         relay.trigger = lambda: scheduler.modify_job("replicate-to-parent", next_run_time=_now())
         app.state.receiver.on_applied = relay.applied
+    _schedule_pull(scheduler, settings, app.state.receiver)
     inbox = settings.federation.inbox_dir
     if inbox:
         root = node_path(settings, inbox)
         limit = settings.federation.receive_max_bytes
         seconds = settings.federation.ingest_interval_seconds
-        args = (app.state.receiver, root, limit)
-        _every(scheduler, ingest_inbox, "ingest-sftp-inbox", seconds, args)
+        args = (app.state.receiver, root, limit, node_signer(settings), settings.federation)
+        _every(scheduler, _ingest_and_write_down, "ingest-sftp-inbox", seconds, args)
         retention = settings.federation.done_retention_days
         scheduler.add_job(
             prune_done, "interval", id="prune-sftp-done", hours=1, args=(root, retention)
         )
 
 
+def _schedule_pull(scheduler: BaseScheduler, settings: NodeSettings, receiver: Receiver) -> None:
+    """Pull what flows down from the parent every interval (rule 11)."""
+    if not has_parent(settings):
+        return
+    try:
+        puller = build_puller(settings, receiver)
+    except NoParent as exc:
+        log.warning("pulling from the parent not started: %s", exc)
+        return
+    _every(scheduler, puller.pull_once, "pull-from-parent", settings.federation.interval_seconds)
+
+
+def pull_now(settings: NodeSettings, db: Database) -> PullReport:
+    """Pull what the parent serves down once (`fedcrm pull`); NoParent says what is
+    missing."""
+    puller: Puller = build_puller(
+        settings, _receiver(settings, db, FederationMetrics(CollectorRegistry()))
+    )
+    try:
+        return puller.pull_once()
+    finally:
+        puller.close()
+
+
+def verify_parent(settings: NodeSettings, db: Database) -> list[Row]:
+    """Compare what this node holds from above with what its parent serves down
+    (`fedcrm verify --from-parent`); NoParent or VerifyError say why it could not."""
+    url = settings.node.parent_url
+    if settings.federation.transport != "http" or not url:
+        raise NoParent(
+            "verifying against the parent needs an HTTP parent link (`fedcrm parent set`)"
+        )
+    return verify_from_above(db, url, parent_link_signer(settings))
+
+
+def _ingest_and_write_down(
+    receiver: Receiver, root: Path, limit: int, signer: Signer, limits: FederationSection
+) -> IngestReport:
+    """The SFTP children's inboxes applied, then their outboxes written (rule 11)."""
+    report = ingest_inbox(receiver, root, limit)
+    report.down_written = write_outboxes(receiver.db, signer, limits, root)
+    return report
+
+
 def ingest_inbox_now(settings: NodeSettings, db: Database) -> IngestReport:
-    """Apply the batches waiting in this node's SFTP inbox once (`fedcrm ingest`)."""
+    """Apply the batches waiting in this node's SFTP inbox once and write what flows
+    down into the children's outboxes (`fedcrm ingest`)."""
     receiver = _receiver(settings, db, FederationMetrics(CollectorRegistry()))
     root = node_path(settings, settings.federation.inbox_dir or "")
-    return ingest_inbox(receiver, root, settings.federation.receive_max_bytes)
+    fed = settings.federation
+    return _ingest_and_write_down(receiver, root, fed.receive_max_bytes, node_signer(settings), fed)
 
 
 def node_public_key(data_dir: Path) -> str:

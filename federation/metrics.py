@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from federation.registry.models import Checkpoint, ChildNode, QuarantinedBatch
+from federation.registry.topology import parent_of
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
 
@@ -60,6 +61,23 @@ class FederationMetrics:
             "Bodies of refused batches deleted to keep the quarantine within its byte cap",
             registry=registry,
         )
+        self.down_batches = Counter(
+            "fedcrm_down_batches_total",
+            "Batches pulled from the parent (reference data flowing down), by result",
+            ["result"],
+            registry=registry,
+        )
+        self.down_rows_applied = Counter(
+            "fedcrm_down_rows_applied_total",
+            "Rows applied from batches pulled from the parent",
+            ["table"],
+            registry=registry,
+        )
+        self.down_last_success = Gauge(
+            "fedcrm_down_last_success_timestamp_seconds",
+            "When the last pull from the parent fully succeeded",
+            registry=registry,
+        )
         self.batch_bytes = Histogram(
             "fedcrm_batch_bytes",
             "Size of batch bodies sent and received",
@@ -97,7 +115,12 @@ class FederationStateCollector(Collector):
         cap = GaugeMetricFamily(
             "fedcrm_quarantine_max_bytes", "The quarantine's byte cap (oldest bodies go past it)"
         )
+        down_lag = GaugeMetricFamily(
+            "fedcrm_down_lag_seconds",
+            "Now minus the origin time of the newest change pulled from the parent",
+        )
         now = utcnow()
+        parent = parent_of(self.db.node_code)
         with self.db.unit_of_work(write=False) as session:
             newest = session.execute(
                 select(Checkpoint.sender, func.max(Checkpoint.newest_change_at)).group_by(
@@ -116,10 +139,14 @@ class FederationStateCollector(Collector):
                     QuarantinedBatch.body_path.is_not(None)
                 )
             ).scalar_one()
-        for child, at in newest:
+        for sender, at in newest:
             if at is not None:
-                at = at if at.tzinfo else at.replace(tzinfo=now.tzinfo)
-                lag.add_metric([child], max(0.0, (now - at).total_seconds()))
+                seconds = max(0.0, (now - _aware(at)).total_seconds())
+                # The parent's checkpoints are what this node pulled down (rule 11).
+                if sender == parent:
+                    down_lag.add_metric([], seconds)
+                else:
+                    lag.add_metric([sender], seconds)
         for child, at in delivered:
             if at is not None:
                 last_batch.add_metric([child], _aware(at).timestamp())
@@ -127,6 +154,7 @@ class FederationStateCollector(Collector):
         kept_bytes.add_metric([], float(body_bytes))
         cap.add_metric([], float(self.quarantine_max_bytes))
         yield lag
+        yield down_lag
         yield last_batch
         yield kept
         yield kept_bytes

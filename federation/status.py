@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from federation.registry.models import Checkpoint, ChildNode, OutboxState, QuarantinedBatch
+from federation.registry.topology import subtree_sql
 from federation.sending.capture import backlog
 from federation.sending.setup import has_parent
 from node.db.types import utcnow
@@ -31,6 +32,7 @@ def parent_status(db: Database, settings: NodeSettings) -> dict[str, Any] | None
     if not has_parent(settings):
         return None
     tables: list[dict[str, Any]] = []
+    up = subtree_sql(db.node_code)
     with db.unit_of_work(write=False) as session, db.engine.connect() as conn:
         states = {s.table_name: s for s in session.execute(select(OutboxState)).scalars()}
         for table in TABLE_ORDER:
@@ -40,7 +42,7 @@ def parent_status(db: Database, settings: NodeSettings) -> dict[str, Any] | None
                 {
                     "table": table,
                     "acked_seq": acked,
-                    "backlog_rows": backlog(conn, table, acked),
+                    "backlog_rows": backlog(conn, table, acked, up),
                     "last_success": _iso(state.last_success_at if state else None),
                     "last_error": state.last_error if state else None,
                 }

@@ -256,6 +256,10 @@ TABLES: dict[str, pa.Schema] = {
 # correctness does not depend on it (there are no foreign keys between replicated tables).
 TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
 
+# The tables whose rows also flow down (docs/federation.md rule 11): reference data a
+# node owns for every node below it. Each also flows up like any other table.
+DOWN_TABLES: tuple[str, ...] = ("dictionary_entries", "products")
+
 
 def fingerprint(schema: pa.Schema) -> str:
     """A stable digest of a table's wire schema: names, types and nullability, in order."""

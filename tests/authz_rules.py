@@ -166,6 +166,8 @@ _MACHINE_STATUS = {
     ("POST", "/federation/v1/batches"): 400,
     ("GET", "/federation/v1/checkpoint"): 400,
     ("GET", "/federation/v1/digest"): 401,
+    ("GET", "/federation/v1/down"): 400,
+    ("GET", "/federation/v1/down/digest"): 400,
 }
 
 _SPECIAL: dict[tuple[str, str], Rule] = {

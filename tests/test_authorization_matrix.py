@@ -551,6 +551,8 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", "/federation/v1/batches"): _plain("/federation/v1/batches"),
     ("GET", "/federation/v1/checkpoint"): _plain("/federation/v1/checkpoint"),
     ("GET", "/federation/v1/digest"): _plain("/federation/v1/digest"),
+    ("GET", "/federation/v1/down"): _plain("/federation/v1/down?table=products&after=0"),
+    ("GET", "/federation/v1/down/digest"): _plain("/federation/v1/down/digest"),
     ("GET", "/api/v1/sms/dlr"): _plain(
         "/api/v1/sms/dlr?id=0190f000-0000-7000-8000-000000000001&token=guessed&status=1"
     ),

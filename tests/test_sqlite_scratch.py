@@ -59,8 +59,8 @@ def _fill(database, n: int = 1100) -> None:
 
 def _both_reads(database, table: str):
     with database.engine.connect() as conn:
-        image = capture._read_sqlite_image(conn, table, 0, 5000)
-        rows = capture._read_rows(conn, table, 0, 5000)
+        image = capture._read_sqlite_image(conn, table, 0, "seq > 0", 5000)
+        rows = capture._read_rows(conn, table, 0, "seq > 0", 5000)
     return image, rows
 
 
@@ -84,7 +84,7 @@ def test_a_failing_image_read_falls_back_to_rows_and_says_so(database, monkeypat
     monkeypatch.setattr(capture, "image_table", broken)
     with caplog.at_level(logging.WARNING), database.engine.connect() as conn:
         got = capture.read_changes(conn, "customers", 0, 5000)
-        want = capture._read_rows(conn, "customers", 0, 5000)
+        want = capture._read_rows(conn, "customers", 0, "seq > 0", 5000)
     assert got.rows.equals(want.rows)
     assert "reading row by row" in caplog.text
 
@@ -124,7 +124,7 @@ def test_a_relay_reads_through_a_scratch_that_an_apply_used(
     monkeypatch.setattr(capture, "image_table", lambda *a: used.append(1) or real(*a))
     with caplog.at_level(logging.WARNING), parent_database.engine.connect() as conn:
         relayed = capture.read_changes(conn, "customers", 0, 5000)
-        want = capture._read_rows(conn, "customers", 0, 5000)
+        want = capture._read_rows(conn, "customers", 0, "seq > 0", 5000)
     assert used and "row by row" not in caplog.text  # the image path worked, no fallback
     assert relayed.rows.equals(want.rows)
     assert relayed.rows.num_rows == image.rows.num_rows

@@ -62,10 +62,13 @@ async def post_batch(request: Request) -> JSONResponse:
     return respond(await run_in_threadpool(receive_batch, receiver, header, tag, body))
 
 
-def check_signed_request(request: Request, verifier_for: Callable[[str], Verifier | None]) -> str:
+def check_signed_request(
+    request: Request, verifier_for: Callable[[str], Verifier | None], signed_path: str = ""
+) -> str:
     """The sender of a signed body-less request (checkpoint, digest), once its timestamp
     is a finite number, its tag verifies with what `verifier_for` gives for the sender
-    and it is fresh; else BatchRejected (400 malformed, 401 bad or stale, 403 unknown)."""
+    and it is fresh; else BatchRejected (400 malformed, 401 bad or stale, 403 unknown).
+    `signed_path`: what the tag covers when it is more than the path (a query)."""
     sender = request.headers.get(SENDER_HEADER, "")
     timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     tag = request.headers.get(TAG_HEADER, "")
@@ -75,7 +78,8 @@ def check_signed_request(request: Request, verifier_for: Callable[[str], Verifie
         verifier = verifier_for(sender)
         if verifier is None:
             raise SignatureRefused(403, f"sender {sender or '?'} is not a registered, active child")
-        verifier.check(request_bytes(sender, timestamp, request.url.path), b"", tag)
+        signed = request_bytes(sender, timestamp, signed_path or request.url.path)
+        verifier.check(signed, b"", tag)
         check_fresh(stamp, max_age)
     except SignatureRefused as exc:
         raise BatchRejected(exc.status, exc.reason) from None

@@ -6,9 +6,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from federation.batches.manifest import Manifest
-from federation.registry.topology import in_subtree
+from federation.registry.topology import ancestors, in_subtree, parent_of
 from node.settings import Level
-from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLES, SchemaMismatch, check_compatible
+from schemas.wire import (
+    DOWN_TABLES,
+    FINGERPRINTS,
+    SCHEMA_VERSION,
+    TABLES,
+    SchemaMismatch,
+    check_compatible,
+)
 
 
 class BatchRejected(Exception):
@@ -43,7 +50,35 @@ def conform(manifest: Manifest, table: pa.Table) -> pa.Table:
 
 def check_rows(manifest: Manifest, table: pa.Table, sender_level: Level) -> None:
     """Counts, required values, unique ids and origins: every row, not a sample (the
-    values themselves: column_rules.check_values)."""
+    values themselves: column_rules.check_values). Every origin lies in the sending
+    child's subtree (rule 1)."""
+    check_shape(manifest, table)
+    for origin in pc.unique(table.column("origin")).to_pylist():
+        if not in_subtree(manifest.sender, sender_level, origin):
+            raise BatchRejected(
+                403, f"row origin {origin} lies outside sender {manifest.sender}'s subtree"
+            )
+
+
+def check_rows_from_above(manifest: Manifest, table: pa.Table, receiver: str) -> None:
+    """check_rows for a batch pulled from the parent (rule 11): the sender is the
+    receiver's parent, the table one that flows down, and every origin an ancestor
+    of the receiver, never the receiver's own subtree."""
+    if manifest.sender != parent_of(receiver):
+        raise BatchRejected(403, f"batch from {manifest.sender}, not this node's parent")
+    if manifest.table not in DOWN_TABLES:
+        raise BatchRejected(400, f"table {manifest.table} does not flow down")
+    check_shape(manifest, table)
+    above = ancestors(receiver)
+    for origin in pc.unique(table.column("origin")).to_pylist():
+        if origin not in above:
+            raise BatchRejected(
+                403, f"row origin {origin} is not above {receiver}: only {above} flow down"
+            )
+
+
+def check_shape(manifest: Manifest, table: pa.Table) -> None:
+    """The manifest's counts and range, required values, unique ids and versions."""
     if table.num_rows != manifest.row_count:
         raise BatchRejected(
             400, f"manifest says {manifest.row_count} rows, body has {table.num_rows}"
@@ -59,8 +94,3 @@ def check_rows(manifest: Manifest, table: pa.Table, sender_level: Level) -> None
         raise BatchRejected(400, f"{manifest.table}: a row id appears twice in one batch")
     if pc.min(table.column("origin_version")).as_py() < 1:
         raise BatchRejected(400, f"{manifest.table}.origin_version must be at least 1")
-    for origin in pc.unique(table.column("origin")).to_pylist():
-        if not in_subtree(manifest.sender, sender_level, origin):
-            raise BatchRejected(
-                403, f"row origin {origin} lies outside sender {manifest.sender}'s subtree"
-            )

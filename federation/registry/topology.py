@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from node.divisions import ancestors, level_of, parent_of
 from node.settings import HQ_CODE, Level
+
+__all__ = [
+    "ancestors",
+    "check_child",
+    "in_subtree",
+    "level_of",
+    "origins_sql",
+    "parent_of",
+    "served_down",
+    "subtree_sql",
+]
 
 CHILD_LEVEL = {Level.hq: Level.province, Level.province: Level.city}
 
@@ -28,3 +40,26 @@ def in_subtree(sender_code: str, sender_level: Level, origin: str) -> bool:
     if sender_level is Level.province:
         return origin[:2] == sender_code[:2] and origin != HQ_CODE
     return False
+
+
+def served_down(code: str) -> tuple[str, ...]:
+    """The origins whose rows node `code` serves its children (docs/federation.md rule
+    11): its own and its ancestors', never its subtree's (those only go up)."""
+    return (code, *ancestors(code))
+
+
+def subtree_sql(code: str) -> str | None:
+    """A SQL condition on `origin` that holds for the rows of `code`'s subtree, or None
+    when every row is (HQ). Codes are six digits, checked at start-up, so they are
+    written into the SQL."""
+    level = level_of(code)
+    if level is Level.hq:
+        return None
+    if level is Level.city:
+        return f"origin = '{int(code):06d}'"
+    return f"origin LIKE '{int(code[:2]):02d}%'"
+
+
+def origins_sql(codes: tuple[str, ...]) -> str:
+    """A SQL condition on `origin` that holds for exactly these node codes."""
+    return "origin IN (" + ", ".join(f"'{int(c):06d}'" for c in codes) + ")"

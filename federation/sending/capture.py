@@ -51,19 +51,30 @@ class Changes:
         return out
 
 
-def read_changes(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
-    """Up to `limit` rows of `table` with seq > after_seq, oldest change first."""
-    if _image_read_fits(conn, table, after_seq):
+def read_changes(
+    conn: Connection, table: str, after_seq: int, limit: int, origins: str | None = None
+) -> Changes | None:
+    """Up to `limit` rows of `table` with seq > after_seq, oldest change first; with
+    `origins` (a SQL condition from federation.registry.topology), only the rows it
+    holds for: upward a node's own subtree, downward its own and its ancestors' rows
+    (docs/federation.md rule 11). The rows left out are passed over, not waited for."""
+    where = _after(after_seq, origins)
+    if _image_read_fits(conn, table, where):
         try:
-            return _read_sqlite_image(conn, table, after_seq, limit)
+            return _read_sqlite_image(conn, table, after_seq, where, limit)
         except Exception as exc:  # any failure: the reference path below
             # E.g. values the fast path cannot type (a text in an integer column that an
             # old bug left): the row-by-row read handles anything the driver holds.
             log.warning("fast read of %s failed (%s); reading row by row", table, exc)
-    return _read_rows(conn, table, after_seq, limit)
+    return _read_rows(conn, table, after_seq, where, limit)
 
 
-def _image_read_fits(conn: Connection, table: str, after_seq: int) -> bool:
+def _after(after_seq: int, origins: str | None) -> str:
+    """The WHERE clause of a read: both parts are values this node holds, not input."""
+    return f"seq > {int(after_seq)}" + (f" AND {origins}" if origins else "")
+
+
+def _image_read_fits(conn: Connection, table: str, where: str) -> bool:
     """SQLite, no transaction open on the connection (the copy into the scratch schema
     must commit before `serialize` sees it), and a backlog worth the fixed cost."""
     if conn.dialect.name != "sqlite" or conn.in_transaction():
@@ -72,13 +83,14 @@ def _image_read_fits(conn: Connection, table: str, after_seq: int) -> bool:
     if driver.in_transaction:
         return False
     found = driver.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE seq > {int(after_seq)} "
-        f"LIMIT {FAST_READ_MIN_ROWS})"
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT {FAST_READ_MIN_ROWS})"
     ).fetchone()[0]
     return found >= FAST_READ_MIN_ROWS
 
 
-def _read_sqlite_image(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
+def _read_sqlite_image(
+    conn: Connection, table: str, after_seq: int, where: str, limit: int
+) -> Changes | None:
     """The same read through the connection's scratch schema and ADBC (node.db.scratch).
 
     One statement copies the rows, so what it sees is one consistent snapshot, exactly
@@ -91,7 +103,7 @@ def _read_sqlite_image(conn: Connection, table: str, after_seq: int, limit: int)
     driver.execute(f"DROP TABLE IF EXISTS {SCRATCH}.changes")
     driver.execute(
         f"CREATE TABLE {SCRATCH}.changes AS SELECT {columns} FROM main.{table} "
-        f"WHERE seq > {int(after_seq)} ORDER BY seq LIMIT {int(limit)}"
+        f"WHERE {where} ORDER BY seq LIMIT {int(limit)}"
     )
     try:
         image = driver.serialize(name=SCRATCH)
@@ -105,15 +117,14 @@ def _read_sqlite_image(conn: Connection, table: str, after_seq: int, limit: int)
     return Changes(table=table, rows=rows, seqs=seqs, after=after_seq)
 
 
-def _read_rows(conn: Connection, table: str, after_seq: int, limit: int) -> Changes | None:
+def _read_rows(
+    conn: Connection, table: str, after_seq: int, where: str, limit: int
+) -> Changes | None:
     dialect = conn.dialect.name
     columns = ", ".join(["seq", *select_list(table, dialect)])
     # Both values are integers we hold, so they are written into the SQL; the raw driver
     # cursor skips SQLAlchemy's per-row processing, which doubled the read time.
-    sql = (
-        f"SELECT {columns} FROM {table} WHERE seq > {int(after_seq)} "
-        f"ORDER BY seq LIMIT {int(limit)}"
-    )
+    sql = f"SELECT {columns} FROM {table} WHERE {where} ORDER BY seq LIMIT {int(limit)}"
     cursor = driver_connection(conn).cursor()
     try:
         cursor.execute(sql)
@@ -129,13 +140,8 @@ def _read_rows(conn: Connection, table: str, after_seq: int, limit: int) -> Chan
     )
 
 
-def backlog(conn: Connection, table: str, after_seq: int) -> int:
-    """How many rows of `table` changed after the acknowledged seq."""
-    return int(
-        conn.exec_driver_sql(
-            f"SELECT count(*) FROM {table} WHERE seq > %(a)s"
-            if conn.dialect.name == "postgresql"
-            else f"SELECT count(*) FROM {table} WHERE seq > ?",
-            {"a": after_seq} if conn.dialect.name == "postgresql" else (after_seq,),
-        ).scalar_one()
-    )
+def backlog(conn: Connection, table: str, after_seq: int, origins: str | None = None) -> int:
+    """How many rows of `table` (of `origins`, see read_changes) changed after the
+    acknowledged seq."""
+    where = _after(after_seq, origins)
+    return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table} WHERE {where}").scalar_one())

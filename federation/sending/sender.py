@@ -28,6 +28,7 @@ from federation.batches import codec
 from federation.batches.manifest import Manifest, body_digest, now
 from federation.batches.signatures import Signer
 from federation.metrics import FederationMetrics
+from federation.registry.topology import subtree_sql
 from federation.sending.capture import Changes, backlog, read_changes
 from federation.sending.lock import SenderBusy, sender_lock
 from federation.sending.recent import RecentlyApplied
@@ -89,6 +90,9 @@ class Sender:
         self.limits = limits
         self.metrics = metrics
         self.watermarks = Watermarks(db)
+        # Only the subtree's rows go up; the watermark passes over rows pulled from above
+        # (docs/federation.md rule 11), so a province never returns HQ's rows to HQ.
+        self.origins = subtree_sql(db.node_code)
         self.recent = RecentlyApplied()  # filled by Relay.applied where this node serves
         self._retry = Retrying(
             stop=stop_after_attempt(attempts),
@@ -164,7 +168,7 @@ class Sender:
     def _read_encoded(self, table: str, after: int) -> list[tuple[Changes, bytes]] | None:
         with self.db.engine.connect() as conn:
             changes = self.recent.take(conn, table, after) or read_changes(
-                conn, table, after, self.limits.batch_max_rows
+                conn, table, after, self.limits.batch_max_rows, self.origins
             )
         if changes is None:
             return None
@@ -250,7 +254,7 @@ class Sender:
         with self.db.engine.connect() as conn:
             for table in TABLE_ORDER:
                 self.metrics.backlog_rows.labels(table).set(
-                    backlog(conn, table, self._acked(table))
+                    backlog(conn, table, self._acked(table), self.origins)
                 )
         if report.ok:
             self.metrics.last_success.set(now())

@@ -47,6 +47,20 @@ class SftpTransport:
         self._sftp: paramiko.SFTPClient | None = None
 
     # ---- connection ---------------------------------------------------------------
+    def session(self) -> paramiko.SFTPClient:
+        """The open SFTP session (connecting if needed): TransientError or
+        PermanentRejection when the parent cannot be reached as configured."""
+        return self._connect()
+
+    def path(self, *parts: str) -> str:
+        """A path inside this node's folder of the parent's inbox."""
+        return self._path(*parts)
+
+    def put_atomically(self, folder: str, name: str, data: bytes) -> None:
+        """Write a file into a folder of this node's inbox under a temporary name, then
+        rename it into place."""
+        self._put_atomically(self._connect(), folder, name, data)
+
     def _connect(self) -> paramiko.SFTPClient:
         if self._sftp is not None:
             return self._sftp

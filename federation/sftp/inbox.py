@@ -29,6 +29,7 @@ class IngestReport:
     out_of_order: int = 0
     rows: int = 0
     errors: list[str] = field(default_factory=list)
+    down_written: int = 0  # batches written into children's outboxes (federation.downward)
 
     def add(self, answer: Answer) -> None:
         if answer.ok:

@@ -34,7 +34,8 @@ from node.callcenter.models import AgentState, AgentStateEvent, StateSource
 from node.callcenter.queue_log import QueueEvent
 from node.db.base import table_of
 from node.db.stamping import stamp_new
-from node.dictionaries.models import DictionaryEntry, DictionaryKind
+from node.dictionaries.lookup import usable_entries
+from node.dictionaries.models import DictionaryKind
 
 S = AgentState
 STATE_OF_EVENT: dict[str, AgentState] = {
@@ -65,16 +66,9 @@ class PbxStates:
         self.session = session
         self.node = session.info["node_code"]
         self.by_name = agents_by_name(session)
-        self.reasons = set(
-            session.execute(
-                select(DictionaryEntry.code).where(
-                    DictionaryEntry.kind == DictionaryKind.not_ready_reason,
-                    DictionaryEntry.origin == self.node,
-                    DictionaryEntry.deleted_at.is_(None),
-                    DictionaryEntry.active.is_(True),
-                )
-            ).scalars()
-        )
+        self.reasons = {
+            e.code for e in usable_entries(session, DictionaryKind.not_ready_reason) if e.active
+        }
         self.added = 0
         self.unmapped: Counter[str] = Counter()
         self.touched = TouchedAgents()  # for node.callcenter.agent_time_store

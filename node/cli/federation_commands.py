@@ -17,6 +17,8 @@ from federation.entry import (
     NoParent,
     QuarantinedBatch,
     RegistryError,
+    Row,
+    VerifyError,
     build_sender,
     expected_rows,
     ingest_inbox_now,
@@ -24,11 +26,13 @@ from federation.entry import (
     node_public_key,
     node_signer,
     node_status,
+    pull_now,
     received_rows,
     reset_checkpoints,
     revoke_child,
     save_result,
     verify_children,
+    verify_parent,
 )
 from node.cli.context import console, fail, open_database, open_settings
 from node.cli.help_texts import cli_text, command_help
@@ -193,14 +197,16 @@ def parent_rotate(data_dir: DirArg, parent_key: ParentKey) -> None:
 
 
 def ingest(data_dir: DirArg) -> None:
-    """Apply the batches waiting in this node's SFTP inbox now and write their answers."""
+    """Apply the batches waiting in this node's SFTP inbox now, write their answers, and
+    write what flows down into the children's outboxes."""
     settings = open_settings(data_dir)
     if not settings.federation.inbox_dir:
         fail("this node has no SFTP inbox: add a child with `fedcrm child add ... --sftp`")
     report = ingest_inbox_now(settings, open_database(settings))
     console.print(
         f"{report.applied} batches applied ({report.rows} rows), {report.rejected} "
-        f"rejected, {report.out_of_order} out of order"
+        f"rejected, {report.out_of_order} out of order; {report.down_written} batches "
+        "written for the children to pull"
     )
 
 
@@ -313,36 +319,81 @@ def quarantine_show(
             console.print(f"manifest (base64): {q.manifest}")
 
 
-def verify(data_dir: DirArg) -> None:
+def verify(
+    data_dir: DirArg,
+    from_parent: Annotated[
+        bool, typer.Option("--from-parent", help=cli_text("verify.from_parent"))
+    ] = False,
+) -> None:
     """Prove this node holds exactly what each child holds (count and digest per origin
-    and table). Exit 0 when all match, 1 naming each divergence."""
+    and table); with --from-parent, also exactly what its parent serves down. Exit 0
+    when all match, 1 naming each divergence."""
     settings = open_settings(data_dir)
     db = open_database(settings)
     rows, problems = verify_children(db, node_signer(settings))
     save_result(settings.data_dir, rows, problems)  # for the web UI's federation page
-    table = Table("child", "table", "origin", "here", "child", "result")
-    for r in rows:
-        if r.parent_rows or r.child_rows:
-            table.add_row(
-                r.child,
-                r.table,
-                r.origin,
-                str(r.parent_rows),
-                str(r.child_rows),
-                "[green]match[/]" if r.match else "[red]DIVERGES[/]",
-            )
-    console.print(table)
-    bad = [r for r in rows if not r.match]
-    for r in bad:
-        console.print(
-            f"[red]divergence[/]: child {r.child} {r.table} origin {r.origin}: "
-            f"{r.parent_rows} rows here, {r.child_rows} at the child"
-        )
+    if from_parent:
+        try:
+            above = verify_parent(settings, db)
+        except (NoParent, VerifyError) as exc:
+            problems.append(str(exc))
+        else:
+            _print_rows(above, "parent", "from the parent")
+            rows += above
+    _print_rows([r for r in rows if r.child != db.node_code], "child", "at the child")
     for p in problems:
         console.print(f"[red]not verified[/]: {p}")
-    if bad or problems:
+    if any(not r.match for r in rows) or problems:
         raise typer.Exit(1)
-    console.print("all children match")
+    console.print("all children match" + (" and so does the parent" if from_parent else ""))
+
+
+def _print_rows(rows: list[Row], side: str, where: str) -> None:
+    """The comparison as a table, then each divergence on its own line."""
+    table = Table(side, "table", "origin", "here", side, "result")
+    for r in rows:
+        if r.parent_rows or r.child_rows:
+            here, there = (
+                (r.child_rows, r.parent_rows) if side == "parent" else (r.parent_rows, r.child_rows)
+            )
+            name = "" if side == "parent" else r.child
+            table.add_row(
+                name,
+                r.table,
+                r.origin,
+                str(here),
+                str(there),
+                "[green]match[/]" if r.match else "[red]DIVERGES[/]",
+            )
+    if rows:
+        console.print(table)
+    for r in rows:
+        if not r.match:
+            here, there = (
+                (r.child_rows, r.parent_rows) if side == "parent" else (r.parent_rows, r.child_rows)
+            )
+            who = f"{side} {r.child}" if side == "child" else side
+            console.print(
+                f"[red]divergence[/]: {who} {r.table} origin {r.origin}: "
+                f"{here} rows here, {there} {where}"
+            )
+
+
+def pull(data_dir: DirArg) -> None:
+    """Pull what the parent serves down (dictionaries, products) now and print it."""
+    settings = open_settings(data_dir)
+    db = open_database(settings)
+    try:
+        report = pull_now(settings, db)
+    except NoParent as exc:
+        fail(str(exc))
+    table = Table("table", "batches", "rows received", "rows applied", "result")
+    for t in report.tables:
+        result = "[green]ok[/]" if t.error is None else f"[red]{t.error}[/]"
+        table.add_row(t.table, str(t.batches), str(t.rows_received), str(t.rows_applied), result)
+    console.print(table)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def resync(

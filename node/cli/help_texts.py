@@ -232,8 +232,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     # replication by hand
     "ingest": (
-        "立即应用本节点 SFTP 收件箱里等待的批次，并写回应答。",
-        "Apply the batches waiting in this node's SFTP inbox now and write their answers.",
+        "立即应用本节点 SFTP 收件箱里等待的批次，写回应答，并为下级写好下发的批次。",
+        "Apply the batches waiting in this node's SFTP inbox now, write their answers, and "
+        "write what flows down into the children's outboxes.",
     ),
     "sync": (
         "立即向上级执行一轮完整复制，并打印发送了什么。",
@@ -255,6 +256,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "按来源和表比较行数与摘要。全部一致时退出码为 0，否则为 1，并列出每一处不一致。",
         "Prove this node holds exactly what each child holds (count and digest per origin "
         "and table). Exit 0 when all match, 1 naming each divergence.",
+    ),
+    "verify.from_parent": (
+        "同时核对本节点持有的上级下发数据是否与上级完全相同",
+        "Also prove this node holds exactly what its parent serves down",
+    ),
+    "pull": (
+        "立即从上级拉取下发的数据（数据字典、产品目录），并打印拉取了什么。",
+        "Pull what the parent serves down (dictionaries, products) now and print it.",
     ),
     "resync": (
         "让一个下级重新发送全部数据。\n\n用于新建或重建的上级。可续传，显示进度。",
@@ -406,7 +415,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "quarantine": ("fedcrm quarantine list var/hunan",),
     "quarantine.list": ("fedcrm quarantine list var/hunan",),
     "quarantine.show": ("fedcrm quarantine show var/hunan 1",),
-    "verify": ("fedcrm verify var/hunan",),
+    "verify": ("fedcrm verify var/hunan", "fedcrm verify var/changsha --from-parent"),
+    "pull": ("fedcrm pull var/changsha",),
     "resync": ("fedcrm resync var/hunan --child 430100",),
     "rollup": (
         "fedcrm rollup var/hunan --by city --figure churn",

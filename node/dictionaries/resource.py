@@ -14,6 +14,7 @@ from node.crud.resource import Resource
 from node.crud.schemas import ReplicatedRead, StrictInput, partial
 from node.dictionaries.defaults import DEFAULT_ENTRIES
 from node.dictionaries.models import DictionaryEntry, DictionaryKind, StatusMeaning
+from node.divisions import ancestors
 from node.errors import invalid
 
 
@@ -68,7 +69,30 @@ class DictionaryResource(Resource[DictionaryEntry]):
             raise invalid(
                 "code", "kind and code cannot change (rows refer to them); add a new entry"
             )
+        if existing is None:
+            _check_code_free_above(session, values["kind"], values["code"])
         return values  # a kind and code another entry holds: Resource.check_storage
+
+
+def _check_code_free_above(session: Session, kind: str, code: str) -> None:
+    """A node's own additions live in its own namespace: a code its province or HQ
+    already owns is theirs (docs/federation.md rule 11), so a new local entry may not
+    take it and mean something else below."""
+    above = ancestors(session.info["node_code"])
+    owner = session.execute(
+        select(DictionaryEntry.origin).where(
+            DictionaryEntry.kind == kind,
+            DictionaryEntry.code == code,
+            DictionaryEntry.origin.in_(above),
+            DictionaryEntry.deleted_at.is_(None),
+        )
+    ).scalar()
+    if owner is not None:
+        raise invalid(
+            "code",
+            f"代码 {code!r} 已由上级 {owner} 定义，请直接使用或另取代码 "
+            f"(code {code!r} is owned by {owner} above this node: use it, or choose another)",
+        )
 
 
 def seed_dictionaries(session: Session) -> int:

@@ -8,23 +8,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import Role, User
+from node.dictionaries.lookup import usable_entries
 from node.dictionaries.models import DictionaryEntry, DictionaryKind
 from node.tickets.models import OPEN_TICKET_STATES, Ticket
 
 
 def dictionary_choices(session: Session, kind: str) -> list[tuple[str, str]]:
-    """(code, label) of the active local entries of `kind`, in the admin's order."""
-    rows = session.execute(
-        select(DictionaryEntry.code, DictionaryEntry.label)
-        .where(
-            DictionaryEntry.kind == kind,
-            DictionaryEntry.origin == session.info["node_code"],
-            DictionaryEntry.active.is_(True),
-            DictionaryEntry.deleted_at.is_(None),
-        )
-        .order_by(DictionaryEntry.sort_order, DictionaryEntry.code)
-    ).all()
-    return [(code, label) for code, label in rows]
+    """(code, label) of the active entries of `kind` this node uses (its own and those
+    from above, the nearest owner's per code), in the admin's order."""
+    return [(e.code, e.label) for e in usable_entries(session, kind) if e.active]
 
 
 def dictionary_labels(session: Session) -> dict[tuple[str, str], str]:

@@ -1,0 +1,144 @@
+"""Reference data flowing down (docs/federation.md rule 11), with HQ, a province and two
+cities as real processes: what each level owns reaches exactly the nodes below it, an
+edit and a withdrawal follow, nothing flows back up, a city cannot change HQ's row, and
+verify holds both ways. Every expectation is written out here: which rows, by origin,
+each node must hold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.topology import Topology, build, db_url_factory, fedcrm
+
+pytestmark = pytest.mark.slow
+
+CITIES = ("430100", "430200")
+
+
+@pytest.fixture
+def topology(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Topology]:
+    pg_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    topo = build(tmp_path, db_url_factory(backend, tmp_path, pg_url))
+    topo.start_all()
+    yield topo
+    topo.stop_all()
+
+
+def _held(node, table: str, where: str = "1=1") -> set[tuple[str, ...]]:
+    """(id, origin, version, deleted) of the node's rows of `table`."""
+    engine = create_engine(node.db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id, origin, origin_version, "
+                f"CASE WHEN deleted_at IS NULL THEN 0 ELSE 1 END FROM {table} WHERE {where}"
+            )
+        ).all()
+    engine.dispose()
+    return {tuple(str(v) for v in row) for row in rows}
+
+
+def _entry(node, kind: str, code: str, label: str) -> dict:
+    with node.api() as api:
+        made = api.post("/api/v1/dictionaries", json={"kind": kind, "code": code, "label": label})
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def _pull_down(topo: Topology) -> None:
+    """Province first, then its cities: what HQ owns reaches the cities in one round."""
+    for code in ("430000", *CITIES):
+        out = fedcrm("pull", str(topo[code].dir))
+        assert "ok" in out.stdout, out.stdout
+
+
+def _origins(node, table: str) -> set[str]:
+    return {row[1] for row in _held(node, table)}
+
+
+def test_what_each_level_owns_reaches_exactly_the_nodes_below(topology):
+    hq, province = topology["000000"], topology["430000"]
+    hq_reason = _entry(hq, "churn_reason", "hq_5g_plan", "5G套餐不满意")
+    with hq.api() as api:
+        product = api.post(
+            "/api/v1/products",
+            json={
+                "code": "GRP-5G-199",
+                "name": "集团5G畅享199元",
+                "type": "mobile",
+                "monthly_price": "199.00",
+            },
+        )
+    assert product.status_code == 201, product.text
+    province_reason = _entry(province, "churn_reason", "hn_relocation", "湖南省内搬迁")
+    city_reason = _entry(topology["430100"], "churn_reason", "cs_metro", "长沙地铁施工")
+
+    _pull_down(topology)
+
+    hq_rows = _held(hq, "dictionary_entries", "origin = '000000'")
+    province_rows = _held(province, "dictionary_entries", "origin = '430000'")
+    for city in CITIES:
+        node = topology[city]
+        # HQ's and the province's rows, exactly; never a sibling's.
+        assert _held(node, "dictionary_entries", "origin = '000000'") == hq_rows
+        assert _held(node, "dictionary_entries", "origin = '430000'") == province_rows
+        assert _origins(node, "dictionary_entries") == {"000000", "430000", city}
+        assert _held(node, "products", "origin = '000000'") == _held(
+            hq, "products", "origin = '000000'"
+        )
+    assert (hq_reason["id"].replace("-", ""), "000000", "1", "0") in {
+        (r[0].replace("-", ""), *r[1:]) for r in _held(topology["430200"], "dictionary_entries")
+    }
+    assert _origins(province, "dictionary_entries") >= {"000000", "430000"}
+    assert _held(hq, "dictionary_entries", "origin = '000000'") == hq_rows  # nothing came back
+    assert city_reason["origin"] == "430100" and province_reason["origin"] == "430000"
+
+    for code in CITIES:  # the city's own entry goes up, so the province verifies its children
+        fedcrm("sync", str(topology[code].dir))
+    for code in ("430000", *CITIES):
+        out = fedcrm("verify", str(topology[code].dir), "--from-parent")
+        assert "and so does the parent" in out.stdout, out.stdout
+
+
+def test_edits_and_withdrawals_follow_and_nothing_flows_back(topology):
+    hq, province, city = topology["000000"], topology["430000"], topology["430100"]
+    entry = _entry(hq, "competitor", "satcom", "卫星通信")
+    _pull_down(topology)
+    with hq.api() as api:
+        api.patch(f"/api/v1/dictionaries/{entry['id']}", json={"label": "卫星互联网"})
+        gone = _entry(hq, "competitor", "old_isp", "旧宽带商")
+    _pull_down(topology)
+    with hq.api() as api:
+        assert api.delete(f"/api/v1/dictionaries/{gone['id']}").status_code == 204
+    _pull_down(topology)
+    hex_id = entry["id"].replace("-", "")
+    at_city = {r[0].replace("-", ""): r for r in _held(city, "dictionary_entries")}
+    assert at_city[hex_id][2:] == ("2", "0")  # the edit: version 2, live
+    assert at_city[gone["id"].replace("-", "")][2:] == ("2", "1")  # the withdrawal: a tombstone
+
+    # A city cannot change HQ's row: 409 naming the owner, and nothing changes.
+    with city.api() as api:
+        refused = api.patch(f"/api/v1/dictionaries/{entry['id']}", json={"label": "改"})
+    assert refused.status_code == 409, refused.text
+    assert "000000" in refused.text
+
+    # Up again: the city and the province send only their subtree's rows.
+    for code in (*CITIES, "430000"):
+        fedcrm("sync", str(topology[code].dir))
+    engine = create_engine(hq.db_url)
+    with engine.connect() as conn:
+        received = conn.execute(
+            text(
+                "SELECT rows_received FROM federation_checkpoints "
+                "WHERE sender = '430000' AND table_name = 'dictionary_entries'"
+            )
+        ).scalar_one()
+    engine.dispose()
+    below = _held(hq, "dictionary_entries", "origin <> '000000'")
+    assert received == len(below)
+    assert _origins(province, "dictionary_entries") == {"000000", "430000", *CITIES}
+    assert "all children match" in fedcrm("verify", str(hq.dir)).stdout
