@@ -27,7 +27,7 @@ from node.callcenter.agent_time_days import refigure_time_days
 from node.callcenter.agent_time_store import SUMS as TIME_SUMS
 from node.callcenter.agent_time_store import TouchedAgents, refresh_agent_time, summed_time
 from node.callcenter.day_sums import refigure_days
-from node.callcenter.figures_report import _source, figures_report
+from node.callcenter.figures_report import figures_report, table_read
 from node.callcenter.figures_store import SUMS
 from node.callcenter.importer import import_queue_log, store_events
 from node.callcenter.kpis import Figures, Report, Rules, Slot, slot_start
@@ -203,7 +203,7 @@ def test_the_agents_day_time_rows_are_the_hand_computed_ones(database, golden):
     ],
 )
 def test_which_sums_a_report_reads(params, source):
-    assert _source(KpiQuery.model_validate(WHOLE | params)) is source
+    assert table_read(KpiQuery.model_validate(WHOLE | params)) is source
 
 
 def test_a_late_connect_moves_the_call_between_day_rows(database):
@@ -337,7 +337,7 @@ def test_the_day_report_is_the_15_minute_report_by_day(database):
             for extra in NEEDING_THE_AGENT:
                 day = KpiQuery.model_validate(period | extra | {"slot": "day"})
                 slots = KpiQuery.model_validate(period | extra | {"slot": "15m"})
-                assert _source(day) is CallDayFigures
+                assert table_read(day) is CallDayFigures
                 by_day, by_slot = figures_report(session, day), figures_report(session, slots)
                 assert _by_day(by_day) == _by_day(by_slot)
                 assert by_day.total == by_slot.total and by_day.by_user == by_slot.by_user

@@ -25,7 +25,12 @@ def figures_report(session: Session, query: KpiQuery) -> Report:
     over the period's rows, grouped by the database into the query's slots and rows
     (and, by agent or group, each agent's user for the Worktime section); the total is
     their merge."""
-    M = _source(query)
+    return figures_from(session, query, table_read(query))
+
+
+def figures_from(session: Session, query: KpiQuery, M: Sums) -> Report:
+    """`figures_report` read from the table `M` (benchmarks/kpi_month.py compares them);
+    one holding the agent when the query needs it."""
     bucket = M.slot_start - (M.slot_start + OFFICE_OFFSET) % query.slot.seconds
     shown = _shown(query.group_by, M)
     per_user = query.group_by in (GroupBy.agent, GroupBy.group)
@@ -47,10 +52,11 @@ def figures_report(session: Session, query: KpiQuery) -> Report:
     return report
 
 
-def _source(query: KpiQuery) -> Sums:
-    """The sums per slot and queue when no row and no filter needs the agent: a
-    twentieth of the rows to read, or less. When one does, the sums per office day for
-    a report by day over whole days (a 96th of the rows), else the 15-minute ones."""
+def table_read(query: KpiQuery) -> Sums:
+    """The table a query reads: the sums per slot and queue when no row and no filter
+    needs the agent (a twentieth of the rows to read, or less). When one does, the sums
+    per office day for a report by day over whole days (a 96th of the rows), else the
+    15-minute ones."""
     by_agent = query.group_by in (GroupBy.agent, GroupBy.group)
     if by_agent or query.agent is not None or query.group is not None:
         if query.slot is Slot.day and query.on_office_days:
@@ -61,7 +67,7 @@ def _source(query: KpiQuery) -> Sums:
 
 def _per_agent(M: Sums) -> PerAgent:
     """The table itself when it holds the agent; only asked when the query needs it,
-    which `_source` made sure it does."""
+    which `table_read` made sure it does."""
     assert M is not CallQueueFigures
     return M  # type: ignore[return-value]
 
