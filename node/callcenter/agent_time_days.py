@@ -29,9 +29,9 @@ def time_day_figures_id(node: str, day: int, user_id: uuid.UUID, reason: str) ->
     return uuid.uuid5(_NAMESPACE, f"{node}:{day}:{user_id.hex}:{reason}")
 
 
-def days_between(low: int, high: int) -> range:
-    """The office days holding some of [low, high)."""
-    return range(slot_start(low, Slot.day), high, DAY)
+def office_days(starts: Iterable[int]) -> set[int]:
+    """The office days of some 15-minute slots."""
+    return {slot_start(start, Slot.day) for start in starts}
 
 
 class TimeDaysWriter:
@@ -91,6 +91,6 @@ def refigure_time_days(session: Session, sums: tuple[str, ...]) -> int:
     if first is None:
         return 0
     writer = TimeDaysWriter(session, sums)
-    writer.write(days_between(first, last + 1), None)
+    writer.write(range(slot_start(first, Slot.day), last + 1, DAY), None)
     session.flush()
     return writer.changed

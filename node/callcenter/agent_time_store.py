@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import User
-from node.callcenter.agent_time_days import TimeDaysWriter, days_between
+from node.callcenter.agent_time_days import TimeDaysWriter, office_days
 from node.callcenter.kpis import PARTIAL_SLOT, slot_start
 from node.callcenter.models import (
     AgentState,
@@ -74,13 +74,18 @@ def refresh_agent_time(session: Session, touched: TouchedAgents, wrap_up_max: in
             for start, time in time_by_slot(changes, low, high, wrap_up_max, SLOT).items()
             for reason, sums in _rows(time)
         }
-        held = session.execute(
-            select(AgentTimeFigures)
-            .where(AgentTimeFigures.origin == node, AgentTimeFigures.user_id == user_id)
-            .where(AgentTimeFigures.slot_start >= low, AgentTimeFigures.slot_start < high)
-        ).scalars()
+        held = list(
+            session.execute(
+                select(AgentTimeFigures)
+                .where(AgentTimeFigures.origin == node, AgentTimeFigures.user_id == user_id)
+                .where(AgentTimeFigures.slot_start >= low, AgentTimeFigures.slot_start < high)
+            ).scalars()
+        )
+        # The days of the slots before and after, not every day of the window: an agent
+        # back after a month signed out has a month-long window and one span in it.
+        starts = {row.slot_start for row in held} | {v["slot_start"] for v in computed.values()}
         writer.write(held, computed)
-        days.write(days_between(low, high), user_id)
+        days.write(sorted(office_days(starts)), user_id)
     session.flush()
     return writer.changed + days.changed
 
