@@ -28,7 +28,10 @@ import pyarrow as pa
 # mergeable sums per day, campaign and agent, issue 21 §5).
 # 7: the new table call_queue_figures (call_figures summed over the agents per slot and
 # queue, so a month's report by slot reads a row per slot and queue, issue 20 §7).
-SCHEMA_VERSION = 7
+# 8: the new tables call_day_figures and agent_time_day_figures (call_figures and
+# agent_time_figures summed per office day, so a month's report by day and agent reads a
+# row per day, issue 20 §7).
+SCHEMA_VERSION = 8
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -60,6 +63,7 @@ D = pa.date32()
 CALL_SUMS = ("offered", "answered", "abandoned", "short_abandoned", "timeouts", "exit_empty",
              "exit_key", "answered_within_sl", "transfers", "ring_no_answer", "outbound_calls",
              "outbound_talk_seconds", "hold_seconds", "talk_seconds", "max_wait")  # fmt: skip
+TIME_SUMS = ("signed_in", "not_ready", "wrap_up", "wrap_ups")
 SURVEY_SUMS = ("attempts", "contacts", "interviews", "partials", "refusals", "non_contacts",
                "others", "unknown", "not_eligible")  # fmt: skip
 
@@ -217,14 +221,25 @@ TABLES: dict[str, pa.Schema] = {
         _f("queue", S, True),
         *(_f(name, I64, True) for name in CALL_SUMS),
     ),
+    "call_day_figures": _table(  # version 8
+        _f("slot_start", I64, True),
+        _f("queue", S, True),
+        _f("agent", S, True),
+        _f("user_id", ID),
+        _f("agent_group", S),
+        *(_f(name, I64, True) for name in CALL_SUMS),
+    ),
     "agent_time_figures": _table(  # version 5
         _f("slot_start", I64, True),
         _f("user_id", ID, True),
         _f("reason", S, True),
-        _f("signed_in", I64, True),
-        _f("not_ready", I64, True),
-        _f("wrap_up", I64, True),
-        _f("wrap_ups", I64, True),
+        *(_f(name, I64, True) for name in TIME_SUMS),
+    ),
+    "agent_time_day_figures": _table(  # version 8
+        _f("slot_start", I64, True),
+        _f("user_id", ID, True),
+        _f("reason", S, True),
+        *(_f(name, I64, True) for name in TIME_SUMS),
     ),
     "suppressed_numbers": _table(  # version 5
         _f("phone", S, True),

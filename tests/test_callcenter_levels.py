@@ -1,6 +1,7 @@
 """Issue 20 §7 across levels: each city imports its PBX's queue_log; the partial sums
 replicate upward as real processes sync, so the province compares its cities and HQ
-its provinces, and a parent's figures are the merge of its children's.
+its provinces, and a parent's figures are the merge of its children's (by day and
+agent, those of the sums per day the cities made).
 
 City 430100 imports the golden log of tests/test_callcenter_queue_log.py (its figures
 written out there by hand); city 430200 a log written here: two calls on 2026-12-01,
@@ -30,6 +31,8 @@ PERIOD = {"from": f"{D1}T00:00", "to": "2026-12-03T00:00", "slot": "day"}
 SUMS = ("offered", "answered", "abandoned", "short_abandoned", "timeouts", "exit_empty",
         "exit_key", "answered_within_sl", "transfers", "ring_no_answer", "hold_seconds",
         "talk_seconds")  # fmt: skip
+
+PER_AGENT = ("answered", "talk_seconds", "ring_no_answer")
 
 
 @pytest.fixture
@@ -81,7 +84,21 @@ def test_a_parent_holds_the_merge_of_its_childrens_figures(topology, tmp_path):
         # state: 6001 on the call 10:00:08-10:01:08 (60 s), then in wrap-up from 10:01:08
         # (60 s count), read as ready until the period ends on the 3rd at 00:00 (37 h
         # 58 min 52 s = 136,732 s).
-        agents = _kpis(parent, group_by="agent")["agents"]
+        by_agent = _kpis(parent, group_by="agent")
+        agents = by_agent["agents"]
+        # By day and agent over whole days, read from the sums per day (call_day_figures)
+        # the cities made: the merge of theirs. By hand: 1001 answered C1 and C2 (talk
+        # 120 + 300), 1002 C6 (180 s) and let C2 ring once, all on the 1st; 6001 answered
+        # z1 (60 s).
+        answered = {
+            (r["slot_start"][:10], r["agent"]): tuple(r[n] for n in PER_AGENT)
+            for r in by_agent["rows"]
+        }
+        assert answered == {
+            (D1, "Agent/1001"): (2, 420, 0),
+            (D1, "Agent/1002"): (1, 180, 1),
+            (D1, "SIP/6001"): (1, 60, 0),
+        }
         worked = [(a["node"], a["extension"]) for a in agents if a["signed_in_seconds"]]
         assert worked == [("430200", "6001")]
         six = next(a for a in agents if a["extension"] == "6001")

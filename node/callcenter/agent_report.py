@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 
 from node.auth.accounts import User
 from node.callcenter.agent_time_store import running_states, summed_time
-from node.callcenter.models import AgentState, AgentStateEvent
+from node.callcenter.models import (
+    AgentState,
+    AgentStateEvent,
+    AgentTimeDayFigures,
+    AgentTimeFigures,
+)
 from node.callcenter.schemas import KpiQuery
 from node.callcenter.worktime import AgentTime, Change, agent_time
 
@@ -69,14 +74,16 @@ def _times(
     session: Session, query: KpiQuery, high: datetime, wrap_up_max: int
 ) -> dict[uuid.UUID, AgentTime]:
     """Each agent's time in [query.start, high): on quarter hours from the sums of their
-    ended spans plus their running state; otherwise from their changes."""
+    ended spans (per office day over whole days, a 96th of the rows) plus their running
+    state; otherwise from their changes."""
     if not query.on_quarter_hours:
         changes = _changes(session, query.start, high)
         return {
             user_id: agent_time(own, query.start, high, wrap_up_max)
             for user_id, own in changes.items()
         }
-    times = summed_time(session, *query.epochs)
+    sums = AgentTimeDayFigures if query.on_office_days else AgentTimeFigures
+    times = summed_time(session, *query.epochs, sums)
     for user_id, change in running_states(session).items():
         running = agent_time([change], query.start, high, wrap_up_max)
         if running.counts:  # most agents at a parent are signed out: no row for them

@@ -6,7 +6,8 @@ ends at the next change). Whoever adds changes (a state button, a file import, a
 post) names the agents and times they touched; the 15-minute slots from the change
 before the earliest to the change after the latest are computed again from the agent's
 changes (node.callcenter.worktime.time_by_slot) and written over what was there
-(node.callcenter.sums_writer). Only ended spans are summed: the report adds each agent's
+(node.callcenter.sums_writer), and the agent's days of those slots are summed again
+(node.callcenter.agent_time_days). Only ended spans are summed: the report adds each agent's
 running state up to the moment it is asked (node.callcenter.agent_report)."""
 
 from __future__ import annotations
@@ -20,8 +21,14 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from node.auth.accounts import User
+from node.callcenter.agent_time_days import TimeDaysWriter, office_days
 from node.callcenter.kpis import PARTIAL_SLOT, slot_start
-from node.callcenter.models import AgentState, AgentStateEvent, AgentTimeFigures
+from node.callcenter.models import (
+    AgentState,
+    AgentStateEvent,
+    AgentTimeDayFigures,
+    AgentTimeFigures,
+)
 from node.callcenter.sums_writer import SumsWriter
 from node.callcenter.worktime import AgentTime, Change, time_by_slot
 
@@ -53,6 +60,7 @@ def refresh_agent_time(session: Session, touched: TouchedAgents, wrap_up_max: in
     session.flush()  # ORM-added changes (the state buttons) are read back below
     node: str = session.info["node_code"]
     writer = SumsWriter(session, AgentTimeFigures, SUMS)
+    days = TimeDaysWriter(session, SUMS)
     for user_id, (first, last) in touched.spans.items():
         low, high = _window(session, user_id, first, last)
         changes = _changes(session, user_id, low, high)
@@ -66,14 +74,20 @@ def refresh_agent_time(session: Session, touched: TouchedAgents, wrap_up_max: in
             for start, time in time_by_slot(changes, low, high, wrap_up_max, SLOT).items()
             for reason, sums in _rows(time)
         }
-        held = session.execute(
-            select(AgentTimeFigures)
-            .where(AgentTimeFigures.origin == node, AgentTimeFigures.user_id == user_id)
-            .where(AgentTimeFigures.slot_start >= low, AgentTimeFigures.slot_start < high)
-        ).scalars()
+        held = list(
+            session.execute(
+                select(AgentTimeFigures)
+                .where(AgentTimeFigures.origin == node, AgentTimeFigures.user_id == user_id)
+                .where(AgentTimeFigures.slot_start >= low, AgentTimeFigures.slot_start < high)
+            ).scalars()
+        )
+        # The days of the slots before and after, not every day of the window: an agent
+        # back after a month signed out has a month-long window and one span in it.
+        starts = {row.slot_start for row in held} | {v["slot_start"] for v in computed.values()}
         writer.write(held, computed)
+        days.write(sorted(office_days(starts)), user_id)
     session.flush()
-    return writer.changed
+    return writer.changed + days.changed
 
 
 def _window(
@@ -121,10 +135,15 @@ def _slot(moment: datetime) -> int:
     return slot_start(int(moment.timestamp()), PARTIAL_SLOT)
 
 
-def summed_time(session: Session, low: int, high: int) -> dict[uuid.UUID, AgentTime]:
+def summed_time(
+    session: Session,
+    low: int,
+    high: int,
+    F: type[AgentTimeFigures] | type[AgentTimeDayFigures] = AgentTimeFigures,
+) -> dict[uuid.UUID, AgentTime]:
     """Each agent's ended spans in the slots of [low, high), from the sums the subtree
-    holds."""
-    F = AgentTimeFigures
+    holds: per 15-minute slot, or per office day (`F` AgentTimeDayFigures, for a period
+    on whole days)."""
     totals = (
         func.sum(F.signed_in),
         func.sum(F.not_ready),

@@ -1,5 +1,6 @@
 """CCmonitor's figures read from the partial sums every node holds for its subtree
-(`call_figures`, or `call_queue_figures` when nothing asks for the agent): the database
+(`call_figures`, or `call_queue_figures` when nothing asks for the agent, or
+`call_day_figures` by day over whole days when something does): the database
 adds the 15-minute rows up into the query's slots and rows, in one pass over the
 period's rows, and a parent's figures are the merge of its children's by construction."""
 
@@ -11,12 +12,12 @@ from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import Session
 
 from node.callcenter.figures_store import SUMS
-from node.callcenter.kpis import OFFICE_OFFSET, Figures, GroupBy, Report
-from node.callcenter.models import CallFigures, CallQueueFigures
+from node.callcenter.kpis import OFFICE_OFFSET, Figures, GroupBy, Report, Slot
+from node.callcenter.models import CallDayFigures, CallFigures, CallQueueFigures
 from node.callcenter.schemas import KpiQuery
 
-F = CallFigures
-Sums = type[CallFigures] | type[CallQueueFigures]
+PerAgent = type[CallFigures] | type[CallDayFigures]
+Sums = PerAgent | type[CallQueueFigures]
 
 
 def figures_report(session: Session, query: KpiQuery) -> Report:
@@ -24,11 +25,16 @@ def figures_report(session: Session, query: KpiQuery) -> Report:
     over the period's rows, grouped by the database into the query's slots and rows
     (and, by agent or group, each agent's user for the Worktime section); the total is
     their merge."""
-    M = _source(query)
+    return figures_from(session, query, table_read(query))
+
+
+def figures_from(session: Session, query: KpiQuery, M: Sums) -> Report:
+    """`figures_report` read from the table `M` (benchmarks/kpi_month.py compares them);
+    one holding the agent when the query needs it."""
     bucket = M.slot_start - (M.slot_start + OFFICE_OFFSET) % query.slot.seconds
     shown = _shown(query.group_by, M)
     per_user = query.group_by in (GroupBy.agent, GroupBy.group)
-    keys = [bucket, _key_column(query.group_by, M), *_optional(shown, per_user)]
+    keys = [bucket, _key_column(query.group_by, M), *_optional(shown, per_user, M)]
     report = Report()
     for start, name, *rest in session.execute(
         select(*keys, *_sums(M)).where(*_where(query, M)).group_by(*keys)
@@ -46,17 +52,29 @@ def figures_report(session: Session, query: KpiQuery) -> Report:
     return report
 
 
-def _source(query: KpiQuery) -> Sums:
-    """The sums per slot and queue when no row and no filter needs the agent: a
-    twentieth of the rows to read, or less."""
+def table_read(query: KpiQuery) -> Sums:
+    """The table a query reads: the sums per slot and queue when no row and no filter
+    needs the agent (a twentieth of the rows to read, or less). When one does, the sums
+    per office day for a report by day over whole days (a 96th of the rows), else the
+    15-minute ones."""
     by_agent = query.group_by in (GroupBy.agent, GroupBy.group)
     if by_agent or query.agent is not None or query.group is not None:
+        if query.slot is Slot.day and query.on_office_days:
+            return CallDayFigures
         return CallFigures
     return CallQueueFigures
 
 
-def _optional(shown: ColumnElement[bool] | None, per_user: bool) -> list[Any]:
-    return [*([shown] if shown is not None else []), *([F.user_id] if per_user else [])]
+def _per_agent(M: Sums) -> PerAgent:
+    """The table itself when it holds the agent; only asked when the query needs it,
+    which `table_read` made sure it does."""
+    assert M is not CallQueueFigures
+    return M  # type: ignore[return-value]
+
+
+def _optional(shown: ColumnElement[bool] | None, per_user: bool, M: Sums) -> list[Any]:
+    user = [_per_agent(M).user_id] if per_user else []
+    return [*([shown] if shown is not None else []), *user]
 
 
 def _where(query: KpiQuery, M: Sums) -> list[ColumnElement[bool]]:
@@ -65,9 +83,9 @@ def _where(query: KpiQuery, M: Sums) -> list[ColumnElement[bool]]:
     if query.queue is not None:
         where.append(M.queue == query.queue)
     if query.agent is not None:
-        where.append(F.agent == query.agent)
+        where.append(_per_agent(M).agent == query.agent)
     if query.group is not None:
-        where.append(F.agent_group == query.group)
+        where.append(_per_agent(M).agent_group == query.group)
     return where
 
 
@@ -78,7 +96,8 @@ def _key_column(group_by: GroupBy, M: Sums) -> Any:
         return M.queue
     if group_by is GroupBy.node:
         return M.origin
-    return F.agent if group_by is GroupBy.agent else func.coalesce(F.agent_group, "")
+    A = _per_agent(M)
+    return A.agent if group_by is GroupBy.agent else func.coalesce(A.agent_group, "")
 
 
 def _shown(group_by: GroupBy, M: Sums) -> ColumnElement[bool] | None:
@@ -87,7 +106,7 @@ def _shown(group_by: GroupBy, M: Sums) -> ColumnElement[bool] | None:
     if group_by is GroupBy.queue:
         return M.queue != ""
     if group_by in (GroupBy.agent, GroupBy.group):
-        return F.agent != ""
+        return _per_agent(M).agent != ""
     return None
 
 

@@ -5,7 +5,8 @@ Whatever brings events (a file import, a live post) names what they touched: the
 no-answers and outbound calls. Each touched slot is computed again from everything the
 node holds for it and written as one row per queue and agent, with an id derived from
 the node, slot, queue and agent (node.callcenter.sums_writer), and the same merged over
-the agents as one row per queue (node.callcenter.queue_sums)."""
+the agents as one row per queue (node.callcenter.queue_sums), and the touched agents'
+days summed again from their slots (node.callcenter.day_sums)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from node.auth.accounts import User
 from node.callcenter.agent_names import agents_by_name, member_name
 from node.callcenter.calls import QueueCall, assemble
 from node.callcenter.cdr import CallRecord
+from node.callcenter.day_sums import DaySumsWriter, touched_days
 from node.callcenter.kpis import (
     OFFICE_OFFSET,
     PARTIAL_SLOT,
@@ -156,10 +158,11 @@ class _Writer:
         )
         self.sums = SumsWriter(session, CallFigures, SUMS)
         self.queue_sums = QueueSumsWriter(session, SUMS)
+        self.day_sums = DaySumsWriter(session, SUMS)
 
     @property
     def changed(self) -> int:
-        return self.sums.changed + self.queue_sums.changed
+        return self.sums.changed + self.queue_sums.changed + self.day_sums.changed
 
     def write(self, low: int, high: int, slots: set[int], computed: dict[Any, Figures]) -> None:
         """Make the rows of `slots` (within [low, high)) those of `computed`."""
@@ -179,8 +182,15 @@ class _Writer:
             }
             for (start, queue, agent), figures in computed.items()
         }
+        # The days of the rows before and after: an agent whose slot row went to zero
+        # has a day row to lower too.
+        days = touched_days(
+            [(row.slot_start, row.agent) for row in held]
+            + [(values["slot_start"], values["agent"]) for values in rows.values()]
+        )
         self.sums.write(held, rows)
         self.queue_sums.write(low, high, slots, by_queue(computed))
+        self.day_sums.write(days)
 
     def _keys(self, start: int, queue: str, agent: str) -> dict[str, Any]:
         user_id = self.users.get(member_name(agent)) if agent else None

@@ -126,7 +126,12 @@ class CallFigures(Base, Replicated, CallSums):
     and `agent` "" for calls nobody answered. Derived: node.callcenter.figures_store."""
 
     __tablename__ = "call_figures"
-    __table_args__ = (Index("ix_call_figures_slot_start", "slot_start"),)
+    __table_args__ = (
+        Index("ix_call_figures_slot_start", "slot_start"),
+        # A slot computed again sums its agents' days again (node.callcenter.day_sums):
+        # a few agents' rows of one day, not the whole day's.
+        Index("ix_call_figures_agent_slot_start", "agent", "slot_start"),
+    )
 
     slot_start: Mapped[int] = mapped_column(BigInteger, info=within(0, 2**40))  # Unix time
     queue: Mapped[str] = mapped_column(String(80))
@@ -148,6 +153,23 @@ class CallQueueFigures(Base, Replicated, CallSums):
     queue: Mapped[str] = mapped_column(String(80))
 
 
+class CallDayFigures(Base, Replicated, CallSums):
+    """`call_figures` summed over each office day (Asia/Shanghai): one row per day,
+    queue, agent, user and group at the node whose PBX reported the calls, so a report
+    by day and agent or group over a month reads a row per day instead of 96 (issue 20
+    §7, the KPI target). `slot_start` is the day's start (a day-long slot). Derived from
+    the node's own `call_figures` rows, always their merge: node.callcenter.day_sums."""
+
+    __tablename__ = "call_day_figures"
+    __table_args__ = (Index("ix_call_day_figures_slot_start", "slot_start"),)
+
+    slot_start: Mapped[int] = mapped_column(BigInteger, info=within(0, 2**40))  # Unix time
+    queue: Mapped[str] = mapped_column(String(80))
+    agent: Mapped[str] = mapped_column(String(80))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    agent_group: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
 class AgentTimeFigures(Base, Replicated):
     """The mergeable sums of agents' working time for one 15-minute slot, agent and
     not-ready reason, at the agent's node (issue 20 §7, seed 001's Worktime): the row
@@ -157,7 +179,30 @@ class AgentTimeFigures(Base, Replicated):
     it). Derived: node.callcenter.agent_time_store."""
 
     __tablename__ = "agent_time_figures"
-    __table_args__ = (Index("ix_agent_time_figures_slot_start", "slot_start"),)
+    __table_args__ = (
+        Index("ix_agent_time_figures_slot_start", "slot_start"),
+        # An agent's slots computed again sum their days again (node.callcenter
+        # .agent_time_days): one agent's rows of a day, not every agent's.
+        Index("ix_agent_time_figures_user_slot_start", "user_id", "slot_start"),
+    )
+
+    slot_start: Mapped[int] = mapped_column(BigInteger, info=within(0, 2**40))  # Unix time
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    reason: Mapped[str] = mapped_column(String(40))
+    signed_in: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    not_ready: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    wrap_up: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+    wrap_ups: Mapped[int] = mapped_column(Integer, default=0, info=_SUM)
+
+
+class AgentTimeDayFigures(Base, Replicated):
+    """`agent_time_figures` summed over each office day (Asia/Shanghai): one row per
+    day, agent and not-ready reason, so the Worktime of a period on whole days reads a
+    row per day instead of 96. `slot_start` is the day's start. Derived from the node's
+    own `agent_time_figures` rows, always their merge: node.callcenter.agent_time_days."""
+
+    __tablename__ = "agent_time_day_figures"
+    __table_args__ = (Index("ix_agent_time_day_figures_slot_start", "slot_start"),)
 
     slot_start: Mapped[int] = mapped_column(BigInteger, info=within(0, 2**40))  # Unix time
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import ConfigDict, Field, model_validator
 
-from node.callcenter.kpis import PARTIAL_SLOT, GroupBy, Slot
+from node.callcenter.kpis import OFFICE_OFFSET, PARTIAL_SLOT, GroupBy, Slot
 from node.crud.schemas import StrictInput
 from node.office_time import OFFICE_TZ
 
@@ -41,6 +41,12 @@ class KpiQuery(StrictInput):
         """Whether the period starts and ends on 15-minute boundaries, as the partial
         sums every node keeps do (Beijing is a whole number of hours from UTC)."""
         return all(epoch % PARTIAL_SLOT.seconds == 0 for epoch in self.epochs)
+
+    @property
+    def on_office_days(self) -> bool:
+        """Whether the period starts and ends at midnight in Beijing, as the sums per
+        office day every node keeps do."""
+        return all((epoch + OFFICE_OFFSET) % Slot.day.seconds == 0 for epoch in self.epochs)
 
     @property
     def epochs(self) -> tuple[int, int]:

@@ -1,5 +1,6 @@
 """fedcrm cti import: telephone events from the PBX's files; fedcrm cti refigure: the
-sums per slot and queue filled from the node's call figures (after migration 0024)."""
+sums per slot and queue (after migration 0024) and per day (after 0026) filled from the
+node's call figures and agents' working time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from node.callcenter.agent_time_days import refigure_time_days
+from node.callcenter.agent_time_store import SUMS as TIME_SUMS
+from node.callcenter.day_sums import refigure_days
 from node.callcenter.figures_store import SUMS
 from node.callcenter.importer import CDR_CSV, QUEUE_LOG, ImportReport, import_file
 from node.callcenter.queue_sums import refigure
@@ -90,14 +94,20 @@ def _show_bad_lines(report: ImportReport) -> None:
 
 @cti_app.command("refigure", help=command_help("cti.refigure"))
 def cti_refigure(data_dir: DirArg) -> None:
-    """Fill the sums per slot and queue from this node's own call figures."""
+    """Fill the sums per slot and queue and per day from this node's own figures."""
     settings = open_settings(data_dir)
     database = open_database(settings)
     try:
         with database.unit_of_work() as session:
             changed = refigure(session, SUMS)
+            days = refigure_days(session, SUMS)
+            time_days = refigure_time_days(session, TIME_SUMS)
     finally:
         database.dispose()
     console.print(
         f"按时段和队列的汇总写入 {changed} 行 (rows per slot and queue written: {changed})"
+    )
+    console.print(f"按天的话务汇总写入 {days} 行 (call rows per day written: {days})")
+    console.print(
+        f"按天的坐席工时汇总写入 {time_days} 行 (working time rows per day written: {time_days})"
     )

@@ -79,10 +79,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "number and skipped (with --strict nothing is imported).",
     ),
     "cti.refigure": (
-        "由本节点的话务汇总补齐按时段和队列的汇总（升级到迁移 0024 后运行一次）。\n\n"
+        "由本节点的话务汇总补齐按时段和队列的汇总及按天的话务和坐席工时汇总"
+        "（升级到迁移 0024 或 0026 后运行一次）。\n\n"
         "重复运行不改变任何数据；新汇总随上行复制送到上级。",
-        "Fill the sums per slot and queue from this node's own call figures (run once "
-        "after upgrading to migration 0024).\n\n"
+        "Fill the sums per slot and queue, and the call and working-time sums per day, "
+        "from this node's own figures (run once after upgrading to migration 0024 or "
+        "0026).\n\n"
         "Running it again changes nothing; the new rows replicate upward as usual.",
     ),
     "cti.file": ("queue_log 或 Master.csv 文件", "The queue_log or Master.csv file"),
