@@ -273,6 +273,20 @@ def readable_article(session: Session, article_id: uuid.UUID, editor: bool) -> K
     return article
 
 
+def article_filters(
+    editor_view: bool, folder_id: uuid.UUID | None, kind: str | None, status: str | None = None
+) -> list[ColumnElement[bool]]:
+    """The conditions of an article list (shared by its pages and its count)."""
+    where: list[ColumnElement[bool]] = [] if editor_view else visible_now()
+    if folder_id is not None:
+        where.append(KbArticle.folder_id == folder_id)
+    if kind is not None:
+        where.append(KbArticle.kind == kind)
+    if status is not None:
+        where.append(KbArticle.status == status)
+    return where
+
+
 def list_articles(
     session: Session,
     editor_view: bool,
@@ -281,12 +295,11 @@ def list_articles(
     limit: int,
     cursor: str | None,
     order_by: str | None,
+    status: str | None = None,
 ) -> tuple[list[KbArticle], str | None]:
-    where: list[ColumnElement[bool]] = [] if editor_view else visible_now()
-    if folder_id is not None:
-        where.append(KbArticle.folder_id == folder_id)
-    if kind is not None:
-        where.append(KbArticle.kind == kind)
+    """A page of articles: readers' (visible now) or, `editor_view`, every article;
+    narrowed by folder, kind and (editors' lists) the newest version's status."""
+    where = article_filters(editor_view, folder_id, kind, status)
     return keyset_page(
         session, KbArticle, limit, cursor, order_by or "-updated_at", ARTICLE_ORDERS, where
     )
