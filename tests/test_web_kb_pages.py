@@ -312,6 +312,10 @@ def test_every_bad_article_field_is_named(kb, web):
         ({"effective_from": "2026-13-40"}, "effective_from", None),
         ({"title": "张" * 201}, "title", None),
         ({"tags": "标" * 31}, "tags", None),
+        ({"tags": " ".join(f"t{i}" for i in range(21))}, "tags", None),  # 20 at most
+        ({"body": "a\x00b"}, "body", None),
+        ({"title": "考勤\x00"}, "title", None),
+        ({"effective_from": "99999-01-01"}, "effective_from", None),
     ]
     for change, field, text in cases:
         resp = _post(editor, KB, "/ui/kb/articles/new", _article_form(folder, **change))
@@ -363,6 +367,9 @@ def test_bad_folders_and_addresses_are_4xx(kb, web):
         f"/ui/kb/articles/{article}/history?from=0": 422,
         f"/ui/kb/articles/{article}/history?to=9": 422,
         f"/ui/kb/articles/{article}/history?from=x": 422,
+        f"/ui/kb/articles/{article}/history?from=²": 422,  # a digit int() refuses
+        f"/ui/kb/articles/{article}/history?to=" + "9" * 5000: 422,
+        f"{KB}?q=宽%00带": 422,
     }
     for url, status in statuses.items():
         assert editor.get(url).status_code == status, url

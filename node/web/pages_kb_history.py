@@ -6,6 +6,7 @@ named beside its box (422), never a 5xx."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,9 @@ from node.web.tables import time_cell
 
 router = APIRouter(prefix="/ui/kb/articles", include_in_schema=False, route_class=WebRoute)
 PAGE_SIZE = 50
+# ASCII digits, as many as a version number can have (int() refuses some Unicode digits
+# and very long numbers).
+NUMBER = re.compile(r"[0-9]{1,7}")
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ def _number(text: str, default: int, latest: int, name: str, t: Any) -> int:
     """A version number from the form: 1..latest, else a 422 naming the box."""
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= latest:
+    if not NUMBER.fullmatch(text) or not 1 <= int(text) <= latest:
         raise InvalidFields({name: t("kb.no_version", latest=latest)})
     return int(text)
 
