@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from node.auth.accounts import Role
-from node.knowledge import service
+from node.knowledge import articles, review
 from tests.test_web_pages import csrf_of, web_login
 
 KB = "/ui/kb"
@@ -390,10 +390,10 @@ def test_a_long_folder_pages_by_fifty_and_counts(kb, web, database):
     with database.unit_of_work() as session:
         folder = uuid.UUID(kb["folders"]["业务电话"])
         for i in range(51):
-            fields = service.ArticleFields(folder, "phone", [], False, None, None)
-            article = service.create_article(session, fields, f"热线{i:02d}", "电话", "", "w")
-            service.submit(session, article, "w")
-            service.approve(session, article, "r")
+            fields = articles.ArticleFields(folder, "phone", [], False, None, None)
+            article = articles.create_article(session, fields, f"热线{i:02d}", "电话", "", "w")
+            review.submit(session, article, "w")
+            review.approve(session, article, "r")
     reader = web(Role.agent)
     first = reader.get(KB, params={"folder": str(folder)}).text
     assert COUNT.search(first).group(1) == "共 52 条，第 1–50 条"  # type: ignore[union-attr]

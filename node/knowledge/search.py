@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from node.api.pagination import NOT_ISSUED
 from node.customers.search_terms import clean, fragment_terms
 from node.errors import invalid
+from node.knowledge.articles import visible_now
 from node.knowledge.models import KbArticle, KbArticleVersion, KbSearchTerm, Status
-from node.knowledge.service import visible_now
 
 PINYIN = re.compile(r"^[a-z]{2,40}$")
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
-from node.knowledge import service
+from node.knowledge import articles, review, versions
 from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, Status
 from node.knowledge.render import render_html
 from node.web.i18n import translator
@@ -42,7 +42,7 @@ def _steps(session: Session, article: KbArticle) -> list[dict[str, Any]]:
     return [
         {"number": s.number, "from_status": s.from_status, "to_status": s.to_status,
          "by": s.by, "at": str(time_cell(s.at)), "reason": s.reason}
-        for s in service.steps_of(session, article.id)
+        for s in review.steps_of(session, article.id)
     ]  # fmt: skip
 
 
@@ -66,17 +66,17 @@ def article_page(
     editor = viewer.can(Perm.kb_write)
     published = None
     if article.published_number is not None:
-        published = service.get_version(session, article.id, article.published_number)
+        published = versions.get_version(session, article.id, article.published_number)
     draft = None
     if editor and article.latest_number != article.published_number:
-        draft = service.get_version(session, article.id, article.latest_number)
+        draft = versions.get_version(session, article.id, article.latest_number)
     ack = own_ack(session, article, viewer)
-    visible = service.is_visible(article)
+    visible = articles.is_visible(article)
     context = {
         "a": article,
         "title": article.title if editor or published is None else published.title,
         "folder": path_of(folder_tree(session), article.folder_id),
-        "tags": service.tags_of(article),
+        "tags": articles.tags_of(article),
         "published": _version(published),
         "draft": _version(draft),
         "acked_at": str(time_cell(ack.acked_at)) if ack is not None else None,

@@ -1,6 +1,6 @@
 """Who has read a must-read article (issue 22 §4, kb:write): the readers who clicked
 我已阅读, which version and when, and this node's active people who have not yet
-(service.acks_of: machines such as the PBX connector are not expected to read)."""
+(acknowledgements.acks_of: machines such as the PBX connector are not expected to read)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from node.api.deps import SessionDep
 from node.auth.permissions import Perm
-from node.knowledge import service
+from node.knowledge import acknowledgements, articles
 from node.web.errors import WebRoute
 from node.web.rendering import render
 from node.web.session import WebViewer, need
@@ -26,8 +26,8 @@ def acks(
 ) -> Response:
     """Acknowledged (in the order they clicked) and not yet (by username)."""
     need(viewer, Perm.kb_write)
-    article = service.get_article(session, article_id)
-    acked, pending = service.acks_of(session, article)
+    article = articles.get_article(session, article_id)
+    acked, pending = acknowledgements.acks_of(session, article)
     context = {
         "a": article,
         "acked": [

@@ -19,7 +19,7 @@ from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import DomainError
-from node.knowledge import service
+from node.knowledge import articles, versions
 from node.knowledge.models import KbArticle, Kind
 from node.knowledge.schemas import ArticleIn
 from node.web.errors import WebRoute
@@ -60,7 +60,7 @@ def _render(
     return render(request, "kb_article_form.html", viewer, context, status_code=status)
 
 
-def _read(values: dict[str, str], lang: str) -> service.ArticleFields:
+def _read(values: dict[str, str], lang: str) -> articles.ArticleFields:
     """The submitted article checked by the API's schema, as the service takes it."""
     data = {
         "folder_id": values["folder_id"] or None,
@@ -75,8 +75,8 @@ def _read(values: dict[str, str], lang: str) -> service.ArticleFields:
     }
     body = parse(ArticleIn, data, lang)
     assert isinstance(body, ArticleIn)
-    service.check_dates(body.effective_from, body.expires_at)
-    return service.ArticleFields(
+    articles.check_dates(body.effective_from, body.expires_at)
+    return articles.ArticleFields(
         folder_id=body.folder_id,
         kind=body.kind.value,
         tags=body.tags,
@@ -95,13 +95,13 @@ async def _submitted(request: Request) -> dict[str, str]:
 
 def _stored(session: Session, article: KbArticle) -> dict[str, str]:
     """The form's starting values: the article's fields and its newest version."""
-    version = service.get_version(session, article.id, article.latest_number)
+    version = versions.get_version(session, article.id, article.latest_number)
     return {
         "folder_id": str(article.folder_id),
         "kind": article.kind,
         "title": version.title,
         "body": version.body,
-        "tags": "，".join(service.tags_of(article)),
+        "tags": "，".join(articles.tags_of(article)),
         "must_read": "yes" if article.must_read else "",
         "effective_from": str(article.effective_from or ""),
         "expires_at": str(article.expires_at or ""),
@@ -126,7 +126,7 @@ async def create_article(request: Request, viewer: PostingViewer, session: Sessi
     lang = lang_of(request)
     try:
         fields = _read(values, lang)
-        article = service.create_article(
+        article = articles.create_article(
             session, fields, values["title"], values["body"], values["note"], viewer.user.username
         )
     except DomainError as exc:
@@ -142,7 +142,7 @@ def edit_article_form(
 ) -> Response:
     """The article's newest version, to write the next one."""
     need(viewer, Perm.kb_write)
-    article = service.get_article(session, article_id)
+    article = articles.get_article(session, article_id)
     return _render(request, session, viewer, article, _stored(session, article))
 
 
@@ -152,18 +152,18 @@ async def edit_article(
 ) -> Response:
     """Save a new version (a draft; readers keep the published one until approved)."""
     need(viewer, Perm.kb_write)
-    article = service.get_article(session, article_id)
+    article = articles.get_article(session, article_id)
     values = await _submitted(request)
     lang = lang_of(request)
     try:
         fields = _read(values, lang)
-        version = service.edit_article(
+        version = articles.edit_article(
             session, article, fields, values["title"], values["body"], values["note"],
             viewer.user.username,
         )  # fmt: skip
     except DomainError as exc:
         session.rollback()
-        shown = service.get_article(session, article_id)
+        shown = articles.get_article(session, article_id)
         errors = kb_form_errors(exc, lang, FIELDS)
         return _render(request, session, viewer, shown, values, errors)
     detail = {"number": version.number}

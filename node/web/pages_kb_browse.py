@@ -21,7 +21,7 @@ from node.api.deps import SessionDep
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import InvalidFields, invalid
-from node.knowledge import service
+from node.knowledge import articles
 from node.knowledge.models import KbArticle, KbFolder, Status
 from node.knowledge.schemas import SearchQuery
 from node.knowledge.search import matching_versions, search
@@ -58,6 +58,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Found:
+    """A page of rows, how many rows there are in all, and the next page's cursor."""
+
     rows: list[Row]
     total: int
     next_cursor: str | None
@@ -106,12 +108,12 @@ def _listed(
     at: PageAt,
 ) -> Found:
     editor_view = status is not None
-    rows, cursor = service.list_articles(
+    rows, cursor = articles.list_articles(
         session, editor_view, folder_id, None, PAGE_SIZE, at.cursor, None, status
     )
-    where = service.article_filters(editor_view, folder_id, None, status)
+    where = articles.article_filters(editor_view, folder_id, None, status)
     total = count_rows(session, select(KbArticle).where(*where))
-    titles = service.published_titles(session, [] if editor_view else rows)
+    titles = articles.published_titles(session, [] if editor_view else rows)
     shown = [_row(a, titles.get(a.id, a.title), tree, a.updated_at, "") for a in rows]
     return Found(shown, total, cursor)
 

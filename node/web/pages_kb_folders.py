@@ -17,7 +17,7 @@ from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import DomainError
-from node.knowledge import service
+from node.knowledge import folders
 from node.knowledge.models import KbFolder
 from node.knowledge.schemas import FolderIn
 from node.web.errors import WebRoute
@@ -79,7 +79,7 @@ async def create_folder(request: Request, viewer: PostingViewer, session: Sessio
     lang = lang_of(request)
     try:
         body = _read(values, lang)
-        folder = service.create_folder(session, body.name, body.parent_id, viewer.user.username)
+        folder = folders.create_folder(session, body.name, body.parent_id, viewer.user.username)
     except DomainError as exc:
         session.rollback()
         return _render(request, session, viewer, None, values, kb_form_errors(exc, lang, FIELDS))
@@ -93,7 +93,7 @@ def edit_folder_form(
 ) -> Response:
     """The folder's name and parent, to rename or move it."""
     need(viewer, Perm.kb_write)
-    folder = service.get_folder(session, folder_id)
+    folder = folders.get_folder(session, folder_id)
     values = {"name": folder.name, "parent_id": str(folder.parent_id or "")}
     return _render(request, session, viewer, folder, values)
 
@@ -104,15 +104,15 @@ async def update_folder(
 ) -> Response:
     """Rename and/or move the folder (an empty parent: the top level)."""
     need(viewer, Perm.kb_write)
-    folder = service.get_folder(session, folder_id)
+    folder = folders.get_folder(session, folder_id)
     values = await _submitted(request)
     lang = lang_of(request)
     try:
         body = _read(values, lang)
-        service.update_folder(session, folder, body.name, True, body.parent_id)
+        folders.update_folder(session, folder, body.name, True, body.parent_id)
     except DomainError as exc:
         session.rollback()
-        shown = service.get_folder(session, folder_id)
+        shown = folders.get_folder(session, folder_id)
         return _render(request, session, viewer, shown, values, kb_form_errors(exc, lang, FIELDS))
     record_by(session, viewer, "kb.folder_changed", "kb_folder", folder.id)
     return RedirectResponse(f"/ui/kb?folder={folder.id}", status_code=303)

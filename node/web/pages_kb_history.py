@@ -1,6 +1,6 @@
 """An article's version history (issue 22 §4, kb:write): every version, the newest
 first, keyset-paged and counted, with who wrote it, when and its note; and the
-difference between two of them (service.diff: the title change and a unified diff of the
+difference between two of them (versions.diff: the title change and a unified diff of the
 Markdown), lines marked added or removed. A version number the article does not have is
 named beside its box (422), never a 5xx."""
 
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from node.api.deps import SessionDep
 from node.auth.permissions import Perm
 from node.errors import InvalidFields
-from node.knowledge import service
+from node.knowledge import articles, versions
 from node.knowledge.models import KbArticle, KbArticleVersion
 from node.web.errors import WebRoute
 from node.web.i18n import translator
@@ -36,6 +36,8 @@ NUMBER = re.compile(r"[0-9]{1,7}")
 
 @dataclass(frozen=True)
 class DiffLine:
+    """One line of a unified diff and what it is, for its colour."""
+
     kind: str  # add, del, hunk, file, same
     text: str
 
@@ -88,7 +90,7 @@ def history(
     and the one before it)."""
     need(viewer, Perm.kb_write)
     t = translator(lang_of(request))
-    article = service.get_article(session, article_id)
+    article = articles.get_article(session, article_id)
     params = request.query_params
     values = {name: (params.get(name) or "").strip() for name in ("from", "to")}
     context: dict[str, Any] = {
@@ -98,7 +100,7 @@ def history(
     try:
         at = page_at(params.get("cursor"), params.get("back"))
         old, new = _numbers(article, params, t)
-        rows, cursor = service.versions_page(session, article.id, PAGE_SIZE, at.cursor, None)
+        rows, cursor = versions.versions_page(session, article.id, PAGE_SIZE, at.cursor, None)
     except InvalidFields as exc:
         context["errors"] = exc.errors
         return render(request, "kb_history.html", viewer, context, status_code=422)
@@ -111,7 +113,7 @@ def history(
     ]  # fmt: skip
     home = f"/ui/kb/articles/{article.id}/history"
     context["pager"] = pager(home, values, at, PAGE_SIZE, len(rows), total, cursor)
-    diff = service.diff(session, article.id, old, new)
+    diff = versions.diff(session, article.id, old, new)
     context["diff"] = diff
     context["values"] = {"from": str(old), "to": str(new)}
     context["lines"] = _lines(str(diff["body_diff"]))

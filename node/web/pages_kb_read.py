@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from node.api.deps import SessionDep
 from node.audit.service import record_by
 from node.auth.permissions import Perm
-from node.knowledge import service
+from node.knowledge import acknowledgements, articles
 from node.web.errors import WebRoute
 from node.web.kb_article_view import article_page
 from node.web.session import PostingViewer, WebViewer, need
@@ -27,7 +27,7 @@ def read_article(
 ) -> Response:
     """The article as the viewer may see it; a missing or hidden one is a 404 page."""
     need(viewer, Perm.kb_read)
-    article = service.readable_article(session, article_id, viewer.can(Perm.kb_write))
+    article = articles.readable_article(session, article_id, viewer.can(Perm.kb_write))
     return article_page(request, session, viewer, article)
 
 
@@ -38,8 +38,8 @@ def acknowledge(
     """我已阅读: the reader acknowledges a must-read article they can see (again is a
     no-op), then sees the article saying when; 409 for an article not must-read."""
     need(viewer, Perm.kb_read)
-    article = service.readable_article(session, article_id, editor=False)
-    _, new = service.acknowledge(session, article, viewer.user)
+    article = articles.readable_article(session, article_id, editor=False)
+    _, new = acknowledgements.acknowledge(session, article, viewer.user)
     if new:
         record_by(session, viewer, "kb.article_acknowledged", "kb_article", article.id)
     return RedirectResponse(f"/ui/kb/articles/{article_id}?done=acked", status_code=303)

@@ -18,7 +18,7 @@ from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import DomainError
-from node.knowledge import service
+from node.knowledge import articles, review
 from node.knowledge.models import KbArticle, KbStep
 from node.knowledge.schemas import ArchiveIn, ReasonIn
 from node.web.errors import WebRoute
@@ -40,13 +40,13 @@ async def _moved(
     """Make the move; on success back to the article, else the article with the refusal."""
     form = await request.form()
     reason = str(form.get("reason", "")).strip()
-    article = service.get_article(session, article_id)
+    article = articles.get_article(session, article_id)
     try:
         step = move(session, article, reason)
     except DomainError as exc:
         session.rollback()
         errors = kb_form_errors(exc, lang_of(request), ("reason",))
-        shown = service.get_article(session, article_id)
+        shown = articles.get_article(session, article_id)
         return article_page(
             request, session, viewer, shown, errors.fields, errors.message, errors.status_code,
             {"reason": reason},
@@ -65,7 +65,7 @@ async def submit_article(
     need(viewer, Perm.kb_write)
     username = viewer.user.username
     return await _moved(
-        request, article_id, viewer, session, lambda s, a, _: service.submit(s, a, username)
+        request, article_id, viewer, session, lambda s, a, _: review.submit(s, a, username)
     )
 
 
@@ -77,7 +77,7 @@ async def approve_article(
     need(viewer, Perm.kb_review)
     username = viewer.user.username
     return await _moved(
-        request, article_id, viewer, session, lambda s, a, _: service.approve(s, a, username)
+        request, article_id, viewer, session, lambda s, a, _: review.approve(s, a, username)
     )
 
 
@@ -92,7 +92,7 @@ async def send_back_article(
     def send_back(s: Session, a: KbArticle, reason: str) -> KbStep:
         body = parse(ReasonIn, {"reason": reason or None}, lang)
         assert isinstance(body, ReasonIn)
-        return service.send_back(s, a, username, body.reason)
+        return review.send_back(s, a, username, body.reason)
 
     return await _moved(request, article_id, viewer, session, send_back)
 
@@ -108,6 +108,6 @@ async def archive_article(
     def archive(s: Session, a: KbArticle, reason: str) -> KbStep:
         body = parse(ArchiveIn, {"reason": reason}, lang)
         assert isinstance(body, ArchiveIn)
-        return service.archive(s, a, username, body.reason)
+        return review.archive(s, a, username, body.reason)
 
     return await _moved(request, article_id, viewer, session, archive)
