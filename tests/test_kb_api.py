@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from node.auth.accounts import Role
 from node.db.unit_of_work import Database
-from node.knowledge import service
+from node.knowledge import articles, folders, review
 from node.knowledge.search import search
 
 KB = "/api/v1/kb"
@@ -393,11 +393,11 @@ def test_any_fragment_of_a_published_title_is_found(
     start = data.draw(st.integers(0, len(title) - size), label="start")
     fragment = title[start : start + size]
     with database.unit_of_work() as session:
-        top = service.create_folder(session, f"f{datetime.now(UTC).timestamp()}", None, "ed")
-        fields = service.ArticleFields(top.id, "knowledge", [], False, None, None)
-        made = service.create_article(session, fields, title, "正文", "", "ed")
-        service.submit(session, made, "ed")
-        service.approve(session, made, "rv")
+        top = folders.create_folder(session, f"f{datetime.now(UTC).timestamp()}", None, "ed")
+        fields = articles.ArticleFields(top.id, "knowledge", [], False, None, None)
+        made = articles.create_article(session, fields, title, "正文", "", "ed")
+        review.submit(session, made, "ed")
+        review.approve(session, made, "rv")
         made_id = made.id
     with database.unit_of_work() as session:
         hits, _ = search(session, fragment, False, 200, None)

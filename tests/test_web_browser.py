@@ -153,6 +153,7 @@ def test_wrong_password_then_login(topo, chromium):
         "坐席状态",
         "回访问卷",
         "外呼回访",
+        "知识库",
     ]
     context.close()
 

@@ -16,7 +16,7 @@ from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import PermissionDenied
-from node.knowledge import service
+from node.knowledge import acknowledgements, articles, folders, review, versions
 from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, KbFolder, KbStep
 from node.knowledge.render import render_html
 from node.knowledge.schemas import (
@@ -45,7 +45,7 @@ router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 Reader = Annotated[Viewer, Depends(require(Perm.kb_read))]
 Writer = Annotated[Viewer, Depends(require(Perm.kb_write))]
 Reviewer = Annotated[Viewer, Depends(require(Perm.kb_review))]
-Number = Annotated[int, Path(ge=1, le=service.MAX_VERSION_NUMBER)]
+Number = Annotated[int, Path(ge=1, le=versions.MAX_VERSION_NUMBER)]
 EXCERPT = 120
 
 
@@ -69,7 +69,7 @@ def _summary(article: KbArticle, title: str) -> dict[str, Any]:
         "folder_id": article.folder_id,
         "kind": article.kind,
         "title": title,
-        "tags": service.tags_of(article),
+        "tags": articles.tags_of(article),
         "must_read": article.must_read,
         "effective_from": article.effective_from,
         "expires_at": article.expires_at,
@@ -118,13 +118,13 @@ def _detail(session: SessionDep, article: KbArticle, viewer: Viewer) -> dict[str
     the newest version when it is not the published one, and the approval steps."""
     editor = _editor(viewer)
     published = (
-        service.get_version(session, article.id, article.published_number)
+        versions.get_version(session, article.id, article.published_number)
         if article.published_number is not None
         else None
     )
     draft = None
     if editor and article.latest_number != article.published_number:
-        draft = service.get_version(session, article.id, article.latest_number)
+        draft = versions.get_version(session, article.id, article.latest_number)
     title = published.title if published is not None else article.title
     if editor:
         title = article.title
@@ -133,13 +133,13 @@ def _detail(session: SessionDep, article: KbArticle, viewer: Viewer) -> dict[str
         **_summary(article, title),
         "published": _version_detail(published) if published is not None else None,
         "draft": _version_detail(draft) if draft is not None else None,
-        "steps": [_step(s) for s in service.steps_of(session, article.id)] if editor else [],
+        "steps": [_step(s) for s in review.steps_of(session, article.id)] if editor else [],
         "acknowledged_at": ack.acked_at if ack is not None else None,
     }
 
 
-def _fields(body: ArticleIn) -> service.ArticleFields:
-    return service.ArticleFields(
+def _fields(body: ArticleIn) -> articles.ArticleFields:
+    return articles.ArticleFields(
         folder_id=body.folder_id,
         kind=body.kind.value,
         tags=body.tags,
@@ -157,7 +157,7 @@ def list_folders(
     query: Annotated[FolderListQuery, Query()], viewer: Reader, session: SessionDep
 ) -> dict[str, Any]:
     """Folders (目录), by name by default; `parent_id` lists one folder's children."""
-    rows, cursor = service.list_folders(
+    rows, cursor = folders.list_folders(
         session, query.parent_id, query.limit, query.cursor, query.order_by
     )
     return {"data": [_folder(f) for f in rows], "next_cursor": cursor}
@@ -166,7 +166,7 @@ def list_folders(
 @router.post("/folders", status_code=201, response_model=FolderOut, responses=errors(409))
 def create_folder(body: FolderIn, viewer: Writer, session: SessionDep) -> dict[str, Any]:
     """A new folder; 409 if a sibling has the name, 422 naming parent_id if it is unknown."""
-    folder = service.create_folder(session, body.name, body.parent_id, viewer.user.username)
+    folder = folders.create_folder(session, body.name, body.parent_id, viewer.user.username)
     record_by(session, viewer, "kb.folder_created", "kb_folder", folder.id, {"name": body.name})
     return _folder(folder)
 
@@ -176,9 +176,9 @@ def update_folder(
     folder_id: uuid.UUID, body: FolderPatch, viewer: Writer, session: SessionDep
 ) -> dict[str, Any]:
     """Rename and/or move a folder (`parent_id`: null moves it to the top level)."""
-    folder = service.get_folder(session, folder_id)
+    folder = folders.get_folder(session, folder_id)
     move = "parent_id" in body.model_fields_set
-    service.update_folder(session, folder, body.name, move, body.parent_id)
+    folders.update_folder(session, folder, body.name, move, body.parent_id)
     record_by(session, viewer, "kb.folder_changed", "kb_folder", folder.id)
     return _folder(folder)
 
@@ -186,8 +186,8 @@ def update_folder(
 @router.delete("/folders/{folder_id}", status_code=204, responses=errors(409))
 def delete_folder(folder_id: uuid.UUID, viewer: Writer, session: SessionDep) -> Response:
     """Delete an empty folder; 409 naming the folders and articles still inside."""
-    folder = service.get_folder(session, folder_id)
-    service.delete_folder(session, folder)
+    folder = folders.get_folder(session, folder_id)
+    folders.delete_folder(session, folder)
     record_by(session, viewer, "kb.folder_deleted", "kb_folder", folder_id)
     return Response(status_code=204)
 
@@ -203,10 +203,10 @@ def list_articles(
     `include_drafts` (editors) lists every article."""
     editor_view = _drafts_allowed(viewer, query.include_drafts)
     kind = query.kind.value if query.kind is not None else None
-    rows, cursor = service.list_articles(
+    rows, cursor = articles.list_articles(
         session, editor_view, query.folder_id, kind, query.limit, query.cursor, query.order_by
     )
-    titles = service.published_titles(session, [] if editor_view else rows)
+    titles = articles.published_titles(session, [] if editor_view else rows)
     return {
         "data": [_summary(a, titles.get(a.id, a.title)) for a in rows],
         "next_cursor": cursor,
@@ -217,7 +217,7 @@ def list_articles(
 def create_article(body: ArticleIn, viewer: Writer, session: SessionDep) -> dict[str, Any]:
     """A new article whose version 1 is a draft; 422 naming folder_id, kind, title or
     expires_at when one is wrong."""
-    article = service.create_article(
+    article = articles.create_article(
         session, _fields(body), body.title, body.body, body.note, viewer.user.username
     )
     record_by(session, viewer, "kb.article_created", "kb_article", article.id)
@@ -228,7 +228,7 @@ def create_article(body: ArticleIn, viewer: Writer, session: SessionDep) -> dict
 def get_article(article_id: uuid.UUID, viewer: Reader, session: SessionDep) -> dict[str, Any]:
     """The article with its Markdown and sanitised HTML: for readers the published
     version (404 outside its dates); editors also get the draft and the approval steps."""
-    article = service.readable_article(session, article_id, _editor(viewer))
+    article = articles.readable_article(session, article_id, _editor(viewer))
     return _detail(session, article, viewer)
 
 
@@ -238,8 +238,8 @@ def edit_article(
 ) -> dict[str, Any]:
     """A new version (a draft) of a draft or published article: readers keep seeing the
     published version until the new one is approved. 409 while in review or archived."""
-    article = service.get_article(session, article_id)
-    version = service.edit_article(
+    article = articles.get_article(session, article_id)
+    version = articles.edit_article(
         session, article, _fields(body), body.title, body.body, body.note, viewer.user.username
     )
     detail = {"number": version.number}
@@ -258,8 +258,8 @@ def _moved(session: SessionDep, viewer: Viewer, article: KbArticle, step: KbStep
 )
 def submit_article(article_id: uuid.UUID, viewer: Writer, session: SessionDep) -> dict[str, Any]:
     """draft → in_review; 409 naming both states from any other state."""
-    article = service.get_article(session, article_id)
-    return _moved(session, viewer, article, service.submit(session, article, viewer.user.username))
+    article = articles.get_article(session, article_id)
+    return _moved(session, viewer, article, review.submit(session, article, viewer.user.username))
 
 
 @router.post(
@@ -268,8 +268,8 @@ def submit_article(article_id: uuid.UUID, viewer: Writer, session: SessionDep) -
 def approve_article(article_id: uuid.UUID, viewer: Reviewer, session: SessionDep) -> dict[str, Any]:
     """in_review → published: readers see this version from now on. 409 when the
     reviewer wrote or submitted it."""
-    article = service.get_article(session, article_id)
-    step = service.approve(session, article, viewer.user.username)
+    article = articles.get_article(session, article_id)
+    step = review.approve(session, article, viewer.user.username)
     return _moved(session, viewer, article, step)
 
 
@@ -280,8 +280,8 @@ def send_back_article(
     article_id: uuid.UUID, body: ReasonIn, viewer: Reviewer, session: SessionDep
 ) -> dict[str, Any]:
     """in_review → draft, with the reason the editor reads."""
-    article = service.get_article(session, article_id)
-    step = service.send_back(session, article, viewer.user.username, body.reason)
+    article = articles.get_article(session, article_id)
+    step = review.send_back(session, article, viewer.user.username, body.reason)
     return _moved(session, viewer, article, step)
 
 
@@ -292,9 +292,9 @@ def archive_article(
     article_id: uuid.UUID, viewer: Reviewer, session: SessionDep, body: ArchiveIn | None = None
 ) -> dict[str, Any]:
     """published → archived: readers see it no more."""
-    article = service.get_article(session, article_id)
+    article = articles.get_article(session, article_id)
     reason = body.reason if body is not None else ""
-    step = service.archive(session, article, viewer.user.username, reason)
+    step = review.archive(session, article, viewer.user.username, reason)
     return _moved(session, viewer, article, step)
 
 
@@ -306,8 +306,8 @@ def list_versions(
     session: SessionDep,
 ) -> dict[str, Any]:
     """The article's versions (who wrote each, when, the note), the newest first."""
-    service.get_article(session, article_id)
-    rows, cursor = service.versions_page(
+    articles.get_article(session, article_id)
+    rows, cursor = versions.versions_page(
         session, article_id, query.limit, query.cursor, query.order_by
     )
     return {"data": [_version(v) for v in rows], "next_cursor": cursor}
@@ -318,12 +318,12 @@ def diff_versions(
     article_id: uuid.UUID,
     viewer: Writer,
     session: SessionDep,
-    from_number: Annotated[int, Query(alias="from", ge=1, le=service.MAX_VERSION_NUMBER)],
-    to_number: Annotated[int, Query(alias="to", ge=1, le=service.MAX_VERSION_NUMBER)],
+    from_number: Annotated[int, Query(alias="from", ge=1, le=versions.MAX_VERSION_NUMBER)],
+    to_number: Annotated[int, Query(alias="to", ge=1, le=versions.MAX_VERSION_NUMBER)],
 ) -> dict[str, Any]:
     """The title change and a unified diff of the body between two versions."""
-    service.get_article(session, article_id)
-    return service.diff(session, article_id, from_number, to_number)
+    articles.get_article(session, article_id)
+    return versions.diff(session, article_id, from_number, to_number)
 
 
 # ---- search and acknowledgements -----------------------------------------------------
@@ -354,8 +354,8 @@ def search_articles(
 def acknowledge(article_id: uuid.UUID, viewer: Reader, session: SessionDep) -> dict[str, Any]:
     """已阅: the caller acknowledges a must-read article they can see; again answers the
     first acknowledgement unchanged. 409 if the article is not must-read."""
-    article = service.readable_article(session, article_id, editor=False)
-    ack, new = service.acknowledge(session, article, viewer.user)
+    article = articles.readable_article(session, article_id, editor=False)
+    ack, new = acknowledgements.acknowledge(session, article, viewer.user)
     if new:
         record_by(session, viewer, "kb.article_acknowledged", "kb_article", article.id)
     return _ack(ack)
@@ -365,8 +365,8 @@ def acknowledge(article_id: uuid.UUID, viewer: Reader, session: SessionDep) -> d
 def list_acks(article_id: uuid.UUID, viewer: Writer, session: SessionDep) -> dict[str, Any]:
     """Who acknowledged the article and when, and which of this node's active users
     have not yet."""
-    article = service.get_article(session, article_id)
-    acked, pending = service.acks_of(session, article)
+    article = articles.get_article(session, article_id)
+    acked, pending = acknowledgements.acks_of(session, article)
     return {
         "article_id": article.id,
         "must_read": article.must_read,

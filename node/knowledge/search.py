@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from node.api.pagination import NOT_ISSUED
 from node.customers.search_terms import clean, fragment_terms
 from node.errors import invalid
+from node.knowledge.articles import visible_now
 from node.knowledge.models import KbArticle, KbArticleVersion, KbSearchTerm, Status
-from node.knowledge.service import visible_now
 
 PINYIN = re.compile(r"^[a-z]{2,40}$")
 
@@ -78,16 +78,13 @@ def decode_cursor(cursor: str) -> tuple[int, datetime, uuid.UUID]:
         raise invalid("cursor", NOT_ISSUED) from None
 
 
-def search(
-    session: Session, query: str, include_drafts: bool, limit: int, cursor: str | None
-) -> tuple[list[Hit], str | None]:
-    """One page of the articles matching `query`: for readers the published versions
-    they may see; with `include_drafts` (editors) every article's newest version."""
-    after = decode_cursor(cursor) if cursor else None
+def _matching(query: str, include_drafts: bool) -> tuple[Select, ColumnElement[int]] | None:
+    """The rows (article, version, title_hit) matching `query`, unordered, with the
+    title_hit expression; None when the query holds nothing to search by."""
     text = query.strip()
     terms = fragment_terms(text)
     if not terms:
-        return [], None
+        return None
     compact = clean(text)
     pinyin = PINYIN.match(compact) is not None
     title_like = func.lower(KbArticleVersion.title).like(_like(text), escape="\\")
@@ -111,6 +108,26 @@ def search(
         )
     else:
         stmt = stmt.where(KbArticleVersion.number == KbArticle.published_number, *visible_now())
+    return stmt, title_hit
+
+
+def matching_versions(query: str, include_drafts: bool) -> Select | None:
+    """Every row `search` pages through for `query`, unordered (to count them); None
+    when the query holds nothing to search by."""
+    found = _matching(query, include_drafts)
+    return found[0] if found is not None else None
+
+
+def search(
+    session: Session, query: str, include_drafts: bool, limit: int, cursor: str | None
+) -> tuple[list[Hit], str | None]:
+    """One page of the articles matching `query`: for readers the published versions
+    they may see; with `include_drafts` (editors) every article's newest version."""
+    after = decode_cursor(cursor) if cursor else None
+    found = _matching(query, include_drafts)
+    if found is None:
+        return [], None
+    stmt, title_hit = found
     if after is not None:
         rank, at, article_id = after
         stmt = stmt.where(

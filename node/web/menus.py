@@ -88,6 +88,8 @@ MENU: tuple[MenuItem, ...] = (
         frozenset({Level.city}),
         frozenset({Role.admin, Role.team_lead, Role.analyst}),
     ),
+    # Every person reads the knowledge base (kb:read), at every level.
+    MenuItem("nav.kb", "/ui/kb", Perm.kb_read, ALL_LEVELS),
     MenuItem("nav.federation", "/ui/federation", Perm.federation_read, ALL_LEVELS),
     MenuItem("nav.users", "/ui/users", Perm.users_write, ALL_LEVELS),
     MenuItem("nav.products", "/ui/products", Perm.products_write, ALL_LEVELS),

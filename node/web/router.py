@@ -17,6 +17,13 @@ from node.web import (
     pages_customer_rows,
     pages_customers,
     pages_dashboard,
+    pages_kb_acks,
+    pages_kb_articles,
+    pages_kb_browse,
+    pages_kb_folders,
+    pages_kb_history,
+    pages_kb_read,
+    pages_kb_review,
     pages_key_accounts,
     pages_my_tickets,
     pages_notifications,
@@ -36,7 +43,8 @@ from node.web import (
 )
 
 router = APIRouter()
-# In this order: pages_customer_entry's /ui/customers/new must match before /ui/customers/{id}.
+# In this order: pages_customer_entry's /ui/customers/new must match before /ui/customers/{id},
+# pages_kb_articles' /ui/kb/articles/new before pages_kb_read's /ui/kb/articles/{id}.
 for pages in (
     pages_auth,
     pages_customer_entry,
@@ -66,5 +74,12 @@ for pages in (
     pages_survey_report,
     pages_survey_attempts,
     pages_survey_branching,
+    pages_kb_browse,
+    pages_kb_folders,
+    pages_kb_articles,
+    pages_kb_read,
+    pages_kb_review,
+    pages_kb_history,
+    pages_kb_acks,
 ):
     router.include_router(pages.router)

@@ -1,0 +1,32 @@
+"""The search terms kept for the versions that can be found (the published one and the
+newest, for editors): written when a version is made, removed when it is superseded."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from node.knowledge.models import KbArticle, KbArticleVersion, KbSearchTerm
+from node.knowledge.terms import version_terms
+
+
+def index_version(session: Session, article: KbArticle, version: KbArticleVersion) -> None:
+    """Write the search terms of `version` (title and body bigrams, title pinyin)."""
+    terms = version_terms(version.title, version.body)
+    session.add_all(
+        KbSearchTerm(version_id=version.id, article_id=article.id, term=term, in_title=in_title)
+        for term, in_title in terms.items()
+    )
+    session.flush()
+
+
+def unindex_version(session: Session, article_id: uuid.UUID, number: int) -> None:
+    """Remove the search terms of the article's version `number` (superseded)."""
+    version_id = select(KbArticleVersion.id).where(
+        KbArticleVersion.article_id == article_id, KbArticleVersion.number == number
+    )
+    session.execute(
+        delete(KbSearchTerm).where(KbSearchTerm.version_id.in_(version_id.scalar_subquery()))
+    )

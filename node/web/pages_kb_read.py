@@ -1,0 +1,45 @@
+"""Reading a knowledge-base article (issue 22 §3): the published version rendered, 必读
+with its 我已阅读 button and, once clicked, when the reader acknowledged it. A reader
+sees only what the API shows them (published, inside its dates; anything else is the
+404 page); an editor sees every article with its draft and approval steps."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from node.api.deps import SessionDep
+from node.audit.service import record_by
+from node.auth.permissions import Perm
+from node.knowledge import acknowledgements, articles
+from node.web.errors import WebRoute
+from node.web.kb_article_view import article_page
+from node.web.session import PostingViewer, WebViewer, need
+
+router = APIRouter(prefix="/ui/kb/articles", include_in_schema=False, route_class=WebRoute)
+
+
+@router.get("/{article_id}")
+def read_article(
+    request: Request, article_id: uuid.UUID, viewer: WebViewer, session: SessionDep
+) -> Response:
+    """The article as the viewer may see it; a missing or hidden one is a 404 page."""
+    need(viewer, Perm.kb_read)
+    article = articles.readable_article(session, article_id, viewer.can(Perm.kb_write))
+    return article_page(request, session, viewer, article)
+
+
+@router.post("/{article_id}/ack")
+def acknowledge(
+    request: Request, article_id: uuid.UUID, viewer: PostingViewer, session: SessionDep
+) -> Response:
+    """我已阅读: the reader acknowledges a must-read article they can see (again is a
+    no-op), then sees the article saying when; 409 for an article not must-read."""
+    need(viewer, Perm.kb_read)
+    article = articles.readable_article(session, article_id, editor=False)
+    _, new = acknowledgements.acknowledge(session, article, viewer.user)
+    if new:
+        record_by(session, viewer, "kb.article_acknowledged", "kb_article", article.id)
+    return RedirectResponse(f"/ui/kb/articles/{article_id}?done=acked", status_code=303)
