@@ -24,8 +24,10 @@ from federation.receiving.intake import CheckedBatch, Refusal
 from federation.receiving.service import Receiver
 from federation.registry.models import Checkpoint, QuarantinedBatch
 from federation.registry.service import add_child
-from federation.sending.capture import read_changes
+from federation.registry.topology import origins_sql, served_down, subtree_sql
+from federation.sending.capture import backlog, read_changes
 from node.app import create_app
+from node.dictionaries.defaults import DEFAULT_ENTRIES
 from node.dictionaries.models import DictionaryEntry
 from node.settings import DatabaseSection, NodeSection, NodeSettings
 from schemas.wire import FINGERPRINTS, SCHEMA_VERSION, TABLES
@@ -231,3 +233,19 @@ def test_a_refused_pull_applies_nothing_and_is_counted(
         # Never authenticated: logged and counted, nothing it claims is stored.
         assert s.execute(select(func.count()).select_from(QuarantinedBatch)).scalar_one() == 0
     assert metrics.down_batches.labels("rejected")._value.get() == 1
+
+
+def test_origin_conditions_count_the_right_rows_on_both_databases(parent_database):
+    """The SQL conditions of rule 11 as capture and the backlog use them: the province's
+    seeded dictionary (53 entries, node.dictionaries.defaults) is its subtree's, not a
+    city's, and is among what it serves down."""
+    with parent_database.engine.connect() as conn:
+
+        def count(condition: str | None) -> int:
+            return backlog(conn, "dictionary_entries", 0, condition)
+
+        assert count(None) == count(subtree_sql("430000")) == len(DEFAULT_ENTRIES) == 53
+        assert count(subtree_sql("430100")) == 0
+        assert count(subtree_sql("440000")) == 0
+        assert count(origins_sql(served_down("430000"))) == 53
+        assert count(origins_sql(("000000",))) == 0

@@ -57,7 +57,8 @@ def subtree_sql(code: str) -> str | None:
         return None
     if level is Level.city:
         return f"origin = '{int(code):06d}'"
-    return f"origin LIKE '{int(code[:2]):02d}%'"
+    # substr, not LIKE: a '%' in SQL a driver formats with parameters reads as one.
+    return f"substr(origin, 1, 2) = '{int(code[:2]):02d}'"
 
 
 def origins_sql(codes: tuple[str, ...]) -> str:

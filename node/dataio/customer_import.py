@@ -45,7 +45,7 @@ from node.dataio.import_plan import (
 )
 from node.dataio.tabular import DataFileError, Sheet, open_sheet
 from node.db.unit_of_work import Database
-from node.dictionaries.models import DictionaryEntry
+from node.dictionaries.lookup import usable_entries
 from node.errors import InvalidFields
 
 _IN_CHUNK = 500  # values per IN (...) list
@@ -175,27 +175,16 @@ def _plain(value: Any) -> Any:
 
 
 class _Dictionaries:
-    """This node's dictionary codes and labels for the customer fields."""
+    """The dictionary codes and labels this node uses for the customer fields."""
 
-    def __init__(self, session: Session, local: str) -> None:
+    def __init__(self, session: Session) -> None:
         self.codes: dict[str, dict[str, bool]] = {kind: {} for kind in DICTIONARY_FIELDS.values()}
         self.labels: dict[str, dict[str, list[str]]] = {k: {} for k in self.codes}
-        stmt = (
-            select(
-                DictionaryEntry.kind,
-                DictionaryEntry.code,
-                DictionaryEntry.label,
-                DictionaryEntry.active,
-            )
-            .where(
-                DictionaryEntry.origin == local,
-                DictionaryEntry.deleted_at.is_(None),
-                DictionaryEntry.kind.in_(list(self.codes)),
-            )
-            .order_by(DictionaryEntry.sort_order)
-        )
-        for kind, code, label, active in session.execute(stmt):
-            self.codes[kind][code] = active
+        # Its own codes and those that flowed down from above, the nearest owner's label
+        # per code (node.dictionaries.lookup).
+        for entry in usable_entries(session, *self.codes):
+            kind, code, label = entry.kind, entry.code, entry.label
+            self.codes[kind][code] = entry.active
             self.labels[kind].setdefault(label.strip(), []).append(code)
 
     def resolve(self, kind: str, value: str) -> str:
@@ -227,7 +216,7 @@ class _Checker:
         self.local: str = session.info["node_code"]
         self.columns = columns
         self.update_existing = update_existing
-        self.dictionaries = _Dictionaries(session, self.local)
+        self.dictionaries = _Dictionaries(session)
         self.users = set(
             session.execute(select(User.id).where(User.deleted_at.is_(None))).scalars()
         )
