@@ -203,3 +203,36 @@ def test_db_upgrade_adds_the_default_dictionary_entries_a_node_lacks(tmp_path, f
     engine.dispose()
     again = runner.invoke(app, ["db", "upgrade", node_dir])
     assert again.exit_code == 0 and "added" not in again.output
+
+
+def test_serve_on_a_socket_it_inherits(tmp_path, fresh_db_url):
+    """`serve --fd`: the node answers on the socket its supervisor bound, not on the
+    port node.toml names (which nothing listens on here)."""
+    configured = _free_port()
+    assert _init(tmp_path, fresh_db_url, "--port", str(configured)).exit_code == 0
+    node_dir = tmp_path / "node"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        inherited = listener.getsockname()[1]
+        proc = start_serving(node_dir, node_dir / "serve.log", listener=listener)
+    try:
+        wait_until_ready(proc, f"http://127.0.0.1:{inherited}", node_dir / "serve.log", 60)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{configured}/readyz", timeout=2)
+    finally:
+        stop_serving(proc)
+
+
+def test_serve_refuses_an_fd_that_is_no_tcp_socket(tmp_path, fresh_db_url):
+    assert _init(tmp_path, fresh_db_url).exit_code == 0
+    node_dir = tmp_path / "node"
+    with open(tmp_path / "plain.txt", "w") as plain:
+        fd = plain.fileno()
+        result = runner.invoke(app, ["serve", str(node_dir), "--fd", str(fd)])
+    assert result.exit_code != 0
+    assert f"--fd {fd}: not an open socket" in result.output
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    result = runner.invoke(app, ["serve", str(node_dir), "--fd", str(udp.detach())])
+    assert result.exit_code != 0
+    assert "not a TCP socket" in result.output

@@ -277,3 +277,30 @@ def test_demo_once_in_a_real_terminal(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "\x1b[" in done.stdout  # it really drew for a terminal
     assert re.search(r"verify at .*000000", done.stdout), done.stdout
+
+
+def test_every_port_is_held_before_any_node_starts_and_a_busy_one_is_named(tmp_path):
+    """The demo binds all its ports first: once reserved, no other socket (an outgoing
+    connection's ephemeral port, say) can take one; a port already taken is refused by
+    number and node, and nothing stays bound."""
+    from node.demo.plan import DemoNode
+    from node.demo.processes import NodeProcesses
+
+    ports = [PORT_BASE + 90, PORT_BASE + 91]
+    nodes = [
+        DemoNode(code, "node", "city", None, port, "sqlite://", code)
+        for code, port in zip(("430100", "430200"), ports, strict=True)
+    ]
+    with NodeProcesses(tmp_path, 1.0) as processes:
+        processes.reserve(nodes)
+        for port in ports:
+            with socket.socket() as other, pytest.raises(OSError):
+                other.bind(("127.0.0.1", port))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", ports[1]))
+        holder.listen(1)
+        with NodeProcesses(tmp_path, 1.0) as processes, pytest.raises(PlanError) as refused:
+            processes.reserve(nodes)
+        assert f"{ports[1]} (430200 node) already in use" in str(refused.value)
+    with socket.socket() as again:  # the refused reservation released the free port
+        again.bind(("127.0.0.1", ports[0]))

@@ -110,6 +110,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "运行节点的 HTTP 服务。数据库未迁移到最新版本时拒绝启动。",
         "Run the node's HTTP server. Refuses to start on an unmigrated database.",
     ),
+    "serve.fd": (
+        "在继承的、已在监听的套接字（此文件描述符）上服务，而不是自己绑定端口；"
+        "由启动者先占好端口（演示就是这样做的）",
+        "Serve on an inherited socket already listening, this file descriptor, instead "
+        "of binding the port itself; the supervisor holds the port first (as the demo does)",
+    ),
     "db.upgrade": ("执行尚未执行的迁移。", "Apply pending migrations."),
     "db.current": (
         "显示数据库的迁移版本和代码的最新版本。",

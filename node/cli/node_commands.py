@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,9 @@ from node.provisioning.nodes import NodeSpec, create_node
 from node.settings import Level
 
 db_app = command_group("db")
+
+# uvicorn's own exit code when it cannot start (a port in use, say).
+STARTUP_FAILURE = 3
 
 
 def init(
@@ -42,12 +46,16 @@ def init(
     console.print(f"next: fedcrm user add {data_dir} --username admin --role admin")
 
 
-def serve(data_dir: DirArg) -> None:
+def serve(
+    data_dir: DirArg,
+    fd: Annotated[int | None, typer.Option("--fd", help=cli_text("serve.fd"))] = None,
+) -> None:
     """Run the node's HTTP server. Refuses to start on an unmigrated database."""
     from node.app import create_app
 
     settings = open_settings(data_dir)
     database = open_database(settings)
+    listener = _inherited_listener(fd) if fd is not None else None
     app = create_app(settings, database, run_scheduler=True)
     console.print(
         f"fedcrm {settings.node.level.value} node {settings.node.code} {settings.node.name} on "
@@ -55,7 +63,7 @@ def serve(data_dir: DirArg) -> None:
     )
     import uvicorn  # only `serve` needs the web server
 
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.server.host,
         port=settings.server.port,
@@ -65,6 +73,27 @@ def serve(data_dir: DirArg) -> None:
         proxy_headers=bool(settings.server.trusted_proxies),
         forwarded_allow_ips=[str(net) for net in settings.server.trusted_proxies],
     )
+    server = uvicorn.Server(config)
+    server.run(sockets=[listener] if listener is not None else None)
+    if not server.started:
+        raise typer.Exit(STARTUP_FAILURE)
+
+
+def _inherited_listener(fd: int) -> socket.socket:
+    """The TCP socket a supervisor bound and handed over as file descriptor `fd`.
+
+    Binding before any node starts is how the demo keeps one node's outgoing connection
+    from taking another node's port as its ephemeral source port."""
+    try:
+        listener = socket.socket(fileno=fd)
+    except OSError as exc:
+        fail(f"--fd {fd}: not an open socket ({exc.strerror})")
+    if listener.type != socket.SOCK_STREAM or listener.family not in (
+        socket.AF_INET,
+        socket.AF_INET6,
+    ):
+        fail(f"--fd {fd}: not a TCP socket")
+    return listener
 
 
 @db_app.command("upgrade", help=command_help("db.upgrade"))

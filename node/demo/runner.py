@@ -179,6 +179,7 @@ def _serve(console: Console, options: DemoOptions, plan: Plan, passwords: dict[s
     _stop_on_sigterm()
     with NodeProcesses(options.root, options.interval_seconds) as nodes:
         try:
+            nodes.reserve(plan.nodes)
             for level in ("hq", "province"):  # parents first: children send at once
                 nodes.start(plan.of_level(level))
             started = time.monotonic()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,22 +27,27 @@ def start_serving(
     env: Mapping[str, str] | None = None,
     *,
     own_session: bool = False,
+    listener: socket.socket | None = None,
 ) -> subprocess.Popen[bytes]:
     """`fedcrm serve data_dir` (this interpreter's), output appended to `log`.
 
     `env` is added to this process's environment (FEDCRM_* overrides win over
     node.toml); `own_session` keeps a terminal's Ctrl-C from reaching the node, so
-    the caller can stop its nodes in order.
+    the caller can stop its nodes in order. With `listener`, a socket the caller bound
+    on the node's port, the node serves on it (`serve --fd`) instead of binding itself.
     """
+    fds = [listener.fileno()] if listener is not None else []
+    listen = ["--fd", str(fds[0])] if fds else []
     # Private from creation: a node's log names its users and customers.
     with os.fdopen(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE), "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "node.cli", "serve", str(data_dir)],
+            [sys.executable, "-m", "node.cli", "serve", str(data_dir), *listen],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=os.environ | {"PYTHONUNBUFFERED": "1", **(env or {})},
             start_new_session=own_session,
+            pass_fds=fds,
         )
 
 
