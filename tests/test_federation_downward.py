@@ -6,6 +6,7 @@ each node must hold."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,3 +143,42 @@ def test_edits_and_withdrawals_follow_and_nothing_flows_back(topology):
     assert received == len(below)
     assert _origins(province, "dictionary_entries") == {"000000", "430000", *CITIES}
     assert "all children match" in fedcrm("verify", str(hq.dir)).stdout
+
+
+def test_a_province_groups_its_cities_churn_by_the_codes_from_above(topology):
+    """HQ's churn reason reaches both cities, each city records churn under it (and one
+    city under a code of its own), and the province's figures count the cities' churn
+    under one row with HQ's label. Counted by hand: 2 + 3 = 5 under HQ's code, 1 under
+    长沙's own."""
+    _entry(topology["000000"], "churn_reason", "hq_5g_plan", "5G套餐不满意")
+    _pull_down(topology)
+    _entry(topology["430100"], "churn_reason", "cs_metro", "长沙地铁施工")
+    churned = {"430100": ["hq_5g_plan", "hq_5g_plan", "cs_metro"], "430200": ["hq_5g_plan"] * 3}
+    for city, reasons in churned.items():
+        with topology[city].api() as api:
+            for n, reason in enumerate(reasons):
+                customer = api.post(
+                    "/api/v1/customers",
+                    json={
+                        "name": f"流失客户{n}",
+                        "phone": f"13907{city[2:4]}{n:04d}",
+                        "joined_at": "2026-01-05T09:00:00+08:00",
+                    },
+                )
+                assert customer.status_code == 201, customer.text
+                event = api.post(
+                    f"/api/v1/customers/{customer.json()['id']}/churn",
+                    json={"churned_at": "2026-11-10T10:00:00+08:00", "reason": reason},
+                )
+                assert event.status_code == 201, event.text
+        fedcrm("sync", str(topology[city].dir))
+
+    out = fedcrm(
+        "rollup", str(topology["430000"].dir), "--figure", "churn", "--by", "reason",
+        "--period", "2026-11", "--format", "json",
+    )  # fmt: skip
+    figures = json.loads(out.stdout)
+    rows = {row["key"]: row for row in figures["churn"]["rows"]}
+    assert {key: row["churned"] for key, row in rows.items()} == {"hq_5g_plan": 5, "cs_metro": 1}
+    assert rows["hq_5g_plan"]["label"] == "5G套餐不满意"
+    assert rows["cs_metro"]["label"] == "长沙地铁施工"
