@@ -54,14 +54,22 @@ def dictionary_entry(
     """The active entry `kind`/`code` this node may use, or InvalidFields naming `field`."""
     if code is None:
         return None
-    found = [e for e in usable_entries(session, kind) if e.code == code]
-    if not found or not found[0].active:
+    rows = session.execute(
+        select(DictionaryEntry).where(
+            DictionaryEntry.kind == kind,
+            DictionaryEntry.code == code,
+            DictionaryEntry.origin.in_(usable_origins(session)),
+            DictionaryEntry.deleted_at.is_(None),
+        )
+    ).scalars()
+    found = nearest(session, list(rows)).get((kind, code))
+    if found is None or not found.active:
         raise invalid(
             field,
             f"不是可选的代码 {code!r} (unknown {kind} code {code!r}; "
             f"see GET /api/v1/dictionaries?kind={kind})",
         )
-    return found[0]
+    return found
 
 
 def codes_with_meaning(session: Session, meaning: StatusMeaning) -> list[str]:
