@@ -243,7 +243,7 @@ def test_the_reviewer_flow_in_the_browser(kb, web):
     _post(reviewer, own_url, f"{own_url}/submit", {})
     refused = _post(reviewer, own_url, f"{own_url}/approve", {})
     assert refused.status_code == 409
-    assert "cannot review it" in refused.text and 'class="form-error"' in refused.text
+    assert "不能审核它" in refused.text and 'class="form-error"' in refused.text
     assert 'data-field="status">待审核</span>' in refused.text
     # Sending back needs a reason, named beside its box.
     no_reason = _post(other_reviewer, url, f"{url}/send-back", {"reason": " "})
@@ -413,3 +413,151 @@ def test_the_pages_speak_english_on_switch(kb, web):
     assert ">Knowledge base</a>" in page and ">Find</button>" in page
     article = reader.get(f"/ui/kb/articles/{kb['ids']['考勤规定']}").text
     assert ">I have read it</button>" in article and ">Must read</span>" in article
+
+
+# ---- refusals in the reader's language ------------------------------------------------------
+# The services refuse in English (the API's wording, which clients match on); a page shows
+# the refusal in Chinese, the English original with the switch. The Chinese below is
+# written by hand: what a person at the page must read.
+
+FORM_ERROR = re.compile(r'<div class="form-error" role="alert">\s*<p>([^<]+)</p>')
+ERROR_PAGE = re.compile(r'<p class="error-message" role="alert">([^<]+)</p>')
+
+
+def _shown(pattern: re.Pattern[str], html: str) -> str:
+    match = pattern.search(html)
+    assert match, f"no {pattern.pattern!r} on the page"
+    return match.group(1)
+
+
+def _english(browser: TestClient) -> TestClient:
+    browser.cookies.set("fedcrm_lang", "en")
+    return browser
+
+
+def _chinese(browser: TestClient) -> TestClient:
+    browser.cookies.delete("fedcrm_lang")
+    return browser
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_folder_refusals_beside_their_field_in_the_readers_language(kb, web, lang):
+    editor = web(Role.team_lead)
+    if lang == "en":
+        _english(editor)
+    rules, attendance = kb["folders"]["制度"], kb["folders"]["考勤"]
+    nowhere = str(uuid.uuid4())
+    cases = [
+        # (url, form, status, field, Chinese, English)
+        ("/ui/kb/folders/new", {"name": "制度", "parent_id": ""}, 409, "name",
+         f"顶级目录中已有名为「制度」的目录（{rules}）",
+         f"a folder named 「制度」 is already at the top ({rules})"),
+        ("/ui/kb/folders/new", {"name": "考勤", "parent_id": rules}, 409, "name",
+         f"这个目录中已有名为「考勤」的目录（{attendance}）",
+         f"a folder named 「考勤」 is already in this folder ({attendance})"),
+        (f"/ui/kb/folders/{rules}/edit", {"name": "制度", "parent_id": rules}, 422, "parent_id",
+         "目录不能移到它自己或它下面的目录中",
+         "a folder cannot move into itself or a folder inside it"),
+        (f"/ui/kb/folders/{rules}/edit", {"name": "制度", "parent_id": attendance}, 422,
+         "parent_id", "目录不能移到它自己或它下面的目录中",
+         "a folder cannot move into itself or a folder inside it"),
+        ("/ui/kb/folders/new", {"name": "新", "parent_id": nowhere}, 422, "parent_id",
+         f"没有这个目录（{nowhere}）", f"no folder {nowhere}"),
+    ]  # fmt: skip
+    for url, form, status, field, chinese, english in cases:
+        resp = _post(editor, KB, url, form)
+        assert resp.status_code == status, (url, form, resp.status_code)
+        assert _field_error(resp.text, field) == (english if lang == "en" else chinese)
+        assert 'class="form-error"' not in resp.text  # beside the field, not above the form
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_article_refusals_in_the_readers_language(kb, web, lang):
+    editor, reviewer = web(Role.team_lead), web(Role.admin)
+    if lang == "en":
+        _english(editor)
+        _english(reviewer)
+
+    def expect(resp, status: int, pattern: re.Pattern[str], chinese: str, english: str) -> None:  # type: ignore[no-untyped-def]
+        assert resp.status_code == status, resp.text
+        assert _shown(pattern, resp.text) == (english if lang == "en" else chinese)
+
+    folder = kb["folders"]["制度"]
+    # An expiry on or before the effective date, beside the expiry.
+    dates = {"effective_from": "2026-12-10", "expires_at": "2026-12-01"}
+    late = _post(editor, KB, "/ui/kb/articles/new", _article_form(folder, **dates))
+    assert late.status_code == 422
+    shown = _field_error(late.text, "expires_at")
+    assert shown == ("must be after effective_from" if lang == "en" else "应晚于生效日期")
+    # A reviewer approving the version they wrote: above the form on the article's page.
+    own = _post(reviewer, KB, "/ui/kb/articles/new", _article_form(folder))
+    url = own.headers["location"].split("?")[0]
+    me = reviewer.user["username"]  # type: ignore[attr-defined]
+    approve = _post(reviewer, url, f"{url}/approve", {})  # still a draft: a wrong state
+    expect(approve, 409, FORM_ERROR, "不能从「草稿」转为「已发布」（只能从「待审核」转）",
+           "status: cannot move from draft to published (only from in_review)")  # fmt: skip
+    _post(reviewer, url, f"{url}/submit", {})
+    chinese = f"{me} 编写或提交了第 1 版，不能审核它：须由另一位审核人审核"
+    english = (f"reviewer: {me} wrote or submitted version 1 and cannot review it: "
+               "another reviewer must")  # fmt: skip
+    approve = _post(reviewer, url, f"{url}/approve", {})
+    expect(approve, 409, FORM_ERROR, chinese, english)
+    sent_back = _post(reviewer, url, f"{url}/send-back", {"reason": "再看看"})
+    expect(sent_back, 409, FORM_ERROR, chinese, english)
+    # Editing an article in review: above the article form.
+    edited = _post(editor, f"{url}/edit", f"{url}/edit", _article_form(folder))
+    expect(edited, 409, FORM_ERROR,
+           "「待审核」的文章不能修改（只能修改草稿或已发布的文章；请先退回草稿）",
+           "status: an article in_review cannot be edited "
+           "(only draft or published; send it back to draft first)")  # fmt: skip
+    # 我已阅读 on an article that is not must-read (the page has no button; a forged
+    # post is refused): the error page.
+    other = kb["ids"]["请假制度"]
+    acked = _post(editor, KB, f"/ui/kb/articles/{other}/ack", {})
+    expect(acked, 409, ERROR_PAGE, f"文章 {other} 不是必读文章",
+           f"must_read: article {other} is not a must-read article")  # fmt: skip
+    hidden = kb["ids"]["宽带资费说明"]  # a draft: not a reader's to acknowledge
+    acked = _post(editor, KB, f"/ui/kb/articles/{hidden}/ack", {})
+    expect(acked, 404, ERROR_PAGE, f"没有这篇文章（{hidden}）", f"no article {hidden}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_missing_articles_and_folders_in_the_readers_language(kb, web, lang):
+    editor, reader = web(Role.team_lead), web(Role.agent)
+    if lang == "en":
+        _english(editor)
+        _english(reader)
+    nothing = str(uuid.uuid4())
+    article_pages = {
+        reader: [f"/ui/kb/articles/{nothing}", f"/ui/kb/articles/{kb['ids']['明年考勤']}"],
+        editor: [f"/ui/kb/articles/{nothing}{tail}" for tail in ("", "/edit", "/history",
+                                                                   "/acks")],
+    }  # fmt: skip
+    for browser, urls in article_pages.items():
+        for url in urls:
+            page = browser.get(url)
+            article = url.split("/")[4]
+            expected = f"no article {article}" if lang == "en" else f"没有这篇文章（{article}）"
+            assert page.status_code == 404, url
+            assert _shown(ERROR_PAGE, page.text) == expected, url
+    missing = editor.get(f"/ui/kb/folders/{nothing}/edit")
+    assert missing.status_code == 404
+    expected = f"no folder {nothing}" if lang == "en" else f"没有这个目录（{nothing}）"
+    assert _shown(ERROR_PAGE, missing.text) == expected
+    posted = _post(editor, KB, f"/ui/kb/articles/{nothing}/submit", {})
+    assert posted.status_code == 404
+    expected = f"no article {nothing}" if lang == "en" else f"没有这篇文章（{nothing}）"
+    assert _shown(ERROR_PAGE, posted.text) == expected
+
+
+def test_a_cursor_the_service_refuses_is_named_in_the_readers_language(kb, web):
+    editor = web(Role.team_lead)
+    article = kb["ids"]["考勤规定"]
+    for url in (f"{KB}?cursor=abc", f"{KB}?q=宽带&cursor=abc",
+                f"/ui/kb/articles/{article}/history?cursor=abc"):  # fmt: skip
+        page = _chinese(editor).get(url)
+        assert page.status_code == 422, url
+        assert "cursor：不是本系统给出的翻页位置" in page.text, url
+        page = _english(editor).get(url)
+        assert page.status_code == 422, url
+        assert "cursor：is not a cursor this API issued" in page.text, url

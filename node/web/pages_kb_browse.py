@@ -34,6 +34,7 @@ from node.web.paging import PageAt, count_rows, page_at, pager
 from node.web.rendering import lang_of, render
 from node.web.session import WebViewer, need
 from node.web.tables import time_cell
+from node.web.validation_texts import domain_message
 
 router = APIRouter(prefix="/ui/kb", include_in_schema=False, route_class=WebRoute)
 HOME = "/ui/kb"
@@ -152,8 +153,8 @@ def kb_home(request: Request, viewer: WebViewer, session: SessionDep) -> Respons
             found = _found(session, tree, values["q"], at, lang_of(request))
         else:
             found = _listed(session, tree, folder_id, status, at)
-    except InvalidFields as exc:
-        context["errors"] = exc.errors
+    except InvalidFields as exc:  # a service's (English) text too: the reader's language
+        context["errors"] = {k: domain_message(v, lang_of(request)) for k, v in exc.errors.items()}
         return render(request, "kb_browse.html", viewer, context, status_code=422)
     context["folder_path"] = path_of(tree, folder_id)
     context["rows"] = found.rows

@@ -26,6 +26,7 @@ from node.web.paging import count_rows, page_at, pager
 from node.web.rendering import lang_of, render
 from node.web.session import WebViewer, need
 from node.web.tables import time_cell
+from node.web.validation_texts import domain_message
 
 router = APIRouter(prefix="/ui/kb/articles", include_in_schema=False, route_class=WebRoute)
 PAGE_SIZE = 50
@@ -101,8 +102,8 @@ def history(
         at = page_at(params.get("cursor"), params.get("back"))
         old, new = _numbers(article, params, t)
         rows, cursor = versions.versions_page(session, article.id, PAGE_SIZE, at.cursor, None)
-    except InvalidFields as exc:
-        context["errors"] = exc.errors
+    except InvalidFields as exc:  # a service's (English) text too: the reader's language
+        context["errors"] = {k: domain_message(v, lang_of(request)) for k, v in exc.errors.items()}
         return render(request, "kb_history.html", viewer, context, status_code=422)
     where = KbArticleVersion.article_id == article.id
     total = count_rows(session, select(KbArticleVersion).where(where))

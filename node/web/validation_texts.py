@@ -2,8 +2,9 @@
 
 The API answers with pydantic's English messages (clients match on them); a person at a
 form reads them in Chinese (English with the switch). Messages are chosen by pydantic's
-error type with its context, and our own validators' texts by their exact wording; a
-message not listed here shows as pydantic wrote it, never as nothing.
+error type with its context, our own validators' texts by their exact wording, and the
+services' refusals (the knowledge base's among them) by pattern; a message not listed
+here shows as it was written, never as nothing.
 """
 
 from __future__ import annotations
@@ -100,10 +101,121 @@ DOMAIN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
+# The knowledge base's refusals (node/knowledge) -> zh-CN. Each may carry the field it
+# names ("name: ..."): a form shows the rest beside the field, a page the whole message,
+# and the Chinese of either drops the English field name. They quote names people typed
+# (「考勤」, article titles), so they are tried before texts with Chinese are passed over.
+_FIELD = r"(?:[a-z_]+: )?"
+_ID = r"(?P<id>[0-9a-f-]{36})"
+KB_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            _FIELD + r"a folder named 「(?P<name>.*)」 is already (?P<where>at the top|"
+            r"in this folder) \((?P<id>[0-9a-f-]{36})\)",
+            re.S,
+        ),
+        "{where}已有名为「{name}」的目录（{id}）",
+    ),
+    (
+        re.compile(r"folder 「(?P<name>.*?)」 is not empty: it holds (?P<held>.+)", re.S),
+        "目录「{name}」不是空的：其中有 {held}",
+    ),
+    (
+        re.compile(_FIELD + r"a folder cannot move into itself or a folder inside it"),
+        "目录不能移到它自己或它下面的目录中",
+    ),
+    (re.compile(_FIELD + r"must be after effective_from"), "应晚于生效日期"),
+    (re.compile(_FIELD + r"no folder " + _ID), "没有这个目录（{id}）"),
+    (re.compile(_FIELD + r"no article " + _ID), "没有这篇文章（{id}）"),
+    (re.compile(r"article " + _ID + r" has no version (?P<n>\d+)"), "文章 {id} 没有第 {n} 版"),
+    (
+        re.compile(r"article " + _ID + r" has reached (?P<n>\d+) versions"),
+        "文章 {id} 已达到 {n} 个版本",
+    ),
+    (
+        re.compile(_FIELD + r"article " + _ID + r" is not a must-read article"),
+        "文章 {id} 不是必读文章",
+    ),
+    (
+        re.compile(
+            _FIELD + r"(?P<user>\S+) wrote or submitted version (?P<n>\d+) "
+            r"and cannot review it: another reviewer must"
+        ),
+        "{user} 编写或提交了第 {n} 版，不能审核它：须由另一位审核人审核",
+    ),
+    (
+        re.compile(
+            _FIELD + r"cannot move from (?P<state>[a-z_]+) to (?P<to_state>[a-z_]+) "
+            r"\(only from (?P<from_state>[a-z_]+)\)"
+        ),
+        "不能从「{state}」转为「{to_state}」（只能从「{from_state}」转）",
+    ),
+    (
+        re.compile(
+            _FIELD + r"an article (?P<state>[a-z_]+) cannot be edited \(only draft or "
+            r"published; send it back to draft first\)"
+        ),
+        "「{state}」的文章不能修改（只能修改草稿或已发布的文章；请先退回草稿）",
+    ),
+    (
+        re.compile(r"role (?P<role>\S+) may not see drafts \(needs kb:write\)"),
+        "角色 {role} 无权查看草稿（需要 kb:write 权限）",
+    ),
+    (re.compile(_FIELD + r"is not a cursor this API issued"), "不是本系统给出的翻页位置"),
+)
+# Words the knowledge base's messages fill in, by the group that holds them (the
+# states as the pages name them: node.web.kb_labels).
+_STATES = {"draft": "草稿", "in_review": "待审核", "published": "已发布", "archived": "已归档"}
+_KB_WORDS: dict[str, dict[str, str]] = {
+    "where": {"at the top": "顶级目录中", "in this folder": "这个目录中"},
+    "state": _STATES,
+    "to_state": _STATES,
+    "from_state": _STATES,
+}
+# What a non-empty folder holds: "2 folder(s): a、b; 1 article(s): x" (the names as
+# written, joined by 、; the article part only after "; " and a count).
+_HELD = re.compile(
+    r"(?:(?P<folders>\d+) folder\(s\): (?P<folder_names>.*?))?(?:; )?"
+    r"(?:(?P<articles>\d+) article\(s\): (?P<article_names>.*))?",
+    re.S,
+)
+
+
+def _held(text: str) -> str:
+    """A non-empty folder's contents in Chinese (as written if the shape is unknown)."""
+    match = _HELD.fullmatch(text)
+    if match is None or not (match["folders"] or match["articles"]):
+        return text
+    parts = []
+    if match["folders"]:
+        parts.append(f"{match['folders']} 个目录：{match['folder_names']}")
+    if match["articles"]:
+        parts.append(f"{match['articles']} 篇文章：{match['article_names']}")
+    return "；".join(parts)
+
+
+def kb_message(message: str) -> str | None:
+    """A knowledge-base refusal in Chinese, None when it is not one of theirs."""
+    for pattern, text in KB_MESSAGES:
+        if match := pattern.fullmatch(message):
+            groups = {
+                name: _KB_WORDS.get(name, {}).get(value, value)
+                for name, value in match.groupdict().items()
+            }
+            if groups.get("held") is not None:
+                groups["held"] = _held(groups["held"])
+            return text.format(**groups)
+    return None
+
 
 def domain_message(message: str, lang: str) -> str:
     """A service's refusal of one field, in the reader's language."""
-    if lang == "en" or _HAN.search(message):
+    if lang == "en":
+        return message
+    kb = kb_message(message)
+    if kb is not None:
+        return kb
+    if _HAN.search(message):
         return message
     own = VALUE_ERRORS.get(message)
     if own is not None:
