@@ -126,8 +126,12 @@ def install_federation(app: FastAPI, settings: NodeSettings, db: Database) -> No
     app.include_router(down_router, responses=errors(400, 401, 403))
 
 
-def schedule_federation(scheduler: BaseScheduler, app: FastAPI) -> None:
-    """Push changes to the parent every interval; ingest an SFTP inbox from children."""
+def schedule_federation(
+    scheduler: BaseScheduler, app: FastAPI, after_pull: Callable[[], object] | None = None
+) -> None:
+    """Push changes to the parent every interval; ingest an SFTP inbox from children;
+    pull from the parent every interval, then run `after_pull` (the composition root
+    makes what arrived from above into the node's own read-only rows)."""
     settings: NodeSettings = app.state.settings
     try:
         relay = Relay(build_sender(settings, app.state.db, app.state.federation_metrics))
@@ -138,7 +142,7 @@ def schedule_federation(scheduler: BaseScheduler, app: FastAPI) -> None:
         _every(scheduler, relay.run, "replicate-to-parent", settings.federation.interval_seconds)
         relay.trigger = lambda: scheduler.modify_job("replicate-to-parent", next_run_time=_now())
         app.state.receiver.on_applied = relay.applied
-    _schedule_pull(scheduler, settings, app.state.receiver)
+    _schedule_pull(scheduler, settings, app.state.receiver, after_pull)
     inbox = settings.federation.inbox_dir
     if inbox:
         root = node_path(settings, inbox)
@@ -152,7 +156,12 @@ def schedule_federation(scheduler: BaseScheduler, app: FastAPI) -> None:
         )
 
 
-def _schedule_pull(scheduler: BaseScheduler, settings: NodeSettings, receiver: Receiver) -> None:
+def _schedule_pull(
+    scheduler: BaseScheduler,
+    settings: NodeSettings,
+    receiver: Receiver,
+    after_pull: Callable[[], object] | None,
+) -> None:
     """Pull what flows down from the parent every interval (rule 11)."""
     if not has_parent(settings):
         return
@@ -161,19 +170,30 @@ def _schedule_pull(scheduler: BaseScheduler, settings: NodeSettings, receiver: R
     except NoParent as exc:
         log.warning("pulling from the parent not started: %s", exc)
         return
-    _every(scheduler, puller.pull_once, "pull-from-parent", settings.federation.interval_seconds)
+
+    def pull() -> None:
+        puller.pull_once()
+        if after_pull is not None:
+            after_pull()
+
+    _every(scheduler, pull, "pull-from-parent", settings.federation.interval_seconds)
 
 
-def pull_now(settings: NodeSettings, db: Database) -> PullReport:
-    """Pull what the parent serves down once (`fedcrm pull`); NoParent says what is
-    missing."""
+def pull_now(
+    settings: NodeSettings, db: Database, after_pull: Callable[[], object] | None = None
+) -> PullReport:
+    """Pull what the parent serves down once (`fedcrm pull`), then run `after_pull`;
+    NoParent says what is missing."""
     puller: Puller = build_puller(
         settings, _receiver(settings, db, FederationMetrics(CollectorRegistry()))
     )
     try:
-        return puller.pull_once()
+        report = puller.pull_once()
     finally:
         puller.close()
+    if after_pull is not None:
+        after_pull()
+    return report
 
 
 def verify_parent(settings: NodeSettings, db: Database) -> list[Row]:

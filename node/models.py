@@ -25,7 +25,15 @@ from node.db.counters import Counter
 from node.dictionaries.models import DictionaryEntry
 from node.history.models import FieldChange
 from node.interactions.models import Interaction
-from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, KbFolder, KbSearchTerm, KbStep
+from node.knowledge.models import (
+    KbAck,
+    KbArticle,
+    KbArticleVersion,
+    KbFolder,
+    KbPublication,
+    KbSearchTerm,
+    KbStep,
+)
 from node.notifications.models import NotificationRead
 from node.products.models import Product
 from node.sms.models import SmsMessage
@@ -63,6 +71,7 @@ REPLICATED_MODELS = (
     SuppressedNumber,
     SurveyFigures,
     SurveyAnswerFigures,
+    KbPublication,
 )
 
 __all__ = [
@@ -91,6 +100,7 @@ __all__ = [
     "KbArticle",
     "KbArticleVersion",
     "KbFolder",
+    "KbPublication",
     "KbSearchTerm",
     "KbStep",
     "LoginAttempt",

@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
 from federation.entry import schedule_federation
+from node.knowledge.jobs import take_articles_from_above
 from node.sms.jobs import schedule_sms
 from node.surveys.jobs import schedule_figures_fold, schedule_survey_fill
 from rollup.entry import schedule_rollups
@@ -32,7 +33,8 @@ def start_jobs(app: FastAPI) -> BackgroundScheduler:
     """Start replication, SFTP ingest, rollup, SMS and callback-filling jobs."""
     scheduler = BackgroundScheduler(timezone="UTC")
     logging.getLogger("apscheduler.scheduler").addFilter(_QUIET_SKIPS)
-    schedule_federation(scheduler, app)
+    db = app.state.db
+    schedule_federation(scheduler, app, after_pull=lambda: take_articles_from_above(db))
     schedule_rollups(scheduler, app.state.db)
     schedule_sms(scheduler, app.state.db, app.state.settings.sms)
     schedule_survey_fill(scheduler, app.state.db)

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from node.auth.accounts import User
 from node.customers.models import CustomerType
 from node.dictionaries.models import DictionaryEntry, DictionaryKind
+from node.divisions import division_name
 from node.tickets.models import Severity
-from rollup.division_names import division_name
 from rollup.tenure import LABELS as TENURE_LABELS
 
 MISSING = "未填写"

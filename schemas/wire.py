@@ -31,7 +31,9 @@ import pyarrow as pa
 # 8: the new tables call_day_figures and agent_time_day_figures (call_figures and
 # agent_time_figures summed per office day, so a month's report by day and agent reads a
 # row per day, issue 20 §7).
-SCHEMA_VERSION = 8
+# 9: the new table kb_publications (knowledge-base articles HQ or a province publishes
+# for the nodes below, issue 22 §2); it flows down as well as up.
+SCHEMA_VERSION = 9
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -265,6 +267,18 @@ TABLES: dict[str, pa.Schema] = {
         _f("technician_id", ID),
         _f("responses", I64, True),
     ),
+    "kb_publications": _table(  # version 9
+        _f("folders", S, True),
+        _f("kind", S, True),
+        _f("title", S, True),
+        _f("body", S, True),
+        _f("tags", S, True),
+        _f("must_read", B, True),
+        _f("effective_from", D),
+        _f("expires_at", D),
+        _f("number", I64, True),
+        _f("published_at", TS, True),
+    ),
 }
 
 # Tables are sent parents-first so a receiver mostly sees a row after what it refers to;
@@ -273,7 +287,7 @@ TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
 
 # The tables whose rows also flow down (docs/federation.md rule 11): reference data a
 # node owns for every node below it. Each also flows up like any other table.
-DOWN_TABLES: tuple[str, ...] = ("dictionary_entries", "products")
+DOWN_TABLES: tuple[str, ...] = ("dictionary_entries", "products", "kb_publications")
 
 
 def fingerprint(schema: pa.Schema) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rollup.division_names import division_name
+from node.divisions import division_name
 from rollup.labels import Labels
 
 

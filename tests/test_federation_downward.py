@@ -10,10 +10,11 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.topology import Topology, build, db_url_factory, fedcrm
+from tests.topology import PASSWORD, Topology, build, db_url_factory, fedcrm
 
 pytestmark = pytest.mark.slow
 
@@ -182,3 +183,129 @@ def test_a_province_groups_its_cities_churn_by_the_codes_from_above(topology):
     assert {key: row["churned"] for key, row in rows.items()} == {"hq_5g_plan": 5, "cs_metro": 1}
     assert rows["hq_5g_plan"]["label"] == "5G套餐不满意"
     assert rows["cs_metro"]["label"] == "长沙地铁施工"
+
+
+KB = "/api/v1/kb"
+
+
+def _reviewer(node) -> httpx.Client:
+    """A second admin at `node`: nobody approves an article they wrote."""
+    fedcrm("user", "add", str(node.dir), "--username", "reviewer", "--role", "admin",
+           "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    login = httpx.post(
+        f"{node.url}/api/v1/auth/login", json={"username": "reviewer", "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    token = login.json()["access_token"]
+    return httpx.Client(base_url=node.url, headers={"Authorization": f"Bearer {token}"})
+
+
+def _publish(node, reviewer: httpx.Client, folder: str, title: str, body: str) -> dict:
+    """A folder and a must-read article in it, written at `node` and approved there."""
+    with node.api() as api:
+        made = api.post(f"{KB}/folders", json={"name": folder})
+        assert made.status_code == 201, made.text
+        article = api.post(
+            f"{KB}/articles",
+            json={"folder_id": made.json()["id"], "kind": "policy", "title": title,
+                  "body": body, "must_read": True},
+        )  # fmt: skip
+        assert article.status_code == 201, article.text
+        assert api.post(f"{KB}/articles/{article.json()['id']}/submit").status_code == 200
+    approved = reviewer.post(f"{KB}/articles/{article.json()['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    return approved.json()
+
+
+def _found(node, query: str) -> dict[str, str]:
+    """{article id: title} of what a reader at `node` finds for `query`."""
+    with node.api() as api:
+        resp = api.get(f"{KB}/search", params={"q": query, "limit": 100})
+    assert resp.status_code == 200, resp.text
+    return {hit["id"]: hit["title"] for hit in resp.json()["data"]}
+
+
+def _path(folders: dict[str, dict], folder_id: str) -> list[str]:
+    """The names from the top folder down to `folder_id`."""
+    names: list[str] = []
+    current: str | None = folder_id
+    while current is not None:
+        names.insert(0, folders[current]["name"])
+        current = folders[current]["parent_id"]
+    return names
+
+
+def api_get(node, path: str) -> dict:
+    with node.api() as api:
+        resp = api.get(path)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_articles_published_above_reach_the_readers_below_read_only(topology):
+    """HQ and the province each publish a must-read article; after a pull every city
+    finds both (in a folder under 总部发布 / 湖南省发布) and may acknowledge them but not
+    change them; HQ never shows the province's; HQ's new version and its withdrawal
+    follow; verify holds both ways."""
+    hq, province, city = topology["000000"], topology["430000"], topology["430100"]
+    hq_reviewer, province_reviewer = _reviewer(hq), _reviewer(province)
+    policy = _publish(
+        hq, hq_reviewer, "营业厅制度", "停机保号办理规定", "凭本人身份证办理停机保号。"
+    )
+    notice = _publish(
+        province, province_reviewer, "片区公告", "湖南宽带提速公告", "全省宽带免费提速。"
+    )
+    _pull_down(topology)
+
+    for code in CITIES:
+        node = topology[code]
+        assert _found(node, "保号") == {policy["id"]: "停机保号办理规定"}
+        assert _found(node, "提速") == {notice["id"]: "湖南宽带提速公告"}
+        with node.api() as api:
+            folders = {f["id"]: f for f in api.get(f"{KB}/folders").json()["data"]}
+            detail = api.get(f"{KB}/articles/{policy['id']}").json()
+        assert _path(folders, detail["folder_id"]) == ["总部发布", "营业厅制度"]
+        found = api_get(node, f"{KB}/articles/{notice['id']}")
+        assert _path(folders, found["folder_id"]) == ["湖南省发布", "片区公告"]
+        assert detail["owner"] == "000000" and detail["must_read"] is True
+    assert _found(province, "保号") == {policy["id"]: "停机保号办理规定"}
+    assert _found(hq, "提速") == {}  # the province's article is for its cities only
+
+    with city.api() as api:
+        assert api.post(f"{KB}/articles/{policy['id']}/ack").status_code == 200
+        edit = {"folder_id": detail["folder_id"], "kind": "policy", "title": "改", "body": "改"}
+        refused = api.put(f"{KB}/articles/{policy['id']}", json=edit)
+        assert refused.status_code == 409 and "000000" in refused.text, refused.text
+        archived = api.post(f"{KB}/articles/{policy['id']}/archive")
+        assert archived.status_code == 409 and "000000" in archived.text, archived.text
+        inside = api.post(f"{KB}/folders", json={"name": "私", "parent_id": detail["folder_id"]})
+        assert inside.status_code == 409, inside.text
+
+    with hq.api() as api:  # a new version, approved, then withdrawn
+        edit = {
+            "folder_id": policy["folder_id"],
+            "kind": "policy",
+            "must_read": True,
+            "title": "停机保号办理规定（2027版）",
+            "body": "凭本人身份证或授权书办理。",
+        }
+        assert api.put(f"{KB}/articles/{policy['id']}", json=edit).status_code == 200
+        assert api.post(f"{KB}/articles/{policy['id']}/submit").status_code == 200
+    assert hq_reviewer.post(f"{KB}/articles/{policy['id']}/approve").status_code == 200
+    _pull_down(topology)
+    assert _found(city, "授权书") == {policy["id"]: "停机保号办理规定（2027版）"}
+    assert _found(city, "本人身份证") == {policy["id"]: "停机保号办理规定（2027版）"}
+    for code in CITIES:  # the province verifies its children too: they send first
+        fedcrm("sync", str(topology[code].dir))
+    for code in ("430000", *CITIES):
+        out = fedcrm("verify", str(topology[code].dir), "--from-parent")
+        assert "and so does the parent" in out.stdout, out.stdout
+
+    archived = hq_reviewer.post(f"{KB}/articles/{policy['id']}/archive", json={"reason": "废止"})
+    assert archived.status_code == 200, archived.text
+    _pull_down(topology)
+    assert _found(city, "保号") == {}
+    # Readers see it no more; an editor there sees it archived.
+    assert api_get(city, f"{KB}/articles/{policy['id']}")["status"] == "archived"
+    hq_reviewer.close()
+    province_reviewer.close()

@@ -45,6 +45,10 @@ KB_CASES = [
     ("role agent may not see drafts (needs kb:write)",
      "角色 agent 无权查看草稿（需要 kb:write 权限）"),
     ("is not a cursor this API issued", "不是本系统给出的翻页位置"),
+    ("owner: this article belongs to node 000000; only node 000000 may change it (this "
+     "node is 430100)", "这篇文章由上级节点 000000 发布，只能在 000000 修改（本节点 430100）"),
+    ("owner: this folder belongs to node 430000; only node 430000 may change it (this "
+     "node is 430100)", "这个目录由上级节点 430000 发布，只能在 430000 修改（本节点 430100）"),
 ]  # fmt: skip
 
 

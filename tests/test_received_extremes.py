@@ -36,6 +36,7 @@ from node.callcenter.importer import store_events
 from node.callcenter.kpis import Rules
 from node.callcenter.models import AgentState, StateSource
 from node.callcenter.queue_log import parse_line
+from node.knowledge.models import KbPublication
 from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
 from node.surveys.campaign_models import DialResult
@@ -181,6 +182,22 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
         answers = {"fixed": "yes", "score": 5}
         record_result(session, task.id, agent.id, Report(DialResult.completed, answers), T0)
         fold_all(session)
+        # An article as a province publishes it for its cities (a city publishes none,
+        # so the row is made as the publishing service makes it): a kb_publications row.
+        session.add(
+            KbPublication(
+                id=uuid.uuid4(),
+                origin=session.info["node_code"],
+                folders=f'[["{uuid.uuid4().hex}", "营业厅制度"]]',
+                kind="policy",
+                title="停机保号办理规定",
+                body="# 停机保号\n\n凭本人身份证到营业厅办理。",
+                tags='["停机"]',
+                must_read=True,
+                number=1,
+                published_at=later,
+            )
+        )
     with database.engine.connect() as conn:
         return {t: read_changes(conn, t, 0, 1000).rows for t in TABLE_ORDER}
 

@@ -37,6 +37,7 @@ from federation.entry import (
 from node.cli.context import console, fail, open_database, open_settings
 from node.cli.help_texts import cli_text, command_help
 from node.cli.shared import DirArg, command_group
+from node.knowledge.jobs import take_articles_from_above
 from node.provisioning.errors import ProvisioningError
 from node.provisioning.links import (
     SftpTarget,
@@ -380,11 +381,13 @@ def _print_rows(rows: list[Row], side: str, where: str) -> None:
 
 
 def pull(data_dir: DirArg) -> None:
-    """Pull what the parent serves down (dictionaries, products) now and print it."""
+    """Pull what the parent serves down (dictionaries, products, knowledge-base articles)
+    now and print it."""
     settings = open_settings(data_dir)
     db = open_database(settings)
+    taken: list[int] = []
     try:
-        report = pull_now(settings, db)
+        report = pull_now(settings, db, lambda: taken.append(take_articles_from_above(db)))
     except NoParent as exc:
         fail(str(exc))
     table = Table("table", "batches", "rows received", "rows applied", "result")
@@ -392,6 +395,8 @@ def pull(data_dir: DirArg) -> None:
         result = "[green]ok[/]" if t.error is None else f"[red]{t.error}[/]"
         table.add_row(t.table, str(t.batches), str(t.rows_received), str(t.rows_applied), result)
     console.print(table)
+    if taken and taken[0]:
+        console.print(f"{taken[0]} knowledge-base article(s) from above made or withdrawn")
     if not report.ok:
         raise typer.Exit(1)
 

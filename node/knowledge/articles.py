@@ -20,9 +20,11 @@ from node.api.pagination import keyset_page
 from node.db.types import utcnow
 from node.errors import Conflict, NotFound, invalid
 from node.knowledge.folders import get_folder
-from node.knowledge.models import KbArticle, KbArticleVersion, Status
+from node.knowledge.models import MAX_VERSION_NUMBER, KbArticle, KbArticleVersion, Status
+from node.knowledge.ownership import ensure_own
+from node.knowledge.publications import sync_publication
 from node.knowledge.search_index import unindex_version
-from node.knowledge.versions import MAX_VERSION_NUMBER, add_version
+from node.knowledge.versions import add_version
 from node.office_time import OFFICE_TZ
 
 ARTICLE_ORDERS = ("created_at", "updated_at")
@@ -70,7 +72,7 @@ def create_article(
     session: Session, fields: ArticleFields, title: str, body: str, note: str, username: str
 ) -> KbArticle:
     """A new article whose version 1 is a draft."""
-    get_folder(session, fields.folder_id, "folder_id")
+    ensure_own(session, get_folder(session, fields.folder_id, "folder_id"))
     check_dates(fields.effective_from, fields.expires_at)
     article = KbArticle(
         title=title,
@@ -166,13 +168,14 @@ def edit_article(
     username: str,
 ) -> KbArticleVersion:
     """A new version of a draft or published article (readers keep the published one)."""
+    ensure_own(session, article)
     if article.status not in (Status.draft.value, Status.published.value):
         raise Conflict(
             f"status: an article {article.status} cannot be edited "
             "(only draft or published; send it back to draft first)"
         )
     if fields.folder_id != article.folder_id:
-        get_folder(session, fields.folder_id, "folder_id")
+        ensure_own(session, get_folder(session, fields.folder_id, "folder_id"))
     check_dates(fields.effective_from, fields.expires_at)
     number = article.latest_number + 1
     if number > MAX_VERSION_NUMBER:
@@ -184,6 +187,7 @@ def edit_article(
     version = add_version(session, article, number, title, body, note, username)
     if previous != article.published_number:  # the superseded draft is found no more
         unindex_version(session, article.id, previous)
+    sync_publication(session, article)  # the article's fields are the readers' at once
     return version
 
 

@@ -17,7 +17,14 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import PermissionDenied
 from node.knowledge import acknowledgements, articles, folders, review, versions
-from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, KbFolder, KbStep
+from node.knowledge.models import (
+    MAX_VERSION_NUMBER,
+    KbAck,
+    KbArticle,
+    KbArticleVersion,
+    KbFolder,
+    KbStep,
+)
 from node.knowledge.render import render_html
 from node.knowledge.schemas import (
     AckOut,
@@ -45,7 +52,7 @@ router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 Reader = Annotated[Viewer, Depends(require(Perm.kb_read))]
 Writer = Annotated[Viewer, Depends(require(Perm.kb_write))]
 Reviewer = Annotated[Viewer, Depends(require(Perm.kb_review))]
-Number = Annotated[int, Path(ge=1, le=versions.MAX_VERSION_NUMBER)]
+Number = Annotated[int, Path(ge=1, le=MAX_VERSION_NUMBER)]
 EXCERPT = 120
 
 
@@ -318,8 +325,8 @@ def diff_versions(
     article_id: uuid.UUID,
     viewer: Writer,
     session: SessionDep,
-    from_number: Annotated[int, Query(alias="from", ge=1, le=versions.MAX_VERSION_NUMBER)],
-    to_number: Annotated[int, Query(alias="to", ge=1, le=versions.MAX_VERSION_NUMBER)],
+    from_number: Annotated[int, Query(alias="from", ge=1, le=MAX_VERSION_NUMBER)],
+    to_number: Annotated[int, Query(alias="to", ge=1, le=MAX_VERSION_NUMBER)],
 ) -> dict[str, Any]:
     """The title change and a unified diff of the body between two versions."""
     articles.get_article(session, article_id)

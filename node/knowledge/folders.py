@@ -12,6 +12,8 @@ from node.api.pagination import keyset_page
 from node.db.types import utcnow
 from node.errors import Conflict, NotFound, invalid
 from node.knowledge.models import KbArticle, KbFolder
+from node.knowledge.ownership import ensure_own
+from node.knowledge.publications import sync_folder_publications
 
 FOLDER_ORDERS = ("name", "created_at")
 
@@ -51,7 +53,7 @@ def create_folder(
     """A new folder at the top or inside `parent_id` (422 naming parent_id if it is
     unknown; 409 if a sibling has the name)."""
     if parent_id is not None:
-        get_folder(session, parent_id, "parent_id")
+        ensure_own(session, get_folder(session, parent_id, "parent_id"))
     _check_name_free(session, parent_id, name)
     folder = KbFolder(
         name=name, parent_id=parent_id, owner=session.info["node_code"], created_by=username
@@ -81,20 +83,23 @@ def update_folder(
     parent_id: uuid.UUID | None,
 ) -> KbFolder:
     """Rename and/or move (`move`: parent_id was given, None for the top level)."""
+    ensure_own(session, folder)
     new_parent = parent_id if move else folder.parent_id
     if move and parent_id is not None:
-        get_folder(session, parent_id, "parent_id")
+        ensure_own(session, get_folder(session, parent_id, "parent_id"))
         if folder.id in _ancestors(session, parent_id):
             raise invalid("parent_id", "a folder cannot move into itself or a folder inside it")
     new_name = name if name is not None else folder.name
     _check_name_free(session, new_parent, new_name, folder.id)
     folder.name, folder.parent_id, folder.updated_at = new_name, new_parent, utcnow()
     session.flush()
+    sync_folder_publications(session, folder)
     return folder
 
 
 def delete_folder(session: Session, folder: KbFolder) -> None:
     """Delete an empty folder; 409 naming the folders and articles inside otherwise."""
+    ensure_own(session, folder)
     children = list(
         session.execute(
             select(KbFolder.name).where(KbFolder.parent_id == folder.id).order_by(KbFolder.name)

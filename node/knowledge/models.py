@@ -1,6 +1,7 @@
-"""The knowledge base's tables. Local to the node for now: issue 22's downward channel
-will carry folders and articles from HQ or a province to the nodes below, so each row
-names the node that wrote it (`owner`)."""
+"""The knowledge base's tables. Folders, articles and their versions are the node's own;
+what HQ or a province publishes for the nodes below travels as `KbPublication` rows
+(docs/federation.md rule 11) and becomes read-only folders and articles there, so each
+row names the node that wrote it (`owner`)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from node.db.base import Base, new_id
+from node.db.base import Base, Replicated, new_id
 from node.db.types import UTCDateTime, utcnow
+from node.db.value_rules import one_of, within
 
 NAME_MAX = 100
 TITLE_MAX = 200
@@ -33,6 +35,7 @@ TAGS_MAX = 20
 USERNAME_MAX = 80
 TERM_MAX = 200
 NODE_CODE_MAX = 6
+MAX_VERSION_NUMBER = 1_000_000
 
 
 class Kind(StrEnum):
@@ -88,6 +91,28 @@ class KbArticle(Base):
     created_by: Mapped[str] = mapped_column(String(USERNAME_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An article from above: the origin_version of the publication it was made from.
+    source_version: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class KbPublication(Replicated, Base):
+    """An article as its owner (HQ or a province) publishes it for every node below: the
+    version readers see, the article's fields and the folders it sits in. Rewritten
+    whenever what readers see changes; a tombstone once they may see it no more. Its
+    id is the article's. Below, node.knowledge.from_above makes it a read-only article."""
+
+    __tablename__ = "kb_publications"
+
+    folders: Mapped[str] = mapped_column(Text)  # JSON [[folder id hex, name], ...] from the top
+    kind: Mapped[str] = mapped_column(String(12), info=one_of(Kind))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(String(BODY_MAX))  # Markdown
+    tags: Mapped[str] = mapped_column(Text, default="[]")
+    must_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    effective_from: Mapped[date | None] = mapped_column(Date, default=None)
+    expires_at: Mapped[date | None] = mapped_column(Date, default=None)
+    number: Mapped[int] = mapped_column(Integer, info=within(1, MAX_VERSION_NUMBER))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class KbArticleVersion(Base):

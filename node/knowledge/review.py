@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from node.db.types import utcnow
 from node.errors import Conflict
 from node.knowledge.models import KbArticle, KbStep, Status
+from node.knowledge.ownership import ensure_own
+from node.knowledge.publications import sync_publication
 from node.knowledge.search_index import unindex_version
 from node.knowledge.versions import get_version
 
@@ -25,6 +27,7 @@ def steps_of(session: Session, article_id: uuid.UUID) -> list[KbStep]:
 def _move(
     session: Session, article: KbArticle, to: Status, allowed_from: Status, by: str, reason: str
 ) -> KbStep:
+    ensure_own(session, article)
     if article.status != allowed_from.value:
         raise Conflict(
             f"status: cannot move from {article.status} to {to.value} "
@@ -83,6 +86,7 @@ def approve(session: Session, article: KbArticle, username: str) -> KbStep:
     if superseded is not None and superseded != article.latest_number:
         unindex_version(session, article.id, superseded)
     session.flush()
+    sync_publication(session, article)
     return step
 
 
@@ -94,4 +98,6 @@ def send_back(session: Session, article: KbArticle, username: str, reason: str) 
 
 def archive(session: Session, article: KbArticle, username: str, reason: str) -> KbStep:
     """published -> archived: readers see it no more."""
-    return _move(session, article, Status.archived, Status.published, username, reason)
+    step = _move(session, article, Status.archived, Status.published, username, reason)
+    sync_publication(session, article)
+    return step

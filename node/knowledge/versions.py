@@ -15,7 +15,6 @@ from node.knowledge.models import KbArticle, KbArticleVersion
 from node.knowledge.search_index import index_version
 
 VERSION_ORDERS = ("number", "created_at")
-MAX_VERSION_NUMBER = 1_000_000
 
 
 def add_version(

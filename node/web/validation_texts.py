@@ -162,6 +162,13 @@ KB_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
         "角色 {role} 无权查看草稿（需要 kb:write 权限）",
     ),
     (re.compile(_FIELD + r"is not a cursor this API issued"), "不是本系统给出的翻页位置"),
+    (
+        re.compile(
+            _FIELD + r"this (?P<what>article|folder) belongs to node (?P<owner>\d{6}); only "
+            r"node \d{6} may change it \(this node is (?P<here>\d{6})\)"
+        ),
+        "这{what}由上级节点 {owner} 发布，只能在 {owner} 修改（本节点 {here}）",
+    ),
 )
 # Words the knowledge base's messages fill in, by the group that holds them (the
 # states as the pages name them: node.web.kb_labels).
@@ -171,6 +178,7 @@ _KB_WORDS: dict[str, dict[str, str]] = {
     "state": _STATES,
     "to_state": _STATES,
     "from_state": _STATES,
+    "what": {"article": "篇文章", "folder": "个目录"},
 }
 # What a non-empty folder holds: "2 folder(s): a、b; 1 article(s): x" (the names as
 # written, joined by 、; the article part only after "; " and a count).
