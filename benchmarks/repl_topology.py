@@ -141,20 +141,23 @@ def build_topology(
         data.copy_database(template, nodes["city"].db_url)
     by_code = {n.code: n for n in nodes.values()}
     for node in nodes.values():
-        if node.parent is None:
-            continue
-        up = by_code[node.parent]
-        # Only public keys travel: the child's to the parent, the parent's back.
-        child_key = cli(["key", "show", str(node.dir)]).strip().splitlines()[-1]
-        add = ["child", "add", str(up.dir), "--code", node.code, "--name", node.name]
-        add += ["--public-key", child_key, "--level", node.level, "--url", node.url]
-        out = cli([*add, *(["--sftp"] if sshd else [])])
-        link = ["parent", "set", str(node.dir), "--parent-key", out.strip().splitlines()[-1]]
-        if sshd is None:
-            cli([*link, "--url", up.url])
-        else:
-            cli([*link, *sftp_link(sshd, up.dir / "inbox" / node.code)])
+        if node.parent is not None:
+            link_child(node, by_code[node.parent], sshd)
     return nodes
+
+
+def link_child(node: Node, up: Node, sshd: Any = None) -> None:
+    """Register `node` at its parent `up` and point it there, as an operator does: only
+    public keys travel, the child's to the parent and the parent's back."""
+    child_key = cli(["key", "show", str(node.dir)]).strip().splitlines()[-1]
+    add = ["child", "add", str(up.dir), "--code", node.code, "--name", node.name]
+    add += ["--public-key", child_key, "--level", node.level, "--url", node.url]
+    out = cli([*add, *(["--sftp"] if sshd else [])])
+    link = ["parent", "set", str(node.dir), "--parent-key", out.strip().splitlines()[-1]]
+    if sshd is None:
+        cli([*link, "--url", up.url])
+    else:
+        cli([*link, *sftp_link(sshd, up.dir / "inbox" / node.code)])
 
 
 def sftp_link(sshd: Any, inbox: Path) -> list[str]:
