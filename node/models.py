@@ -46,7 +46,7 @@ from node.surveys.campaign_models import (
     SurveyResponse,
 )
 from node.surveys.figure_models import SurveyAnswerFigures, SurveyFigureDelta, SurveyFigures
-from node.surveys.models import Questionnaire, QuestionnaireVersion
+from node.surveys.models import Questionnaire, QuestionnairePublication, QuestionnaireVersion
 from node.tickets.models import Ticket, TicketEvent
 from node.views.models import SavedView
 
@@ -72,6 +72,7 @@ REPLICATED_MODELS = (
     SurveyFigures,
     SurveyAnswerFigures,
     KbPublication,
+    QuestionnairePublication,
 )
 
 __all__ = [
@@ -107,6 +108,7 @@ __all__ = [
     "NotificationRead",
     "Product",
     "Questionnaire",
+    "QuestionnairePublication",
     "QuestionnaireVersion",
     "QueueLogEvent",
     "SavedView",

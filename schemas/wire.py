@@ -31,8 +31,9 @@ import pyarrow as pa
 # 8: the new tables call_day_figures and agent_time_day_figures (call_figures and
 # agent_time_figures summed per office day, so a month's report by day and agent reads a
 # row per day, issue 20 §7).
-# 9: the new table kb_publications (knowledge-base articles HQ or a province publishes
-# for the nodes below, issue 22 §2); it flows down as well as up.
+# 9: the new tables kb_publications and questionnaire_publications (knowledge-base
+# articles and callback questionnaires HQ or a province publishes for the nodes below,
+# issue 22 §2); they flow down as well as up.
 SCHEMA_VERSION = 9
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
@@ -279,6 +280,9 @@ TABLES: dict[str, pa.Schema] = {
         _f("number", I64, True),
         _f("published_at", TS, True),
     ),
+    "questionnaire_publications": _table(  # version 9
+        _f("document", S, True),
+    ),
 }
 
 # Tables are sent parents-first so a receiver mostly sees a row after what it refers to;
@@ -287,7 +291,12 @@ TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
 
 # The tables whose rows also flow down (docs/federation.md rule 11): reference data a
 # node owns for every node below it. Each also flows up like any other table.
-DOWN_TABLES: tuple[str, ...] = ("dictionary_entries", "products", "kb_publications")
+DOWN_TABLES: tuple[str, ...] = (
+    "dictionary_entries",
+    "products",
+    "kb_publications",
+    "questionnaire_publications",
+)
 
 
 def fingerprint(schema: pa.Schema) -> str:

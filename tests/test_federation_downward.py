@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.callback_helpers import DEFINITION
 from tests.topology import PASSWORD, Topology, build, db_url_factory, fedcrm
 
 pytestmark = pytest.mark.slow
@@ -242,13 +243,21 @@ def api_get(node, path: str) -> dict:
     return resp.json()
 
 
-def test_articles_published_above_reach_the_readers_below_read_only(topology):
-    """HQ and the province each publish a must-read article; after a pull every city
-    finds both (in a folder under 总部发布 / 湖南省发布) and may acknowledge them but not
-    change them; HQ never shows the province's; HQ's new version and its withdrawal
-    follow; verify holds both ways."""
+def test_articles_and_questionnaires_published_above_reach_the_nodes_below(topology):
+    """HQ and the province each publish a must-read article, and HQ a questionnaire;
+    after a pull every city holds the questionnaire (read-only) and finds both articles
+    (in a folder under 总部发布 / 湖南省发布), may acknowledge them but not change them;
+    HQ never shows the province's; HQ's new version and its withdrawal follow; verify
+    holds both ways."""
     hq, province, city = topology["000000"], topology["430000"], topology["430100"]
     hq_reviewer, province_reviewer = _reviewer(hq), _reviewer(province)
+    with hq.api() as api:  # and a callback questionnaire for every city
+        survey = api.post(
+            "/api/v1/questionnaires", json={"name": "集团装机回访", "definition": DEFINITION}
+        )
+        assert survey.status_code == 201, survey.text
+        survey_path = f"/api/v1/questionnaires/{survey.json()['id']}"
+        assert api.post(f"{survey_path}/versions/1/publish").status_code == 200
     policy = _publish(
         hq, hq_reviewer, "营业厅制度", "停机保号办理规定", "凭本人身份证办理停机保号。"
     )
@@ -272,6 +281,9 @@ def test_articles_published_above_reach_the_readers_below_read_only(topology):
     assert _found(hq, "提速") == {}  # the province's article is for its cities only
 
     with city.api() as api:
+        assert api.get(f"{survey_path}/versions/1").json()["status"] == "published"
+        refused = api.post(f"{survey_path}/versions")  # a new draft of HQ's questionnaire
+        assert refused.status_code == 409 and "000000" in refused.text, refused.text
         assert api.post(f"{KB}/articles/{policy['id']}/ack").status_code == 200
         edit = {"folder_id": detail["folder_id"], "kind": "policy", "title": "改", "body": "改"}
         refused = api.put(f"{KB}/articles/{policy['id']}", json=edit)

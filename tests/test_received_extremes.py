@@ -41,6 +41,7 @@ from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
 from node.surveys.campaign_models import DialResult
 from node.surveys.figures_fold import fold_all
+from node.surveys.models import QuestionnairePublication
 from node.surveys.pool import reserve
 from node.surveys.results import Report, record_result
 from node.surveys.suppression import suppress
@@ -196,6 +197,12 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
                 must_read=True,
                 number=1,
                 published_at=later,
+            )
+        )
+        # A questionnaire as a province publishes it: a questionnaire_publications row.
+        session.add(
+            QuestionnairePublication(
+                id=uuid.uuid4(), origin=session.info["node_code"], document='{"format": 1}'
             )
         )
     with database.engine.connect() as conn:

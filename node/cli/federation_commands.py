@@ -47,6 +47,7 @@ from node.provisioning.links import (
     set_parent,
 )
 from node.settings import Level
+from node.surveys.publications import take_questionnaires_from_above
 
 child_app = command_group("child")
 parent_app = command_group("parent")
@@ -386,8 +387,12 @@ def pull(data_dir: DirArg) -> None:
     settings = open_settings(data_dir)
     db = open_database(settings)
     taken: list[int] = []
+
+    def take() -> None:
+        taken.extend((take_articles_from_above(db), take_questionnaires_from_above(db)))
+
     try:
-        report = pull_now(settings, db, lambda: taken.append(take_articles_from_above(db)))
+        report = pull_now(settings, db, take)
     except NoParent as exc:
         fail(str(exc))
     table = Table("table", "batches", "rows received", "rows applied", "result")
@@ -397,6 +402,8 @@ def pull(data_dir: DirArg) -> None:
     console.print(table)
     if taken and taken[0]:
         console.print(f"{taken[0]} knowledge-base article(s) from above made or withdrawn")
+    if taken and taken[1]:
+        console.print(f"{taken[1]} questionnaire(s) from above brought in")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -270,9 +270,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Also prove this node holds exactly what its parent serves down",
     ),
     "pull": (
-        "立即从上级拉取下发的数据（数据字典、产品目录、知识库文章），并打印拉取了什么。",
-        "Pull what the parent serves down (dictionaries, products, knowledge-base articles) "
-        "now and print it.",
+        "立即从上级拉取下发的数据（数据字典、产品目录、知识库文章、回访问卷），并打印拉取了什么。",
+        "Pull what the parent serves down (dictionaries, products, knowledge-base articles, "
+        "questionnaires) now and print it.",
     ),
     "resync": (
         "让一个下级重新发送全部数据。\n\n用于新建或重建的上级。可续传，显示进度。",

@@ -13,7 +13,7 @@ from node.api.openapi import errors
 from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
-from node.surveys import service
+from node.surveys import publications, service
 from node.surveys.definition import parse_definition
 from node.surveys.models import Questionnaire, VersionStatus
 from node.surveys.schemas import (
@@ -141,7 +141,7 @@ def publish_version(
 ) -> dict[str, Any]:
     """Freeze the draft: answers may point at it from now on; 409 if already published."""
     version = service.get_version(session, questionnaire_id, number)
-    service.publish(session, version, viewer.user.username)
+    publications.publish_version(session, version, viewer.user.username)
     detail = {"number": number, "version_id": str(version.id)}
     record_by(session, viewer, "questionnaire.published", "questionnaire", questionnaire_id, detail)
     return service.version_detail(version)

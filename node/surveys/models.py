@@ -1,6 +1,6 @@
-"""Questionnaires and their versions. Local to the node for now: issue 22's downward
-channel will carry them from HQ or a province to the nodes below; until then a
-questionnaire travels as a file (`fedcrm surveys export` / `import`)."""
+"""Questionnaires and their versions. What HQ or a province publishes reaches the nodes
+below as `QuestionnairePublication` rows (docs/federation.md rule 11) and is read-only
+there; a questionnaire can also travel as a file (`fedcrm surveys export` / `import`)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from node.db.base import Base, new_id
+from node.db.base import Base, Replicated, new_id
 from node.db.types import UTCDateTime, utcnow
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 1000
 USERNAME_MAX = 80
+DOCUMENT_MAX = 2_000_000  # a questionnaire file: every published version's definition
 
 
 class VersionStatus(StrEnum):
@@ -33,6 +34,20 @@ class Questionnaire(Base):
     description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # From above: the node that published it (None: this node's own) and the version of
+    # the publication it was last brought in line with.
+    owner: Mapped[str | None] = mapped_column(String(6), default=None)
+    source_version: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class QuestionnairePublication(Replicated, Base):
+    """A questionnaire as HQ or a province publishes it for every node below: the file
+    `fedcrm surveys export` writes (its published versions, never a draft), rewritten
+    whenever it publishes a version. Its id is the questionnaire's."""
+
+    __tablename__ = "questionnaire_publications"
+
+    document: Mapped[str] = mapped_column(String(DOCUMENT_MAX))
 
 
 class QuestionnaireVersion(Base):

@@ -133,6 +133,18 @@ def get_version(session: Session, questionnaire_id: uuid.UUID, number: int) -> Q
     return version
 
 
+def ensure_own(session: Session, questionnaire: Questionnaire) -> None:
+    """409 naming the owner when the questionnaire came from a node above: only that
+    node changes it (docs/federation.md rule 11)."""
+    here: str = session.info["node_code"]
+    if questionnaire.owner is not None and questionnaire.owner != here:
+        owner = questionnaire.owner
+        raise Conflict(
+            f"owner: this questionnaire belongs to node {owner}; only node {owner} "
+            f"may change it (this node is {here})"
+        )
+
+
 def _frozen(version: QuestionnaireVersion) -> Conflict:
     return Conflict(
         f"version {version.number} ({version.id}) is published and cannot change: "
@@ -150,6 +162,7 @@ def update_draft(
     """Change a draft's definition (and its questionnaire's name or description).
 
     409 naming the version when it is published: answers may point at it."""
+    ensure_own(session, get_questionnaire(session, version.questionnaire_id))
     if version.status != VersionStatus.draft:
         raise _frozen(version)
     now = utcnow()
@@ -168,6 +181,7 @@ def update_draft(
 
 def publish(session: Session, version: QuestionnaireVersion, by: str) -> QuestionnaireVersion:
     """Freeze the draft: from now on answers may point at it and it never changes."""
+    ensure_own(session, get_questionnaire(session, version.questionnaire_id))
     if version.status != VersionStatus.draft:
         raise _frozen(version)
     version.status = VersionStatus.published.value
@@ -180,7 +194,9 @@ def publish(session: Session, version: QuestionnaireVersion, by: str) -> Questio
 def new_draft(session: Session, questionnaire_id: uuid.UUID) -> QuestionnaireVersion:
     """A new draft copying the latest version, which must be published (one draft at a
     time: two would race to become the next version)."""
-    versions = versions_of(session, get_questionnaire(session, questionnaire_id).id)
+    questionnaire = get_questionnaire(session, questionnaire_id)
+    ensure_own(session, questionnaire)
+    versions = versions_of(session, questionnaire.id)
     latest = versions[-1]
     if latest.status == VersionStatus.draft:
         raise Conflict(

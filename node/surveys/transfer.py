@@ -1,6 +1,6 @@
-"""A questionnaire as a file (JSON), so HQ or a province can hand one to a node until the
-downward channel of issue 22 carries them: its published versions, with their ids, so
-answers name the same version everywhere."""
+"""A questionnaire as a file (JSON): its published versions, with their ids, so answers
+name the same version everywhere. The downward channel carries the same file
+(node.surveys.publications); by hand it travels with `fedcrm surveys export` / `import`."""
 
 from __future__ import annotations
 

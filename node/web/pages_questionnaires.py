@@ -17,7 +17,7 @@ from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import DomainError, invalid
-from node.surveys import service
+from node.surveys import publications, service
 from node.surveys.branching import shown_questions
 from node.surveys.definition import Definition, parse_definition
 from node.surveys.models import NAME_MAX, VersionStatus
@@ -188,7 +188,7 @@ def publish_draft(
     need(viewer, Perm.surveys_write)
     try:
         version = service.get_version(session, questionnaire_id, number)
-        service.publish(session, version, viewer.user.username)
+        publications.publish_version(session, version, viewer.user.username)
         detail = {"number": number, "version_id": str(version.id)}
         record_by(
             session, viewer, "questionnaire.published", "questionnaire", questionnaire_id, detail
