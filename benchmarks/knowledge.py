@@ -511,7 +511,7 @@ def timed_get(
 
 
 def measure(
-    base: str, queries: dict[str, list[Query]], warmup: int, limit: int
+    base: str, queries: dict[str, list[Query]], warmup: int, limit: int, timeout: float
 ) -> tuple[dict[str, Timings], dict[str, Timings]]:
     """Time every query once, round-robin over the kinds, each round starting with the
     baselines; page 2 of the common word follows the cursor its page 1 just returned.
@@ -519,7 +519,7 @@ def measure(
     floors = {key: Timings() for key, _, _ in lookup.BASELINES}
     kinds = {k.key: Timings() for k in KINDS}
     rounds = len(queries["char1"])
-    with httpx.Client(base_url=base, timeout=120.0, trust_env=False) as client:
+    with httpx.Client(base_url=base, timeout=timeout, trust_env=False) as client:
         client.headers["Authorization"] = f"Bearer {login(client)}"
         with lookup.load_progress() as progress:
             task = progress.add_task("timing searches", total=rounds, rate="")
@@ -536,7 +536,18 @@ def measure(
                     params: dict[str, Any] = {"q": query.q, "limit": limit}
                     if kind.key == "common_p2":
                         params["cursor"] = cursor
-                    elapsed, resp = timed_get(client, SEARCH, params)
+                    try:
+                        elapsed, resp = timed_get(client, SEARCH, params)
+                    except httpx.TimeoutException:
+                        # Counted at the timeout (a lower bound) and as a failure; the
+                        # server may still be busy with it, so the next rounds pay too.
+                        if r >= warmup:
+                            kinds[kind.key].samples_ms.append(timeout * 1000)
+                            kinds[kind.key].rows.append(0)
+                            kinds[kind.key].failures.append(f"{query.q!r}: timed out")
+                        if kind.key == "common":
+                            break
+                        continue
                     if resp.status_code != 200:
                         raise SystemExit(
                             f"{kind.key} {query.q!r}: HTTP {resp.status_code} {resp.text}"
@@ -667,6 +678,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--queries", type=int, default=100, help="timed searches per kind")
     p.add_argument("--warmup", type=int, default=10, help="untimed searches per kind first")
     p.add_argument("--limit", type=int, default=20, help="the API's limit parameter")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds a search may take before it counts as a failure")  # fmt: skip
     p.add_argument("--ready-timeout", type=float, default=120.0, help="seconds to wait for /readyz")
     args = p.parse_args(argv)
     if args.articles < 1 or args.queries < 2:
@@ -686,7 +699,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         engine.dispose()
     with lookup.running_server(node, args.ready_timeout) as base:
-        floors, kinds = measure(base, queries, args.warmup, args.limit)
+        floors, kinds = measure(base, queries, args.warmup, args.limit, args.timeout)
     result = report(node, load, args, queries, plans, matched, floors, kinds)
     # Last line, plain print: machine-readable regardless of the terminal's width.
     print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
