@@ -637,7 +637,8 @@ def report(
     wrong = {k: r["wrong_examples"] for k, r in result_kinds.items() if r["wrong"]}
     if wrong:
         console.print(f"[bold red]searches that did not find what they should: {wrong}[/]")
-    lookup.print_verdict(f"target p99 < {target:.0f} ms", over + sorted(wrong), floor)
+    failing = over + sorted(set(wrong) - set(over))
+    lookup.print_verdict(f"target p99 < {target:.0f} ms", failing, floor)
     return {
         "benchmark": "knowledge",
         "backend": node.backend,
