@@ -592,7 +592,12 @@ SQLITE_STEP = re.compile(
 
 
 def explain_sqlite(engine: Engine, stmt: Any) -> Plan:
-    sql, params = _driver_sql(engine, stmt)
+    return explain_sqlite_sql(engine, *_driver_sql(engine, stmt))
+
+
+def explain_sqlite_sql(engine: Engine, sql: str, params: Any) -> Plan:
+    """EXPLAIN QUERY PLAN of one driver-level statement, with the indexes it uses and
+    the first full scan it makes (None when it makes none)."""
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
         # Name the columns of SQLite's unnamed UNIQUE-constraint indexes in the report.
@@ -634,7 +639,12 @@ def _pg_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def explain_postgres(engine: Engine, stmt: Any) -> Plan:
-    sql, params = _driver_sql(engine, stmt)
+    return explain_postgres_sql(engine, *_driver_sql(engine, stmt))
+
+
+def explain_postgres_sql(engine: Engine, sql: str, params: Any) -> Plan:
+    """EXPLAIN of one driver-level statement, with the indexes it uses and the first
+    sequential scan or whole-index walk it makes (None when it makes none)."""
     with engine.connect() as conn:
         lines = [r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql, params)]
         doc = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql, params).scalar_one()
