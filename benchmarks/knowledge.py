@@ -28,10 +28,8 @@ What it does, in order:
    last, one JSON line. Exit status 0 when every kind's p99 is under the target and every
    query found what it should, else 1.
 
-Not measured yet: the issue's other half, a downward distribution of 10,000 articles
-from a province to the nodes below. Articles do not replicate (the kb_* tables are local
-to the node, node/knowledge/models.py; the downward channel carries no articles yet), so
-there is nothing to time until they do.
+The issue's other half, 10,000 articles distributed from HQ through a province to its
+cities, is benchmarks/kb_distribution.py.
 
 Examples:
     python benchmarks/knowledge.py --articles 5000
