@@ -54,7 +54,7 @@ from typing import Any
 
 import httpx
 from rich.table import Table
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 from sqlalchemy.orm import Session
 
 # Run as a script (python benchmarks/knowledge.py): make the sibling modules importable.
@@ -69,7 +69,7 @@ from node.customers.search_terms import pinyin_terms
 from node.db.engine import make_engine
 from node.knowledge.articles import visible_now
 from node.knowledge.models import KbArticle, KbArticleVersion, KbFolder
-from node.knowledge.search import PINYIN, matching_versions, search
+from node.knowledge.search import PINYIN, count_matches, search
 
 GENERATOR_VERSION = 1
 NODE_CODE = lookup.synth.NODE_CODE
@@ -287,7 +287,8 @@ def term_inserter(conn: Connection) -> Callable[[list[tuple[Any, ...]]], None]:
     executemany on SQLite, COPY on PostgreSQL (inside the connection's transaction)."""
     columns = ", ".join(kd.TERM_COLUMNS)
     if conn.dialect.name == "sqlite":
-        sql = f"INSERT INTO kb_search_terms ({columns}) VALUES (?, ?, ?, ?)"
+        marks = ", ".join("?" for _ in kd.TERM_COLUMNS)
+        sql = f"INSERT INTO kb_search_terms ({columns}) VALUES ({marks})"
         return lambda rows: conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type, return-value]
     raw = conn.connection.driver_connection
 
@@ -420,8 +421,9 @@ def check(
 # ---- query plans -------------------------------------------------------------------
 
 
-def captured_sql(engine: Engine, q: str, limit: int, cursor: str | None) -> tuple[str, Any]:
-    """The SQL and parameters node.knowledge.search.search sends for `q` (as a reader)."""
+def captured_sql(engine: Engine, q: str, limit: int, cursor: str | None) -> list[tuple[str, Any]]:
+    """The SELECTs (SQL, parameters) node.knowledge.search.search sends for `q` (as a
+    reader): the rarity counts, the walks, the load of the page."""
     seen: list[tuple[str, Any]] = []
 
     def grab(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -433,13 +435,14 @@ def captured_sql(engine: Engine, q: str, limit: int, cursor: str | None) -> tupl
             search(session, q, False, limit, cursor)
     finally:
         event.remove(engine, "before_cursor_execute", grab)
-    return next(s for s in reversed(seen) if s[0].lstrip().upper().startswith("SELECT"))
+    return [s for s in seen if s[0].lstrip().upper().startswith("SELECT")]
 
 
 def explain_all(
     engine: Engine, backend: str, queries: dict[str, list[Query]], limit: int
 ) -> dict[str, lookup.Plan]:
-    """The plan of the first query of each kind (page 2: after page 1's cursor)."""
+    """The plans of the statements of the first query of each kind (page 2: after page
+    1's cursor), as one: every index any of them uses, the first scan any makes."""
     explain = lookup.explain_sqlite_sql if backend == "sqlite" else lookup.explain_postgres_sql
     plans: dict[str, lookup.Plan] = {}
     for kind in KINDS:
@@ -448,23 +451,24 @@ def explain_all(
         if kind.key == "common_p2":
             with Session(engine) as session:
                 cursor = search(session, q, False, limit, None)[1]
-        plans[kind.key] = explain(engine, *captured_sql(engine, q, limit, cursor))
+        each = [
+            explain(engine, sql, params) for sql, params in captured_sql(engine, q, limit, cursor)
+        ]
+        plans[kind.key] = lookup.Plan(
+            lines=[line for p in each for line in p.lines],
+            uses=[use for p in each for use in p.uses],
+            scan=next((p.scan for p in each if p.scan), None),
+        )
     return plans
 
 
 def matches(engine: Engine, queries: dict[str, list[Query]]) -> dict[str, int]:
-    """How many visible articles the first query of each kind matches: the rows search()
-    gathers and sorts before it can return the first page."""
+    """How many visible articles the first query of each kind matches (search reads
+    only as many as its page needs)."""
     counted: dict[str, int] = {}
     with Session(engine) as session:
         for key in DRAWN:
-            stmt = matching_versions(queries[key][0].q, include_drafts=False)
-            total = (
-                0
-                if stmt is None
-                else session.scalar(select(func.count()).select_from(stmt.subquery()))
-            )
-            counted[key] = int(total or 0)
+            counted[key] = count_matches(session, queries[key][0].q, False, 10**9)
     counted["common_p2"] = counted["common"]
     return counted
 

@@ -291,7 +291,7 @@ def version_row(a: Article) -> dict[str, Any]:
     }
 
 
-TERM_COLUMNS = ("version_id", "term", "article_id", "in_title")
+TERM_COLUMNS = ("version_id", "term", "article_id", "in_title", "rank_at")
 
 
 def term_writer(dialect: Dialect) -> Callable[[Article], list[tuple[Any, ...]]]:
@@ -308,8 +308,8 @@ def term_writer(dialect: Dialect) -> Callable[[Article], list[tuple[Any, ...]]]:
     flags = (conv[3](False), conv[3](True))  # in_title takes only two values
 
     def rows(a: Article) -> list[tuple[Any, ...]]:
-        version_id, article_id = conv[0](a.version_id), conv[2](a.id)
+        version_id, article_id, at = conv[0](a.version_id), conv[2](a.id), conv[4](a.created_at)
         terms = version_terms(a.title, a.body)
-        return [(version_id, term, article_id, flags[t]) for term, t in terms.items()]
+        return [(version_id, term, article_id, flags[t], at) for term, t in terms.items()]
 
     return rows

@@ -90,7 +90,7 @@ def test_drawn_queries_all_find_what_they_should(sqlite_url: str) -> None:
 
 def _stored_terms(session: Session) -> list[tuple[Any, ...]]:
     """Every kb_search_terms row as the driver returns it (no column types applied)."""
-    sql = "SELECT version_id, term, article_id, in_title FROM kb_search_terms"
+    sql = "SELECT version_id, term, article_id, in_title, rank_at FROM kb_search_terms"
     return sorted(tuple(row) for row in session.connection().exec_driver_sql(sql))
 
 

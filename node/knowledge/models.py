@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -151,13 +152,19 @@ class KbSearchTerm(Base):
     newest (for editors). Bigrams and unigrams of title and body, title pinyin."""
 
     __tablename__ = "kb_search_terms"
+    # A term's postings in the order search pages through them (title hits, then the
+    # newest version first), so a search reads as far as its page and not every match.
+    __table_args__ = (
+        Index("ix_kb_search_terms_ranked", "term", "in_title", "rank_at", "version_id"),
+    )
 
     version_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("kb_article_versions.id"), primary_key=True
     )
-    term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True, index=True)
+    term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)
     article_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("kb_articles.id"), index=True)
     in_title: Mapped[bool] = mapped_column(Boolean, default=False)
+    rank_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the version's created_at
 
 
 class KbAck(Base):

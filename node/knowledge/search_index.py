@@ -14,9 +14,17 @@ from node.knowledge.terms import version_terms
 
 def index_version(session: Session, article: KbArticle, version: KbArticleVersion) -> None:
     """Write the search terms of `version` (title and body bigrams, title pinyin)."""
+    if version.created_at is None:  # not flushed yet: its time is set on insert
+        session.flush()
     terms = version_terms(version.title, version.body)
     session.add_all(
-        KbSearchTerm(version_id=version.id, article_id=article.id, term=term, in_title=in_title)
+        KbSearchTerm(
+            version_id=version.id,
+            article_id=article.id,
+            term=term,
+            in_title=in_title,
+            rank_at=version.created_at,
+        )
         for term, in_title in terms.items()
     )
     session.flush()

@@ -24,13 +24,13 @@ from node.errors import InvalidFields, invalid
 from node.knowledge import articles
 from node.knowledge.models import KbArticle, KbFolder, Status
 from node.knowledge.schemas import SearchQuery
-from node.knowledge.search import matching_versions, search
+from node.knowledge.search import count_matches, search
 from node.web.errors import WebRoute
 from node.web.forms import parse
 from node.web.i18n import translator
 from node.web.kb_folder_tree import TreeRow, folder_tree, path_of
 from node.web.kb_labels import kb_labels
-from node.web.paging import PageAt, count_rows, page_at, pager
+from node.web.paging import COUNT_CAP, PageAt, count_rows, page_at, pager
 from node.web.rendering import lang_of, render
 from node.web.session import WebViewer, need
 from node.web.tables import time_cell
@@ -122,8 +122,7 @@ def _listed(
 def _found(session: Session, tree: list[TreeRow], query: str, at: PageAt, lang: str) -> Found:
     parse(SearchQuery, {"q": query}, lang)  # the API's limits on a query, named "q"
     hits, cursor = search(session, query, False, PAGE_SIZE, at.cursor)
-    matching = matching_versions(query, False)
-    total = count_rows(session, matching) if matching is not None else 0
+    total = count_matches(session, query, False, COUNT_CAP)
     rows = [
         _row(h.article, h.version.title, tree, h.version.created_at, h.version.body[:EXCERPT])
         for h in hits
