@@ -149,13 +149,14 @@ def _merged(walks: list[list[Key]], limit: int) -> list[Key]:
     return sorted(set().union(*walks), reverse=True)[:limit]
 
 
-def _rarest(session: Session, terms: list[str]) -> str:
-    """The term with the fewest postings (counted up to RARITY_CAP): the walk to take."""
+def _rarest(session: Session, terms: list[str], *where: ColumnElement[bool]) -> str:
+    """The term with the fewest postings (matching `where`, counted up to RARITY_CAP):
+    the walk to take."""
     if len(terms) == 1:
         return terms[0]
 
     def postings(term: str) -> int:
-        capped = select(KbSearchTerm.version_id).where(KbSearchTerm.term == term)
+        capped = select(KbSearchTerm.version_id).where(KbSearchTerm.term == term, *where)
         return session.execute(
             select(func.count()).select_from(capped.limit(RARITY_CAP).subquery())
         ).scalar_one()
@@ -178,11 +179,44 @@ def _title_hits(
         )
     ]
     if q.pinyin:
-        by_pinyin = _postings(
-            drafts, KbSearchTerm.in_title.is_(True), _pinyin_range(KbSearchTerm.term, q.pinyin)
-        ).distinct()
-        walks.append(_walk(session, by_pinyin, after, limit))
+        walks.append(_pinyin_walk(session, q.pinyin, drafts, after, limit))
     return _merged(walks, limit)
+
+
+def _pinyin_walk(
+    session: Session, prefix: str, drafts: bool, after: Key | None, limit: int
+) -> list[Key]:
+    """The newest `limit` findable versions whose title pinyin or initials start with
+    `prefix`. A prefix spans many terms, so no index gives their order: the keys are
+    sorted from the index alone, then only the newest are checked for what the reader
+    may see, more when too few pass."""
+    wanted = limit * 2 + 8
+    while True:
+        keys = [
+            (at, vid)
+            for at, vid in session.execute(
+                select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
+                .where(
+                    KbSearchTerm.in_title.is_(True),
+                    _pinyin_range(KbSearchTerm.term, prefix),
+                    *_before(after),
+                )
+                .distinct()
+                .order_by(KbSearchTerm.rank_at.desc(), KbSearchTerm.version_id.desc())
+                .limit(wanted)
+            ).all()
+        ]
+        findable = set(
+            session.scalars(
+                select(KbArticleVersion.id)
+                .join(KbArticle, KbArticle.id == KbArticleVersion.article_id)
+                .where(KbArticleVersion.id.in_([vid for _, vid in keys]), *_readable(drafts))
+            )
+        )
+        found = [key for key in keys if key[1] in findable][:limit]
+        if len(found) == limit or len(keys) < wanted:
+            return found
+        wanted *= 4
 
 
 def _body_hits(
@@ -221,12 +255,14 @@ def _page_keys(
     session: Session, q: Parsed, drafts: bool, after: tuple[int, Key] | None, limit: int
 ) -> list[tuple[bool, Key]]:
     """Up to `limit` (title_hit, key) pairs in page order, after the cursor."""
-    lead = _rarest(session, q.terms)
     found: list[tuple[bool, Key]] = []
     if after is None or after[0] == 1:
+        # Title postings are few beside body ones: the title walk takes its own rarest.
+        lead = _rarest(session, q.terms, KbSearchTerm.in_title.is_(True))
         title_after = after[1] if after else None
         found = [(True, key) for key in _title_hits(session, q, lead, drafts, title_after, limit)]
     if len(found) < limit:
+        lead = _rarest(session, q.terms)
         body_after = after[1] if after and after[0] == 0 else None
         body = _body_hits(session, q, lead, drafts, body_after, limit - len(found))
         found += [(False, key) for key in body]
