@@ -30,6 +30,7 @@ from node.db.unit_of_work import Database
 from node.dictionaries.resource import DictionaryResource
 from node.interactions.resource import InteractionResource
 from node.knowledge.endpoints import router as kb_router
+from node.knowledge.suggestion_endpoints import router as kb_suggestions_router
 from node.observability.endpoints import router as ops_router
 from node.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from node.process_heap import freeze_startup_heap
@@ -134,6 +135,7 @@ def create_app(
     app.include_router(survey_reports_router)
     app.include_router(segments_router)
     app.include_router(kb_router)
+    app.include_router(kb_suggestions_router)
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}
     install_rollup(app, lambda session: {**child_names(session), **node_names})

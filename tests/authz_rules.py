@@ -263,6 +263,9 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("GET", "/search", 200, "read"),
         )
     },
+    # Issue 22 §3: the articles suggested for a customer (or beside a ticket) need kb:read
+    # and the right to read that customer, scoped as its own GET: another area's is a 404.
+    ("GET", "/api/v1/kb/suggestions"): Rule(Access.permission, 200, "kb:read", "customers"),
     # README "API": taking the next callback is taking a call: interactions:write (and
     # surveys:read, which every role holding it has), and only while ready.
     ("POST", "/api/v1/surveys/next"): Rule(Access.permission, 200, "interactions:write"),

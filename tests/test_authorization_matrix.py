@@ -512,6 +512,10 @@ KB_REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/kb/articles/{article_id}/ack"): _kb("/ack", state="published"),
     ("GET", "/api/v1/kb/articles/{article_id}/acks"): _kb("/acks", state="published"),
     ("GET", "/api/v1/kb/search"): _plain("/api/v1/kb/search?q=%E5%AE%BD%E5%B8%A6"),
+    ("GET", "/api/v1/kb/suggestions"): Call(
+        lambda n, k, i: (f"/api/v1/kb/suggestions?customer_id={n.objects[('customers', k)]}", None),
+        names_object=True,
+    ),
 }
 
 

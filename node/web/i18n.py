@@ -1042,6 +1042,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No key accounts. Customers marked as key accounts in their profile are listed here.",
     ),
     "never": ("从未", "never"),
+    # 相关知识 (kb_suggestions_panel): suggested articles beside a ticket and on the 360,
+    # and the article form's hint on which tags make an article suggested.
+    "kbs.title": ("相关知识", "Related articles"),
+    "kbs.none": ("暂无相关知识", "No related articles"),
+    "kbs.tags_hint": (
+        "标签与工单类别代码（如 repair）或产品代码相同时，"
+        "本文会在该类工单和订购该产品的客户页上作为相关知识推荐",
+        "A tag equal to a ticket kind code (such as repair) or a product code makes this "
+        "article suggested beside such tickets and on the pages of customers with that product",
+    ),
 }
 
 # Codes shown to people (ticket states, severities, channels): code -> (zh-CN, en)

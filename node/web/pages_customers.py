@@ -43,6 +43,7 @@ from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.history_view import customer_changes, shown_changes
 from node.web.i18n import translator
+from node.web.kb_suggestions_panel import customer_suggestions
 from node.web.pages_customer_entry import new_customer_link
 from node.web.paging import COUNT_CAP, PageAt, Pager, page_at, pager
 from node.web.rendering import lang_of, render
@@ -321,6 +322,7 @@ def render_360(
             "opened_ticket": _ticket_param(request),
             "current_call": _current_call(session, viewer, row.origin == viewer.node_code),
             "Perm": Perm,
+            "kb_suggested": customer_suggestions(session, viewer, row.id),
             **_form_choices(session),
         },
         status_code=status_code,

@@ -40,6 +40,7 @@ from node.web.errors import WebRoute
 from node.web.forms import FormErrors, as_form_errors, cleaned, parse
 from node.web.history_view import shown_changes
 from node.web.i18n import code_labeller, translator
+from node.web.kb_suggestions_panel import ticket_suggestions
 from node.web.paging import PageAt, count_rows, page_at, pager
 from node.web.queue_filter_form import filter_form
 from node.web.queue_filters import PARAMS, Known, QueueQuery, known_codes, strict_query
@@ -340,6 +341,7 @@ def render_ticket(
             "error_message": errors.message if errors else None,
             "values": values or {},
             "saved": request.query_params.get("saved"),
+            "kb_suggested": ticket_suggestions(session, viewer, row),
         },
         status_code=status_code,
     )
