@@ -21,7 +21,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, not_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    not_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 
 from node.api.pagination import NOT_ISSUED
@@ -155,13 +166,14 @@ def _rarest(session: Session, terms: list[str], *where: ColumnElement[bool]) -> 
     if len(terms) == 1:
         return terms[0]
 
-    def postings(term: str) -> int:
+    def postings(term: str) -> ScalarSelect[int]:
         capped = select(KbSearchTerm.version_id).where(KbSearchTerm.term == term, *where)
-        return session.execute(
-            select(func.count()).select_from(capped.limit(RARITY_CAP).subquery())
-        ).scalar_one()
+        return (
+            select(func.count()).select_from(capped.limit(RARITY_CAP).subquery()).scalar_subquery()
+        )
 
-    return min(terms, key=postings)
+    counts = session.execute(select(*(postings(term) for term in terms))).one()
+    return min(zip(counts, terms, strict=True))[1]
 
 
 def _title_hits(
@@ -192,20 +204,19 @@ def _pinyin_walk(
     may see, more when too few pass."""
     wanted = limit * 2 + 8
     while True:
-        keys = [
-            (at, vid)
-            for at, vid in session.execute(
-                select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
-                .where(
-                    KbSearchTerm.in_title.is_(True),
-                    _pinyin_range(KbSearchTerm.term, prefix),
-                    *_before(after),
-                )
-                .distinct()
-                .order_by(KbSearchTerm.rank_at.desc(), KbSearchTerm.version_id.desc())
-                .limit(wanted)
-            ).all()
-        ]
+        rows = session.execute(
+            select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
+            .where(
+                KbSearchTerm.in_title.is_(True),
+                _pinyin_range(KbSearchTerm.term, prefix),
+                *_before(after),
+            )
+            .order_by(KbSearchTerm.rank_at.desc(), KbSearchTerm.version_id.desc())
+            .limit(wanted)
+        ).all()
+        # Full pinyin and initials may both start with the prefix: a version twice. A
+        # DISTINCT would sort every match; the top `wanted` rows sort in a bounded heap.
+        keys: list[Key] = list(dict.fromkeys((at, vid) for at, vid in rows))
         findable = set(
             session.scalars(
                 select(KbArticleVersion.id)
@@ -214,7 +225,7 @@ def _pinyin_walk(
             )
         )
         found = [key for key in keys if key[1] in findable][:limit]
-        if len(found) == limit or len(keys) < wanted:
+        if len(found) == limit or len(rows) < wanted:
             return found
         wanted *= 4
 
