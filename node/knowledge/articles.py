@@ -96,9 +96,10 @@ def get_article(session: Session, article_id: uuid.UUID) -> KbArticle:
     return article
 
 
-def visible_now(on: date | None = None) -> list[ColumnElement[bool]]:
-    """What readers may see: a published version, not archived, inside its dates."""
-    day = on or today()
+def visible_now(on: date | ColumnElement[date] | None = None) -> list[ColumnElement[bool]]:
+    """What readers may see: a published version, not archived, inside its dates (on
+    `on`: a day, a parameter bound later, or today)."""
+    day = today() if on is None else on
     return [
         KbArticle.published_number.is_not(None),
         KbArticle.status != Status.archived.value,

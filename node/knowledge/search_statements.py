@@ -1,0 +1,174 @@
+"""The statements knowledge-base search runs, built once per shape and run with the
+query's values bound by name: building a SELECT with a dozen EXISTS and comparisons
+costs more Python time than the database spends on a page (docs/benchmarks.md).
+
+Names bound at execution: `lead` (the term walked), `o0`, `o1` ... (the other terms),
+`like` (the typed text as a LIKE pattern), `plo` / `phi` (a pinyin prefix's range),
+`day` (today, for what readers may see), `at` / `vid` (the cursor), `n` (rows wanted),
+`t0`, `t1` ... (terms counted), `ids` (version ids)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    not_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import aliased
+
+from node.db.types import UTCDateTime
+from node.knowledge.articles import visible_now
+from node.knowledge.models import KbArticle, KbArticleVersion, KbSearchTerm, Status
+
+RARITY_CAP = 2000  # postings counted per term to pick the one to walk
+ROWS = bindparam("n", type_=Integer())
+NEWEST_FIRST = (KbSearchTerm.rank_at.desc(), KbSearchTerm.version_id.desc())
+
+
+@dataclass(frozen=True)
+class WalkShape:
+    """What one walk of the lead term's postings checks of each candidate."""
+
+    drafts: bool  # editors: each article's newest version; readers: what they may see
+    in_title: bool  # the postings walked: the lead term in the title, or not
+    others: int  # how many other terms the version must hold
+    title_holds: bool  # the title must hold the text (a title hit) or must not
+    body_holds: bool  # the body must hold the text (a phrase's recheck)
+    not_pinyin: bool  # the title's pinyin must not start with the prefix
+    after: bool  # continue after the cursor
+
+
+def _like(column: Any) -> ColumnElement[bool]:
+    return func.lower(column).like(bindparam("like"), escape="\\")
+
+
+def pinyin_range(term: Any) -> ColumnElement[bool]:
+    """`term` starts with the prefix: from `plo` up to `phi` (the prefix and "{")."""
+    return and_(term >= bindparam("plo"), term < bindparam("phi"))
+
+
+def _other_term(i: int) -> ColumnElement[bool]:
+    other = aliased(KbSearchTerm)
+    return exists().where(
+        other.version_id == KbSearchTerm.version_id, other.term == bindparam(f"o{i}")
+    )
+
+
+def _has_pinyin() -> ColumnElement[bool]:
+    other = aliased(KbSearchTerm)
+    return exists().where(
+        other.version_id == KbSearchTerm.version_id,
+        other.in_title.is_(True),
+        pinyin_range(other.term),
+    )
+
+
+def readable(drafts: bool) -> list[ColumnElement[bool]]:
+    """The version the caller may find: for editors each article's newest unless
+    archived; for readers the published one of what they may see on `day`."""
+    if drafts:
+        return [
+            KbArticleVersion.number == KbArticle.latest_number,
+            KbArticle.status != Status.archived.value,
+        ]
+    day = bindparam("day", type_=Date())
+    return [KbArticleVersion.number == KbArticle.published_number, *visible_now(day)]
+
+
+def after_cursor() -> ColumnElement[bool]:
+    """Strictly after (`at`, `vid`) in the newest-first order."""
+    bound = tuple_(
+        bindparam("at", type_=UTCDateTime()),
+        bindparam("vid", type_=KbSearchTerm.version_id.type),
+    )
+    return tuple_(KbSearchTerm.rank_at, KbSearchTerm.version_id) < bound
+
+
+@cache
+def rarity(count: int, titles_only: bool) -> Select:
+    """One row: how many postings each of `t0` ... has (in titles only, if asked),
+    counted up to RARITY_CAP."""
+
+    def postings(i: int) -> Any:
+        where = [KbSearchTerm.term == bindparam(f"t{i}")]
+        if titles_only:
+            where.append(KbSearchTerm.in_title.is_(True))
+        capped = select(KbSearchTerm.version_id).where(*where).limit(RARITY_CAP)
+        return select(func.count()).select_from(capped.subquery()).scalar_subquery()
+
+    return select(*(postings(i) for i in range(count)))
+
+
+@cache
+def walk(shape: WalkShape) -> Select:
+    """The keys (rank_at, version_id) of `lead`'s postings that pass the shape's checks,
+    newest first, `n` of them: the index's order read backwards, so the database stops
+    at the page."""
+    title = _like(KbArticleVersion.title)
+    where = [
+        KbSearchTerm.term == bindparam("lead"),
+        KbSearchTerm.in_title.is_(shape.in_title),
+        *(_other_term(i) for i in range(shape.others)),
+        title if shape.title_holds else not_(title),
+    ]
+    if shape.body_holds:
+        where.append(_like(KbArticleVersion.body))
+    if shape.not_pinyin:
+        where.append(not_(_has_pinyin()))
+    if shape.after:
+        where.append(after_cursor())
+    return (
+        select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
+        .join(KbArticleVersion, KbArticleVersion.id == KbSearchTerm.version_id)
+        .join(KbArticle, KbArticle.id == KbSearchTerm.article_id)
+        .where(*where, *readable(shape.drafts))
+        .order_by(*NEWEST_FIRST)
+        .limit(ROWS)
+    )
+
+
+@cache
+def pinyin_keys(after: bool) -> Select:
+    """The newest `n` title postings starting with the prefix, from the index alone (a
+    version may come twice: full pinyin and initials)."""
+    where = [KbSearchTerm.in_title.is_(True), pinyin_range(KbSearchTerm.term)]
+    if after:
+        where.append(after_cursor())
+    return (
+        select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
+        .where(*where)
+        .order_by(*NEWEST_FIRST)
+        .limit(ROWS)
+    )
+
+
+@cache
+def findable(drafts: bool) -> Select:
+    """Which of the versions `ids` the caller may find."""
+    return (
+        select(KbArticleVersion.id)
+        .join(KbArticle, KbArticle.id == KbArticleVersion.article_id)
+        .where(KbArticleVersion.id.in_(bindparam("ids", expanding=True)), *readable(drafts))
+    )
+
+
+@cache
+def versions() -> Select:
+    """The versions `ids` with their articles."""
+    return (
+        select(KbArticleVersion, KbArticle)
+        .join(KbArticle, KbArticle.id == KbArticleVersion.article_id)
+        .where(KbArticleVersion.id.in_(bindparam("ids", expanding=True)))
+    )
