@@ -18,12 +18,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from node.db.unit_of_work import Database
 from node.knowledge import articles, folders, review
+from node.knowledge import search as search_module
 from node.knowledge.models import KbArticle, KbArticleVersion, KbSearchTerm
 from node.knowledge.search import count_matches, search
 
@@ -32,6 +34,13 @@ TEXT = st.text(st.sampled_from(ALPHABET), min_size=1, max_size=6)
 BODY = st.text(st.sampled_from(ALPHABET + "，"), max_size=14)
 FATES = ["draft", "published", "edited", "archived", "expired", "future"]
 TODAY = date.today()
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Walks read postings in chunks that grow when few pass; with these corpora the
+    default first chunk would hold every posting, so start at twice the page."""
+    monkeypatch.setattr(search_module, "FIRST_CHUNK_EXTRA", 0)
 
 
 @dataclass
@@ -168,3 +177,18 @@ def test_a_body_hit_whose_title_holds_the_walked_term_is_found(database: Databas
             ids[article.title] = article.id
     with database.unit_of_work() as session:
         assert pages(session, "宽带光", False, 1) == [(ids["宽带光"], True), (ids["带光宽"], False)]
+
+
+def test_hits_found_in_earlier_chunks_are_kept(database: Database) -> None:
+    # Newest first the postings of 宽 are: P1 (found), three drafts (not for readers),
+    # P2 (found). A page of one reads 2 hits: the first chunk (4 postings) holds P1 only,
+    # the next holds P2; both are on the walk's result, in order.
+    fates = [("P2", "published"), ("D3", "draft"), ("D2", "draft"), ("D1", "draft")]
+    fates.append(("P1", "published"))  # made last: the newest
+    with database.unit_of_work() as session:
+        top = folders.create_folder(session, "分块", None, "ed")
+        for name, fate in fates:
+            _make(session, top.id, fate, name, "宽带")
+        ids = {a.title: a.id for a in session.scalars(select(KbArticle))}
+    with database.unit_of_work() as session:
+        assert pages(session, "宽", False, 1) == [(ids["P1"], False), (ids["P2"], False)]

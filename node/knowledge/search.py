@@ -15,12 +15,11 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from node.api.pagination import NOT_ISSUED
@@ -31,6 +30,8 @@ from node.knowledge.articles import today
 from node.knowledge.models import KbArticle, KbArticleVersion
 
 PINYIN = re.compile(r"^[a-z]{2,40}$")
+FIRST_CHUNK_EXTRA = 8  # postings read first beyond twice the page (a tuning knob)
+MAX_CHUNK = 5000  # postings read at once when few pass the checks
 Key = tuple[datetime, uuid.UUID]  # a posting's place in a walk: (rank_at, version_id)
 
 
@@ -94,52 +95,44 @@ class Walks:
         ).one()
         return min(zip(counts, terms, strict=True))[1]
 
-    def keys(self, stmt: Select, after: Key | None, limit: int, **more: Any) -> list[Key]:
-        cursor = {"at": after[0], "vid": after[1]} if after else {}
-        rows = self.session.execute(stmt, self.values(n=limit, **cursor, **more)).all()
-        return [(at, vid) for at, vid in rows]
+    def walk(self, checks: stmts.Checks, after: Key | None, limit: int, **which: Any) -> list[Key]:
+        """The newest `limit` versions after `after` among the postings `which` names
+        (`lead` and `in_title`, or none: the pinyin prefix) that pass `checks`. Postings
+        are read in growing chunks and the chunk's versions checked in one statement,
+        so the cost follows the page, not the matches."""
+        pinyin = "lead" not in which
+        wanted, found = limit * 2 + FIRST_CHUNK_EXTRA, []
+        while True:
+            cursor = {"at": after[0], "vid": after[1]} if after else {}
+            stmt = stmts.postings(pinyin, after is not None)
+            rows = self.session.execute(stmt, self.values(n=wanted, **cursor, **which)).all()
+            keys = list(dict.fromkeys((at, vid) for at, vid in rows))  # pinyin: twice
+            ids = [vid for _, vid in keys]
+            passed = set(self.session.scalars(stmts.passing(checks), self.values(ids=ids, **which)))
+            found += [key for key in keys if key[1] in passed]
+            if len(found) >= limit or len(rows) < wanted:
+                return found[:limit]
+            after, wanted = keys[-1], min(wanted * 4, MAX_CHUNK)
 
     def title_hits(self, after: Key | None, limit: int) -> list[Key]:
         # A title holding the text holds every term in its title: one walk of the lead
         # term, the one rarest in titles.
-        shape = stmts.WalkShape(self.drafts, True, 0, True, False, False, after is not None)
-        walks = [self.keys(stmts.walk(shape), after, limit, lead=self.rarest(True))]
-        if self.q.pinyin:
-            walks.append(self.pinyin_hits(after, limit))
+        checks = stmts.Checks(self.drafts, 0, True, False, False)
+        lead = self.rarest(True)
+        walks = [self.walk(checks, after, limit, lead=lead, in_title=True)]
+        if self.q.pinyin:  # a title whose pinyin or initials start with the letters
+            walks.append(self.walk(replace(checks, title_holds=None), after, limit))
         return _merged(walks, limit)
-
-    def pinyin_hits(self, after: Key | None, limit: int) -> list[Key]:
-        """The newest `limit` findable versions whose title pinyin or initials start with
-        the prefix. A prefix spans many terms, so no index gives their order: the keys
-        are sorted from the index alone, then only the newest are checked for what the
-        caller may find, more when too few pass."""
-        wanted = limit * 2 + 8
-        while True:
-            rows = self.keys(stmts.pinyin_keys(after is not None), after, wanted)
-            keys = list(dict.fromkeys(rows))  # full pinyin and initials: a version twice
-            ids = [vid for _, vid in keys]
-            passed = set(self.session.scalars(stmts.findable(self.drafts), self.values(ids=ids)))
-            found = [key for key in keys if key[1] in passed][:limit]
-            if len(found) == limit or len(rows) < wanted:
-                return found
-            wanted *= 4
 
     def body_hits(self, after: Key | None, limit: int) -> list[Key]:
         q, lead = self.q, self.rarest(False)
         others = {f"o{i}": t for i, t in enumerate(t for t in q.terms if t != lead)}
-
-        def walk(in_title: bool) -> list[Key]:
-            shape = stmts.WalkShape(
-                self.drafts, in_title, len(others), False, q.phrase, q.pinyin is not None,
-                after is not None,
-            )  # fmt: skip
-            return self.keys(stmts.walk(shape), after, limit, lead=lead, **others)
-
-        walks = [walk(False)]
+        checks = stmts.Checks(self.drafts, len(others), False, q.phrase, q.pinyin is not None)
+        walks = [self.walk(checks, after, limit, lead=lead, in_title=False, **others)]
         # A title holding the lead term may still miss the text (a phrase, or punctuation
         # the terms drop); a single bare term in the title is always a title hit.
         if q.phrase or q.terms != [q.text.lower()]:
-            walks.append(walk(True))
+            walks.append(self.walk(checks, after, limit, lead=lead, in_title=True, **others))
         return _merged(walks, limit)
 
 

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Date,
     Integer,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     func,
     not_,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.orm import aliased
@@ -38,16 +40,14 @@ NEWEST_FIRST = (KbSearchTerm.rank_at.desc(), KbSearchTerm.version_id.desc())
 
 
 @dataclass(frozen=True)
-class WalkShape:
-    """What one walk of the lead term's postings checks of each candidate."""
+class Checks:
+    """What a candidate version must pass besides holding the walked term."""
 
     drafts: bool  # editors: each article's newest version; readers: what they may see
-    in_title: bool  # the postings walked: the lead term in the title, or not
-    others: int  # how many other terms the version must hold
-    title_holds: bool  # the title must hold the text (a title hit) or must not
+    others: int  # how many other terms the version must hold (o0, o1 ...)
+    title_holds: bool | None  # the title must hold the text, must not, or either
     body_holds: bool  # the body must hold the text (a phrase's recheck)
     not_pinyin: bool  # the title's pinyin must not start with the prefix
-    after: bool  # continue after the cursor
 
 
 def _like(column: Any) -> ColumnElement[bool]:
@@ -61,16 +61,14 @@ def pinyin_range(term: Any) -> ColumnElement[bool]:
 
 def _other_term(i: int) -> ColumnElement[bool]:
     other = aliased(KbSearchTerm)
-    return exists().where(
-        other.version_id == KbSearchTerm.version_id, other.term == bindparam(f"o{i}")
-    )
+    return exists().where(other.version_id == KbArticleVersion.id, other.term == bindparam(f"o{i}"))
 
 
 def _has_pinyin() -> ColumnElement[bool]:
     other = aliased(KbSearchTerm)
     return exists().where(
-        other.version_id == KbSearchTerm.version_id,
-        other.in_title.is_(True),
+        other.version_id == KbArticleVersion.id,
+        other.in_title == true(),
         pinyin_range(other.term),
     )
 
@@ -101,49 +99,29 @@ def rarity(count: int, titles_only: bool) -> Select:
     """One row: how many postings each of `t0` ... has (in titles only, if asked),
     counted up to RARITY_CAP."""
 
-    def postings(i: int) -> Any:
+    def counted(i: int) -> Any:
         where = [KbSearchTerm.term == bindparam(f"t{i}")]
         if titles_only:
-            where.append(KbSearchTerm.in_title.is_(True))
+            where.append(KbSearchTerm.in_title == true())
         capped = select(KbSearchTerm.version_id).where(*where).limit(RARITY_CAP)
         return select(func.count()).select_from(capped.subquery()).scalar_subquery()
 
-    return select(*(postings(i) for i in range(count)))
+    return select(*(counted(i) for i in range(count)))
 
 
 @cache
-def walk(shape: WalkShape) -> Select:
-    """The keys (rank_at, version_id) of `lead`'s postings that pass the shape's checks,
-    newest first, `n` of them: the index's order read backwards, so the database stops
-    at the page."""
-    title = _like(KbArticleVersion.title)
-    where = [
-        KbSearchTerm.term == bindparam("lead"),
-        KbSearchTerm.in_title.is_(shape.in_title),
-        *(_other_term(i) for i in range(shape.others)),
-        title if shape.title_holds else not_(title),
-    ]
-    if shape.body_holds:
-        where.append(_like(KbArticleVersion.body))
-    if shape.not_pinyin:
-        where.append(not_(_has_pinyin()))
-    if shape.after:
-        where.append(after_cursor())
-    return (
-        select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
-        .join(KbArticleVersion, KbArticleVersion.id == KbSearchTerm.version_id)
-        .join(KbArticle, KbArticle.id == KbSearchTerm.article_id)
-        .where(*where, *readable(shape.drafts))
-        .order_by(*NEWEST_FIRST)
-        .limit(ROWS)
-    )
-
-
-@cache
-def pinyin_keys(after: bool) -> Select:
-    """The newest `n` title postings starting with the prefix, from the index alone (a
-    version may come twice: full pinyin and initials)."""
-    where = [KbSearchTerm.in_title.is_(True), pinyin_range(KbSearchTerm.term)]
+def postings(pinyin: bool, after: bool) -> Select:
+    """The keys (rank_at, version_id) of the next `n` postings of `lead` (in the title
+    or not: `in_title`), or of the title terms starting with the prefix, newest first:
+    one table and its index read backwards, so every database stops at `n`. (Joined
+    with the checks, PostgreSQL misjudged a LIKE and sorted every match instead.)"""
+    if pinyin:
+        where = [KbSearchTerm.in_title == true(), pinyin_range(KbSearchTerm.term)]
+    else:
+        where = [
+            KbSearchTerm.term == bindparam("lead"),
+            KbSearchTerm.in_title == bindparam("in_title", type_=Boolean()),
+        ]
     if after:
         where.append(after_cursor())
     return (
@@ -155,12 +133,23 @@ def pinyin_keys(after: bool) -> Select:
 
 
 @cache
-def findable(drafts: bool) -> Select:
-    """Which of the versions `ids` the caller may find."""
+def passing(checks: Checks) -> Select:
+    """Which of the versions `ids` pass `checks`."""
+    title = _like(KbArticleVersion.title)
+    where = [
+        KbArticleVersion.id.in_(bindparam("ids", expanding=True)),
+        *(_other_term(i) for i in range(checks.others)),
+    ]
+    if checks.title_holds is not None:
+        where.append(title if checks.title_holds else not_(title))
+    if checks.body_holds:
+        where.append(_like(KbArticleVersion.body))
+    if checks.not_pinyin:
+        where.append(not_(_has_pinyin()))
     return (
         select(KbArticleVersion.id)
         .join(KbArticle, KbArticle.id == KbArticleVersion.article_id)
-        .where(KbArticleVersion.id.in_(bindparam("ids", expanding=True)), *readable(drafts))
+        .where(*where, *readable(checks.drafts))
     )
 
 
