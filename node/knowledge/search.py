@@ -101,7 +101,7 @@ class Walks:
         are read in growing chunks and the chunk's versions checked in one statement,
         so the cost follows the page, not the matches."""
         pinyin = "lead" not in which
-        wanted, found = limit * 2 + FIRST_CHUNK_EXTRA, []
+        wanted, found = min(limit * 2 + FIRST_CHUNK_EXTRA, MAX_CHUNK), []
         while True:
             cursor = {"at": after[0], "vid": after[1]} if after else {}
             stmt = stmts.postings(pinyin, after is not None)
