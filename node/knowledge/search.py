@@ -31,7 +31,7 @@ from node.knowledge.models import KbArticle, KbArticleVersion
 
 PINYIN = re.compile(r"^[a-z]{2,40}$")
 FIRST_CHUNK_EXTRA = 8  # postings read first beyond twice the page (a tuning knob)
-MAX_CHUNK = 5000  # postings read at once when few pass the checks
+MAX_CHUNK = 1000  # postings read at once when few pass the checks
 Key = tuple[datetime, uuid.UUID]  # a posting's place in a walk: (rank_at, version_id)
 
 
