@@ -109,12 +109,7 @@ def rarity(count: int, titles_only: bool) -> Select:
     return select(*(counted(i) for i in range(count)))
 
 
-@cache
-def postings(pinyin: bool, after: bool) -> Select:
-    """The keys (rank_at, version_id) of the next `n` postings of `lead` (in the title
-    or not: `in_title`), or of the title terms starting with the prefix, newest first:
-    one table and its index read backwards, so every database stops at `n`. (Joined
-    with the checks, PostgreSQL misjudged a LIKE and sorted every match instead.)"""
+def _postings_where(pinyin: bool, after: bool) -> list[ColumnElement[bool]]:
     if pinyin:
         where = [KbSearchTerm.in_title == true(), pinyin_range(KbSearchTerm.term)]
     else:
@@ -124,9 +119,29 @@ def postings(pinyin: bool, after: bool) -> Select:
         ]
     if after:
         where.append(after_cursor())
+    return where
+
+
+def _checked(checks: Checks) -> list[ColumnElement[bool]]:
+    title = _like(KbArticleVersion.title)
+    where = [*(_other_term(i) for i in range(checks.others))]
+    if checks.title_holds is not None:
+        where.append(title if checks.title_holds else not_(title))
+    if checks.body_holds:
+        where.append(_like(KbArticleVersion.body))
+    if checks.not_pinyin:
+        where.append(not_(_has_pinyin()))
+    return [*where, *readable(checks.drafts)]
+
+
+@cache
+def postings(pinyin: bool, after: bool) -> Select:
+    """The keys (rank_at, version_id) of the next `n` postings of `lead` (in the title
+    or not: `in_title`), or of the title terms starting with the prefix, newest first:
+    one table and its index read backwards, so the database stops at `n`."""
     return (
         select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
-        .where(*where)
+        .where(*_postings_where(pinyin, after))
         .order_by(*NEWEST_FIRST)
         .limit(ROWS)
     )
@@ -135,21 +150,25 @@ def postings(pinyin: bool, after: bool) -> Select:
 @cache
 def passing(checks: Checks) -> Select:
     """Which of the versions `ids` pass `checks`."""
-    title = _like(KbArticleVersion.title)
-    where = [
-        KbArticleVersion.id.in_(bindparam("ids", expanding=True)),
-        *(_other_term(i) for i in range(checks.others)),
-    ]
-    if checks.title_holds is not None:
-        where.append(title if checks.title_holds else not_(title))
-    if checks.body_holds:
-        where.append(_like(KbArticleVersion.body))
-    if checks.not_pinyin:
-        where.append(not_(_has_pinyin()))
     return (
         select(KbArticleVersion.id)
         .join(KbArticle, KbArticle.id == KbArticleVersion.article_id)
-        .where(*where, *readable(checks.drafts))
+        .where(KbArticleVersion.id.in_(bindparam("ids", expanding=True)), *_checked(checks))
+    )
+
+
+@cache
+def walk(checks: Checks, after: bool) -> Select:
+    """`postings` of `lead` and `passing` in one statement: the first `n` keys that
+    pass, for a database that follows the index and checks each row as it goes
+    (SQLite). Given this join, PostgreSQL misjudged the LIKE and sorted every match."""
+    return (
+        select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
+        .join(KbArticleVersion, KbArticleVersion.id == KbSearchTerm.version_id)
+        .join(KbArticle, KbArticle.id == KbArticleVersion.article_id)
+        .where(*_postings_where(False, after), *_checked(checks))
+        .order_by(*NEWEST_FIRST)
+        .limit(ROWS)
     )
 
 
