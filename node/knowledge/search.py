@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,13 +71,14 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Walks:
     """One search's values, bound into the statements of node.knowledge.search_statements."""
 
     session: Session
     q: Parsed
     drafts: bool
+    counted: dict[bool, dict[str, int]] = field(default_factory=dict)
 
     def values(self, **more: Any) -> dict[str, Any]:
         found: dict[str, Any] = {"like": _like(self.q.text), "day": today(), **more}
@@ -85,15 +86,28 @@ class Walks:
             found |= {"plo": self.q.pinyin, "phi": self.q.pinyin + "{"}  # "{" follows "z"
         return found
 
+    def counts(self, titles_only: bool) -> dict[str, int]:
+        """Each query term's postings (in titles only, if asked), counted up to a cap;
+        read once a search."""
+        if titles_only not in self.counted:
+            terms = self.q.terms
+            row = self.session.execute(
+                stmts.rarity(len(terms), titles_only), {f"t{i}": t for i, t in enumerate(terms)}
+            ).one()
+            self.counted[titles_only] = dict(zip(terms, row, strict=True))
+        return self.counted[titles_only]
+
     def rarest(self, titles_only: bool) -> str:
-        """The term with the fewest postings (counted up to a cap): the walk to take."""
+        """The term with the fewest postings: the walk to take."""
         terms = self.q.terms
         if len(terms) == 1:
             return terms[0]
-        counts = self.session.execute(
-            stmts.rarity(len(terms), titles_only), {f"t{i}": t for i, t in enumerate(terms)}
-        ).one()
-        return min(zip(counts, terms, strict=True))[1]
+        counts = self.counts(titles_only)
+        return min(terms, key=lambda t: (counts[t], t))
+
+    def in_some_title(self, term: str) -> bool:
+        """Whether any title holds `term` (a query of one term: not counted, so yes)."""
+        return len(self.q.terms) == 1 or self.counts(True)[term] > 0
 
     def walk(self, checks: stmts.Checks, after: Key | None, limit: int, **which: Any) -> list[Key]:
         """The newest `limit` versions after `after` among the postings `which` names
@@ -126,7 +140,9 @@ class Walks:
         # term, the one rarest in titles.
         checks = stmts.Checks(self.drafts, 0, True, False, False)
         lead = self.rarest(True)
-        walks = [self.walk(checks, after, limit, lead=lead, in_title=True)]
+        walks = []
+        if self.in_some_title(lead):  # else no title holds every term: no walk
+            walks.append(self.walk(checks, after, limit, lead=lead, in_title=True))
         if self.q.pinyin:  # a title whose pinyin or initials start with the letters
             walks.append(self.walk(replace(checks, title_holds=None), after, limit))
         return _merged(walks, limit)
@@ -138,7 +154,7 @@ class Walks:
         walks = [self.walk(checks, after, limit, lead=lead, in_title=False, **others)]
         # A title holding the lead term may still miss the text (a phrase, or punctuation
         # the terms drop); a single bare term in the title is always a title hit.
-        if q.phrase or q.terms != [q.text.lower()]:
+        if (q.phrase or q.terms != [q.text.lower()]) and self.in_some_title(lead):
             walks.append(self.walk(checks, after, limit, lead=lead, in_title=True, **others))
         return _merged(walks, limit)
 
