@@ -25,7 +25,7 @@ from node.db.migrate import alembic_config
 from node.settings import load_settings, write_settings
 from tests.factories import customer_payload
 from tests.sshd import start_sshd
-from tests.topology import PASSWORD, Node, db_url_factory, fedcrm, free_port, setup_cli
+from tests.topology import PASSWORD, Node, db_url_factory, fedcrm, reserved_node, setup_cli
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ CHECKPOINT = "/federation/v1/checkpoint"
 
 
 def _init(root: Path, url_for, code: str, name: str, level: str) -> Node:
-    node = Node(code, name, level, root / code, free_port(), url_for(code))
+    node = reserved_node(code, name, level, root / code, url_for(code))
     init = ["init", str(node.dir), "--level", level, "--code", code, "--name", name]
     setup_cli(*init, "--db", node.db_url, "--port", str(node.port))
     user = ["user", "add", str(node.dir), "--username", "admin", "--role", "admin"]

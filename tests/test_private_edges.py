@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from node.audit.models import AuditEntry
 from node.db.engine import make_engine
-from tests.topology import PASSWORD, Node, fedcrm, free_port, served_city
+from tests.topology import PASSWORD, Node, fedcrm, reserved_node, served_city
 
 
 def _served_city(backend: str, root: Path, request: pytest.FixtureRequest, **env: str) -> Node:
@@ -94,7 +94,7 @@ def _loose(root: Path) -> list[str]:
 def test_everything_a_node_writes_is_private(tmp_path):
     old = os.umask(0o022)  # the usual shell umask: the product must not rely on it
     try:
-        node = Node("430100", "长沙市", "city", tmp_path / "430100", free_port(), "")
+        node = reserved_node("430100", "长沙市", "city", tmp_path / "430100", "")
         init = ["init", str(node.dir), "--level", "city", "--code", "430100", "--name", "长沙市"]
         fedcrm(*init, "--port", str(node.port))  # the default database: DIR/node.db
         user = ["user", "add", str(node.dir), "--username", "admin", "--role", "admin"]

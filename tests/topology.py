@@ -23,9 +23,35 @@ PASSWORD = "topology-harbour-pw"
 
 
 def free_port() -> int:
+    """A port free now; another process may take it before it is bound again (prefer
+    `listening_socket`, which holds it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listening_socket(port: int = 0) -> socket.socket:
+    """A loopback socket listening on `port` (0: a free one), held until a node serves on it.
+
+    Binding at build time and handing the socket to `fedcrm serve --fd` closes the
+    window in which a parallel test worker's node or outgoing connection could take a
+    port that `free_port` only found free.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def reserved_node(code: str, name: str, level: str, folder: Path, db_url: str) -> Node:
+    """A Node whose port is bound (and so held) from now until it first starts."""
+    sock = listening_socket()
+    return Node(code, name, level, folder, sock.getsockname()[1], db_url, listener=sock)
 
 
 def fedcrm(*args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -55,6 +81,7 @@ class Node:
     db_url: str
     process: subprocess.Popen | None = None
     token: str | None = None
+    listener: socket.socket | None = None
 
     @property
     def url(self) -> str:
@@ -69,7 +96,14 @@ class Node:
             "FEDCRM_FEDERATION__INGEST_INTERVAL_SECONDS": "0.3",
             "FEDCRM_FEDERATION__SFTP_ACK_TIMEOUT_SECONDS": "5",
         }
-        self.process = start_serving(self.dir, self.dir / "serve.log", env)
+        # A restart binds the same port again: a stopped node must refuse connections,
+        # so the test process keeps no socket open between a stop and a start.
+        listener = self.listener or listening_socket(self.port)
+        self.listener = None
+        try:
+            self.process = start_serving(self.dir, self.dir / "serve.log", env, listener=listener)
+        finally:
+            listener.close()  # the node holds its own copy now
 
     def wait_ready(self, timeout: float = 60) -> None:
         assert self.process is not None, f"node {self.code} was not started"
@@ -168,7 +202,7 @@ def build(root: Path, db_url_for, sftp: dict[str, SftpLink] | None = None) -> To
     """Create, register and link HQ, one province and two cities (not started)."""
     topo = Topology()
     for code, name, level, _parent in LAYOUT:
-        node = Node(code, name, level, root / code, free_port(), db_url_for(code))
+        node = reserved_node(code, name, level, root / code, db_url_for(code))
         init = ["init", str(node.dir), "--level", level, "--code", code, "--name", name]
         setup_cli(*init, "--db", node.db_url, "--port", str(node.port))
         user = ["user", "add", str(node.dir), "--username", "admin", "--role", "admin"]
@@ -227,7 +261,7 @@ def served_city(
     pg_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
     prefix = f"{suite}_" if pg_url else ""
     db_url = db_url_factory(backend, root, pg_url, prefix=prefix)("430100")
-    node = Node("430100", "长沙市", "city", root / "430100", free_port(), db_url)
+    node = reserved_node("430100", "长沙市", "city", root / "430100", db_url)
     init = ["init", str(node.dir), "--level", "city", "--code", "430100", "--name", "长沙市"]
     setup_cli(*init, "--db", db_url, "--port", str(node.port))
     user = ["user", "add", str(node.dir), "--username", "admin", "--role", "admin"]
