@@ -34,7 +34,8 @@ import pyarrow as pa
 # 9: the new tables kb_publications and questionnaire_publications (knowledge-base
 # articles and callback questionnaires HQ or a province publishes for the nodes below,
 # issue 22 §2); they flow down as well as up.
-SCHEMA_VERSION = 9
+# 10: kb_publications.audience (who an article from above is for, issue 22 §3).
+SCHEMA_VERSION = 10
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -279,6 +280,7 @@ TABLES: dict[str, pa.Schema] = {
         _f("expires_at", D),
         _f("number", I64, True),
         _f("published_at", TS, True),
+        _f("audience", S),  # version 10
     ),
     "questionnaire_publications": _table(  # version 9
         _f("document", S, True),

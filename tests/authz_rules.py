@@ -261,6 +261,12 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("POST", "/articles/{article_id}/ack", 200, "read"),
             ("GET", "/articles/{article_id}/acks", 200, "write"),
             ("GET", "/search", 200, "read"),
+            # 群组: who an article is for, named by its editors
+            ("GET", "/audiences", 200, "write"),
+            ("POST", "/audiences", 201, "write"),
+            ("GET", "/audiences/{audience_id}", 200, "write"),
+            ("PUT", "/audiences/{audience_id}", 200, "write"),
+            ("DELETE", "/audiences/{audience_id}", 204, "write"),
         )
     },
     # Issue 22 §3: the articles suggested for a customer (or beside a ticket) need kb:read

@@ -475,6 +475,15 @@ def _kb(tail: str, body: dict[str, Any] | None = None, state: str = "draft") -> 
     return Call(lambda n, k, i: (f"/api/v1/kb/articles/{_kb_article(n, state)}{tail}", body))
 
 
+def _kb_audience(node: Node) -> str:
+    """A fresh audience no article uses, made by the setup admin."""
+    return node.post("kb/audiences", {"name": f"群组{next(_unique)}", "levels": ["city"]})
+
+
+def _audience_call(body: dict[str, Any] | None = None) -> Call:
+    return Call(lambda n, k, i: (f"/api/v1/kb/audiences/{_kb_audience(n)}", body))
+
+
 def _kb_edit(node: Node) -> tuple[str, dict[str, Any]]:
     article = _kb_article(node, "published")
     body = {"folder_id": _kb_folder(node), "kind": "rule", "title": "考勤规定（修订）"}
@@ -512,6 +521,21 @@ KB_REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/kb/articles/{article_id}/ack"): _kb("/ack", state="published"),
     ("GET", "/api/v1/kb/articles/{article_id}/acks"): _kb("/acks", state="published"),
     ("GET", "/api/v1/kb/search"): _plain("/api/v1/kb/search?q=%E5%AE%BD%E5%B8%A6"),
+    ("GET", "/api/v1/kb/audiences"): _plain("/api/v1/kb/audiences"),
+    ("POST", "/api/v1/kb/audiences"): Call(
+        lambda n, k, i: (
+            "/api/v1/kb/audiences",
+            {"name": f"群组{next(_unique)}", "roles": ["agent"]},
+        )
+    ),
+    ("GET", "/api/v1/kb/audiences/{audience_id}"): _audience_call(),
+    ("PUT", "/api/v1/kb/audiences/{audience_id}"): Call(
+        lambda n, k, i: (
+            f"/api/v1/kb/audiences/{_kb_audience(n)}",
+            {"name": f"改{next(_unique)}", "areas": ["urban"]},
+        )
+    ),
+    ("DELETE", "/api/v1/kb/audiences/{audience_id}"): _audience_call(),
     ("GET", "/api/v1/kb/suggestions"): Call(
         lambda n, k, i: (f"/api/v1/kb/suggestions?customer_id={n.objects[('customers', k)]}", None),
         names_object=True,

@@ -57,7 +57,7 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 def _page(session: Session, q: str, cursor: str | None) -> tuple[list[str], str | None]:
-    hits, next_cursor = search(session, q, False, LIMIT, cursor)
+    hits, next_cursor = search(session, q, False, LIMIT, cursor, frozenset())
     return [str(hit.article.id) for hit in hits], next_cursor
 
 

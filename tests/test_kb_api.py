@@ -400,6 +400,6 @@ def test_any_fragment_of_a_published_title_is_found(
         review.approve(session, made, "rv")
         made_id = made.id
     with database.unit_of_work() as session:
-        hits, _ = search(session, fragment, False, 200, None)
+        hits, _ = search(session, fragment, False, 200, None, None)
         found = {hit.article.id: hit.title_hit for hit in hits}
     assert found.get(made_id) is True, (title, fragment)

@@ -54,7 +54,7 @@ def _take(db: Database) -> int:
 
 def _titles(db: Database, query: str) -> list[str]:
     with db.unit_of_work(write=False) as session:
-        hits, _ = search(session, query, include_drafts=False, limit=20, cursor=None)
+        hits, _ = search(session, query, include_drafts=False, limit=20, cursor=None, reach=None)
         return [hit.version.title for hit in hits]
 
 

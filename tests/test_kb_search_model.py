@@ -7,7 +7,8 @@ The rules, from the API's contract (README, issue 22 §3): a query's terms are i
 character bigrams after dropping punctuation and spaces (one character stays itself);
 a version matches when its title and body together hold every term, and a query longer
 than two characters must also appear as typed in the title or the body. A title hit
-holds the query in its title. Readers find the published version of what they may see,
+holds the query in its title. Readers find the published version of what they may see
+(and, of an article limited to an audience, only when the audience is among theirs),
 editors the newest version of every article not archived. Title hits first, then the
 newest version (its creation time, then its id)."""
 
@@ -24,8 +25,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from node.db.unit_of_work import Database
-from node.knowledge import articles, folders, review
+from node.knowledge import articles, audiences, folders, review
 from node.knowledge import search as search_module
+from node.knowledge.audience_rules import AudienceRule
 from node.knowledge.models import KbArticle, KbArticleVersion, KbSearchTerm
 from node.knowledge.search import count_matches, search
 
@@ -78,10 +80,16 @@ def expected(versions: list[Version], query: str) -> list[tuple[uuid.UUID, bool]
     return [(article_id, title_hit) for title_hit, _, _, article_id in found]
 
 
-def findable(session, folder_id: uuid.UUID, editor: bool) -> list[Version]:
-    """Each article's version a reader (or an editor) finds, read back as stored."""
+def findable(
+    session, folder_id: uuid.UUID, editor: bool, reach: frozenset | None = None
+) -> list[Version]:
+    """Each article's version a reader (or an editor) finds, read back as stored; a
+    reader's `reach` (None: every audience) holds the audiences they are in."""
     out = []
     for article in session.scalars(select(KbArticle).where(KbArticle.folder_id == folder_id)):
+        outside = reach is not None and article.audience_id not in (None, *reach)
+        if not editor and outside:
+            continue
         if editor:
             number = article.latest_number if article.status != "archived" else None
         else:
@@ -103,10 +111,17 @@ def findable(session, folder_id: uuid.UUID, editor: bool) -> list[Version]:
     return out
 
 
-def _make(session, folder_id: uuid.UUID, fate: str, title: str, body: str) -> None:
+def _make(
+    session,
+    folder_id: uuid.UUID,
+    fate: str,
+    title: str,
+    body: str,
+    audience_id: uuid.UUID | None = None,
+) -> None:
     dates = {"expired": (None, date(2020, 1, 1)), "future": (date(2099, 1, 1), None)}
     start, end = dates.get(fate, (None, None))
-    fields = articles.ArticleFields(folder_id, "knowledge", [], False, start, end)
+    fields = articles.ArticleFields(folder_id, "knowledge", [], False, start, end, audience_id)
     made = articles.create_article(session, fields, title, body, "", "ed")
     if fate == "draft":
         return
@@ -118,11 +133,13 @@ def _make(session, folder_id: uuid.UUID, fate: str, title: str, body: str) -> No
         review.archive(session, made, "rv", "旧")
 
 
-def pages(session, query: str, editor: bool, limit: int) -> list[tuple[uuid.UUID, bool]]:
+def pages(
+    session, query: str, editor: bool, limit: int, reach: frozenset | None = None
+) -> list[tuple[uuid.UUID, bool]]:
     seen: list[tuple[uuid.UUID, bool]] = []
     cursor = None
     for _ in range(100):
-        hits, cursor = search(session, query, editor, limit, cursor)
+        hits, cursor = search(session, query, editor, limit, cursor, reach)
         seen += [(h.article.id, h.title_hit) for h in hits]
         if cursor is None:
             return seen
@@ -135,7 +152,9 @@ def pages(session, query: str, editor: bool, limit: int) -> list[tuple[uuid.UUID
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    corpus=st.lists(st.tuples(st.sampled_from(FATES), TEXT, BODY), min_size=1, max_size=8),
+    corpus=st.lists(
+        st.tuples(st.sampled_from(FATES), TEXT, BODY, st.integers(0, 2)), min_size=1, max_size=8
+    ),
     data=st.data(),
 )
 def test_search_pages_through_what_the_model_selects(
@@ -145,9 +164,13 @@ def test_search_pages_through_what_the_model_selects(
         # Earlier examples' articles stay in the database but can be found no more.
         session.execute(delete(KbSearchTerm))
         top = folders.create_folder(session, f"f{uuid.uuid4().hex}", None, "ed")
-        for fate, title, body in corpus:
-            _make(session, top.id, fate, title, body)
-    pieces = [t for _, t, b in corpus for t in (t, b) if t]
+        groups = [None] + [
+            audiences.create_audience(session, uuid.uuid4().hex, AudienceRule(roles=(r,)), "ed").id
+            for r in ("agent", "technician")
+        ]
+        for fate, title, body, group in corpus:
+            _make(session, top.id, fate, title, body, groups[group])
+    pieces = [t for _, t, b, _ in corpus for t in (t, b) if t]
     start = data.draw(st.sampled_from(pieces), label="piece")
     query = data.draw(
         st.one_of(
@@ -158,10 +181,13 @@ def test_search_pages_through_what_the_model_selects(
     )
     editor = data.draw(st.booleans(), label="editor")
     limit = data.draw(st.integers(1, 3), label="limit")
+    # A reader's audiences: none of these, one, both; or every audience (None).
+    held = data.draw(st.sampled_from([(), (1,), (2,), (1, 2), None]), label="reach")
+    reach = None if held is None else frozenset(groups[i] for i in held)
     with database.unit_of_work() as session:
-        want = expected(findable(session, top.id, editor), query)
-        assert pages(session, query, editor, limit) == want, query
-        assert count_matches(session, query, editor, 3) == min(len(want), 4)
+        want = expected(findable(session, top.id, editor, reach), query)
+        assert pages(session, query, editor, limit, reach) == want, query
+        assert count_matches(session, query, editor, 3, reach) == min(len(want), 4)
 
 
 def test_a_body_hit_whose_title_holds_the_walked_term_is_found(database: Database) -> None:

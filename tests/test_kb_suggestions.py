@@ -230,7 +230,7 @@ def _published(db: Database, folder: str, articles: list[tuple[str, list[str]]])
 
 def _suggested(db: Database, kinds: set[str], products: set[str]) -> list[str]:
     with db.unit_of_work(write=False) as session:
-        found = suggest(session, Wanted(frozenset(kinds), frozenset(products)), 10)
+        found = suggest(session, Wanted(frozenset(kinds), frozenset(products)), None, 10)
         return [s.title for s in found]
 
 
@@ -277,7 +277,7 @@ def test_an_article_taken_from_above_is_suggested(
     _published(database, "本地", [("本市报修口径", ["repair"])])
     with database.unit_of_work(write=False) as session:
         ticket = Ticket(kind="repair", customer_id=uuid.uuid4())
-        found = suggest_for_ticket(session, ticket)
+        found = suggest_for_ticket(session, ticket, None)
         assert [(s.title, s.folder, s.article.owner) for s in found] == [
             ("本市报修口径", "本地", "430100"),
             ("全省报修口径", "片区公告", PROVINCE),

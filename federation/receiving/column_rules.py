@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from sqlalchemy import BigInteger, Column, Integer, Numeric, String, Uuid
 
 from federation.receiving.validate import BatchRejected
-from node.db.value_rules import ONE_OF, WITHIN
+from node.db.value_rules import ONE_OF, SHAPED, WITHIN
 from node.models import Base
 from schemas.wire import TABLES
 
@@ -41,7 +41,7 @@ class Check:
 
     column: str
     problem: str
-    bad: Callable[[pa.ChunkedArray], pa.ChunkedArray]
+    bad: Callable[[pa.ChunkedArray], pa.ChunkedArray | pa.Array]
 
 
 def check_values(table_name: str, rows: pa.Table) -> None:
@@ -95,6 +95,9 @@ def _text_checks(name: str, column: Column) -> list[Check]:
     if values:
         listed = ", ".join(sorted(values))
         checks.append(Check(name, f"not one of {listed}", _not_in(values)))
+    if SHAPED in column.info:
+        what, fits = column.info[SHAPED]
+        checks.append(Check(name, f"not {what}", _misshapen(fits)))
     return checks
 
 
@@ -134,6 +137,14 @@ def _not_in(allowed: frozenset[str]) -> Callable[[pa.ChunkedArray], pa.ChunkedAr
     # is_in answers false (not null) for a null: mask nulls out, they are no offence here.
     return lambda values: pc.and_(
         pc.is_valid(values), pc.invert(pc.is_in(values, value_set=value_set))
+    )
+
+
+def _misshapen(fits: Callable[[str], bool]) -> Callable[[pa.ChunkedArray], pa.Array]:
+    # Structure inside a text (JSON) has no vectorised check; such columns are few and
+    # their tables small (publications from above).
+    return lambda values: pa.array(
+        [value is not None and not fits(value) for value in values.to_pylist()], pa.bool_()
     )
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from node.auth.accounts import Role, User
 from node.db.types import utcnow
 from node.errors import Conflict
-from node.knowledge.models import KbAck, KbArticle
+from node.knowledge.audience_rules import ReaderFacts, reaches, rule_of
+from node.knowledge.models import KbAck, KbArticle, KbAudience
 
 # Who may read the knowledge base without being a person: the PBX connector reads nothing.
 MACHINE_ROLES = frozenset({Role.cti.value})
@@ -39,7 +40,7 @@ def acknowledge(session: Session, article: KbArticle, user: User) -> tuple[KbAck
 
 def acks_of(session: Session, article: KbArticle) -> tuple[list[tuple[KbAck, str]], list[User]]:
     """Who acknowledged the article, when (with display names), and which of this
-    node's active users (people, not machines) have not yet."""
+    node's active users (people, not machines) it is for have not yet."""
     acked = session.execute(
         select(KbAck, User.display_name)
         .join(User, User.id == KbAck.user_id)
@@ -58,4 +59,13 @@ def acks_of(session: Session, article: KbArticle) -> tuple[list[tuple[KbAck, str
         )
         .order_by(User.username)
     ).scalars()
-    return [(ack, name) for ack, name in acked], list(pending)
+    return [(ack, name) for ack, name in acked], _in_audience(session, article, list(pending))
+
+
+def _in_audience(session: Session, article: KbArticle, users: list[User]) -> list[User]:
+    """Those of `users` the article's audience reaches (all, for an article for all)."""
+    audience = session.get(KbAudience, article.audience_id) if article.audience_id else None
+    if audience is None:
+        return users
+    rule, here = rule_of(audience), session.info["node_code"]
+    return [u for u in users if reaches(rule, ReaderFacts(u.role, here, u.service_area))]

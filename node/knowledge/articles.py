@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from node.api.pagination import keyset_page
 from node.db.types import utcnow
 from node.errors import Conflict, NotFound, invalid
+from node.knowledge.audiences import Reach, get_audience, is_reached, reached
 from node.knowledge.folders import get_folder
 from node.knowledge.models import MAX_VERSION_NUMBER, KbArticle, KbArticleVersion, Status
 from node.knowledge.ownership import ensure_own
@@ -45,6 +46,7 @@ class ArticleFields:
     must_read: bool
     effective_from: date | None
     expires_at: date | None
+    audience_id: uuid.UUID | None = None  # None: for every reader
 
 
 def check_dates(effective_from: date | None, expires_at: date | None) -> None:
@@ -59,6 +61,13 @@ def tags_of(article: KbArticle) -> list[str]:
     return tags
 
 
+def _check_fields(session: Session, fields: ArticleFields) -> None:
+    """422 naming expires_at or audience_id when one is wrong."""
+    check_dates(fields.effective_from, fields.expires_at)
+    if fields.audience_id is not None:
+        get_audience(session, fields.audience_id, "audience_id")
+
+
 def _apply_fields(article: KbArticle, fields: ArticleFields) -> None:
     article.folder_id = fields.folder_id
     article.kind = fields.kind
@@ -66,6 +75,7 @@ def _apply_fields(article: KbArticle, fields: ArticleFields) -> None:
     article.must_read = fields.must_read
     article.effective_from = fields.effective_from
     article.expires_at = fields.expires_at
+    article.audience_id = fields.audience_id
 
 
 def create_article(
@@ -73,7 +83,7 @@ def create_article(
 ) -> KbArticle:
     """A new article whose version 1 is a draft."""
     ensure_own(session, get_folder(session, fields.folder_id, "folder_id"))
-    check_dates(fields.effective_from, fields.expires_at)
+    _check_fields(session, fields)
     article = KbArticle(
         title=title,
         status=Status.draft.value,
@@ -119,19 +129,26 @@ def is_visible(article: KbArticle, on: date | None = None) -> bool:
     )
 
 
-def readable_article(session: Session, article_id: uuid.UUID, editor: bool) -> KbArticle:
-    """The article, for an editor any; for a reader only a visible one (else 404)."""
+def readable_article(
+    session: Session, article_id: uuid.UUID, editor: bool, reach: Reach
+) -> KbArticle:
+    """The article, for an editor any; for a reader only one visible now whose audience
+    `reach` holds (else 404: a reader outside it is not told it exists)."""
     article = get_article(session, article_id)
-    if not editor and not is_visible(article):
+    if not editor and not (is_visible(article) and is_reached(article, reach)):
         raise NotFound(f"no article {article_id}")
     return article
 
 
 def article_filters(
-    editor_view: bool, folder_id: uuid.UUID | None, kind: str | None, status: str | None = None
+    editor_view: bool,
+    reach: Reach,
+    folder_id: uuid.UUID | None,
+    kind: str | None,
+    status: str | None = None,
 ) -> list[ColumnElement[bool]]:
     """The conditions of an article list (shared by its pages and its count)."""
-    where: list[ColumnElement[bool]] = [] if editor_view else visible_now()
+    where: list[ColumnElement[bool]] = [] if editor_view else [*visible_now(), *reached(reach)]
     if folder_id is not None:
         where.append(KbArticle.folder_id == folder_id)
     if kind is not None:
@@ -144,6 +161,7 @@ def article_filters(
 def list_articles(
     session: Session,
     editor_view: bool,
+    reach: Reach,
     folder_id: uuid.UUID | None,
     kind: str | None,
     limit: int,
@@ -153,7 +171,7 @@ def list_articles(
 ) -> tuple[list[KbArticle], str | None]:
     """A page of articles: readers' (visible now) or, `editor_view`, every article;
     narrowed by folder, kind and (editors' lists) the newest version's status."""
-    where = article_filters(editor_view, folder_id, kind, status)
+    where = article_filters(editor_view, reach, folder_id, kind, status)
     return keyset_page(
         session, KbArticle, limit, cursor, order_by or "-updated_at", ARTICLE_ORDERS, where
     )
@@ -177,7 +195,7 @@ def edit_article(
         )
     if fields.folder_id != article.folder_id:
         ensure_own(session, get_folder(session, fields.folder_id, "folder_id"))
-    check_dates(fields.effective_from, fields.expires_at)
+    _check_fields(session, fields)
     number = article.latest_number + 1
     if number > MAX_VERSION_NUMBER:
         raise Conflict(f"article {article.id} has reached {MAX_VERSION_NUMBER} versions")

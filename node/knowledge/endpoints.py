@@ -17,6 +17,7 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import PermissionDenied
 from node.knowledge import acknowledgements, articles, folders, review, versions
+from node.knowledge.audiences import reach_of
 from node.knowledge.models import (
     MAX_VERSION_NUMBER,
     KbAck,
@@ -88,6 +89,7 @@ def _summary(article: KbArticle, title: str) -> dict[str, Any]:
         "created_by": article.created_by,
         "created_at": article.created_at,
         "updated_at": article.updated_at,
+        "audience_id": article.audience_id,
     }
 
 
@@ -153,6 +155,7 @@ def _fields(body: ArticleIn) -> articles.ArticleFields:
         must_read=body.must_read,
         effective_from=body.effective_from,
         expires_at=body.expires_at,
+        audience_id=body.audience_id,
     )
 
 
@@ -210,8 +213,16 @@ def list_articles(
     `include_drafts` (editors) lists every article."""
     editor_view = _drafts_allowed(viewer, query.include_drafts)
     kind = query.kind.value if query.kind is not None else None
+    reach = reach_of(session, viewer)
     rows, cursor = articles.list_articles(
-        session, editor_view, query.folder_id, kind, query.limit, query.cursor, query.order_by
+        session,
+        editor_view,
+        reach,
+        query.folder_id,
+        kind,
+        query.limit,
+        query.cursor,
+        query.order_by,
     )
     titles = articles.published_titles(session, [] if editor_view else rows)
     return {
@@ -235,7 +246,9 @@ def create_article(body: ArticleIn, viewer: Writer, session: SessionDep) -> dict
 def get_article(article_id: uuid.UUID, viewer: Reader, session: SessionDep) -> dict[str, Any]:
     """The article with its Markdown and sanitised HTML: for readers the published
     version (404 outside its dates); editors also get the draft and the approval steps."""
-    article = articles.readable_article(session, article_id, _editor(viewer))
+    article = articles.readable_article(
+        session, article_id, _editor(viewer), reach_of(session, viewer)
+    )
     return _detail(session, article, viewer)
 
 
@@ -344,7 +357,8 @@ def search_articles(
     hits first, then the newest. Readers search what they may see; `include_drafts`
     (editors) searches each article's newest version."""
     drafts = _drafts_allowed(viewer, query.include_drafts)
-    hits, cursor = search(session, query.q, drafts, query.limit, query.cursor)
+    reach = reach_of(session, viewer)
+    hits, cursor = search(session, query.q, drafts, query.limit, query.cursor, reach)
     data = [
         {
             **_summary(hit.article, hit.version.title),
@@ -361,7 +375,9 @@ def search_articles(
 def acknowledge(article_id: uuid.UUID, viewer: Reader, session: SessionDep) -> dict[str, Any]:
     """已阅: the caller acknowledges a must-read article they can see; again answers the
     first acknowledgement unchanged. 409 if the article is not must-read."""
-    article = articles.readable_article(session, article_id, editor=False)
+    article = articles.readable_article(
+        session, article_id, editor=False, reach=reach_of(session, viewer)
+    )
     ack, new = acknowledgements.acknowledge(session, article, viewer.user)
     if new:
         record_by(session, viewer, "kb.article_acknowledged", "kb_article", article.id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from node.db.types import utcnow
 from node.divisions import ancestors, division_name
+from node.knowledge.audiences import take_published
 from node.knowledge.models import (
     KbArticle,
     KbArticleVersion,
@@ -116,6 +117,7 @@ def _make(session: Session, publication: KbPublication) -> None:
     article.folder_id, article.kind, article.title = folder_id, publication.kind, publication.title
     article.tags, article.must_read = publication.tags, publication.must_read
     article.effective_from, article.expires_at = publication.effective_from, publication.expires_at
+    article.audience_id = take_published(session, publication.audience)
     article.status = Status.published.value
     article.latest_number = article.published_number = publication.number
     article.published_at, article.updated_at = publication.published_at, utcnow()

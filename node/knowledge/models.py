@@ -24,7 +24,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db.base import Base, Replicated, new_id
 from node.db.types import UTCDateTime, utcnow
-from node.db.value_rules import one_of, within
+from node.db.value_rules import one_of, shaped, within
+from node.knowledge.published_shapes import is_folder_path, is_published_audience
 
 NAME_MAX = 100
 TITLE_MAX = 200
@@ -70,6 +71,27 @@ class KbFolder(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class KbAudience(Base):
+    """群组: who an article is for (node.knowledge.audience_rules), each list a JSON list
+    of strings, empty for "anyone". A node's own, or a read-only copy of one an article
+    from above carries (same id, its owner's code)."""
+
+    __tablename__ = "kb_audiences"
+    # A name is unique among its owner's (checked by the service, not the table: copies
+    # from above are renamed one publication at a time, so two may swap names).
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    roles: Mapped[str] = mapped_column(Text, default="[]")
+    levels: Mapped[str] = mapped_column(Text, default="[]")
+    nodes: Mapped[str] = mapped_column(Text, default="[]")
+    areas: Mapped[str] = mapped_column(Text, default="[]")
+    owner: Mapped[str] = mapped_column(String(NODE_CODE_MAX))
+    created_by: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class KbArticle(Base):
     """文章. `status` is the state of its newest version; readers see the version
     `published_number` names (kept while a newer draft is edited and reviewed)."""
@@ -92,6 +114,10 @@ class KbArticle(Base):
     created_by: Mapped[str] = mapped_column(String(USERNAME_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None: for every reader; else only for those the audience reaches.
+    audience_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("kb_audiences.id"), default=None, index=True
+    )
     # An article from above: the origin_version of the publication it was made from.
     source_version: Mapped[int | None] = mapped_column(Integer, default=None)
 
@@ -104,7 +130,9 @@ class KbPublication(Replicated, Base):
 
     __tablename__ = "kb_publications"
 
-    folders: Mapped[str] = mapped_column(Text)  # JSON [[folder id hex, name], ...] from the top
+    folders: Mapped[str] = mapped_column(  # JSON [[folder id hex, name], ...] from the top
+        Text, info=shaped("a JSON list of [folder id, name] pairs", is_folder_path)
+    )
     kind: Mapped[str] = mapped_column(String(12), info=one_of(Kind))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     body: Mapped[str] = mapped_column(String(BODY_MAX))  # Markdown
@@ -114,6 +142,13 @@ class KbPublication(Replicated, Base):
     expires_at: Mapped[date | None] = mapped_column(Date, default=None)
     number: Mapped[int] = mapped_column(Integer, info=within(1, MAX_VERSION_NUMBER))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # JSON {"id", "name", "owner", "roles", "levels", "nodes", "areas"}, or None: for
+    # every reader (wire schema 10; a batch of version 9 has none).
+    audience: Mapped[str | None] = mapped_column(
+        Text,
+        default=None,
+        info=shaped("an audience (id, name, owner, 4 lists)", is_published_audience),
+    )
 
 
 class KbArticleVersion(Base):

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from node.db.types import utcnow
 from node.divisions import level_of
-from node.knowledge.models import KbArticle, KbArticleVersion, KbFolder, KbPublication, Status
+from node.knowledge.audience_rules import rule_of
+from node.knowledge.models import (
+    KbArticle,
+    KbArticleVersion,
+    KbAudience,
+    KbFolder,
+    KbPublication,
+    Status,
+)
 from node.settings import Level
 
 
@@ -23,6 +31,16 @@ def folder_chain(session: Session, folder_id: object) -> list[KbFolder]:
         chain.append(current)
         current = session.get(KbFolder, current.parent_id) if current.parent_id else None
     return chain[::-1]
+
+
+def audience_value(session: Session, audience_id: object) -> str | None:
+    """The audience as a publication carries it down: id, name, owner and its lists
+    (node.knowledge.published_shapes.PublishedAudience); None for every reader."""
+    audience = session.get(KbAudience, audience_id) if audience_id is not None else None
+    if audience is None:
+        return None
+    data = {"id": audience.id.hex, "name": audience.name, "owner": audience.owner}
+    return orjson.dumps(data | rule_of(audience).to_json()).decode()
 
 
 def _published_values(session: Session, article: KbArticle) -> dict[str, object]:
@@ -44,6 +62,7 @@ def _published_values(session: Session, article: KbArticle) -> dict[str, object]
         "expires_at": article.expires_at,
         "number": number,
         "published_at": article.published_at,
+        "audience": audience_value(session, article.audience_id),
     }
 
 

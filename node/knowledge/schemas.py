@@ -77,6 +77,9 @@ class ArticleIn(StrictInput):
     effective_from: date | None = None
     expires_at: date | None = Field(default=None, description="the first day it is not shown")
     note: str = Field(default="", max_length=NOTE_MAX, description="what this version changes")
+    audience_id: uuid.UUID | None = Field(
+        default=None, description="群组: only readers it reaches see the article; null: everybody"
+    )
 
 
 class ReasonIn(StrictInput):
@@ -146,6 +149,7 @@ class ArticleOut(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    audience_id: uuid.UUID | None = Field(description="who it is for; null: everybody")
 
 
 class ArticleDetailOut(ArticleOut):

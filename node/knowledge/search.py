@@ -27,6 +27,7 @@ from node.customers.search_terms import clean, fragment_terms
 from node.errors import invalid
 from node.knowledge import search_statements as stmts
 from node.knowledge.articles import today
+from node.knowledge.audiences import Reach
 from node.knowledge.models import KbArticle, KbArticleVersion
 
 PINYIN = re.compile(r"^[a-z]{2,40}$")
@@ -78,13 +79,21 @@ class Walks:
     session: Session
     q: Parsed
     drafts: bool
+    reach: Reach  # the reader's audiences; None: every audience
     counted: dict[bool, dict[str, int]] = field(default_factory=dict)
 
     def values(self, **more: Any) -> dict[str, Any]:
         found: dict[str, Any] = {"like": _like(self.q.text), "day": today(), **more}
+        if self.audience:
+            found["audiences"] = sorted(self.reach or ())
         if self.q.pinyin:
             found |= {"plo": self.q.pinyin, "phi": self.q.pinyin + "{"}  # "{" follows "z"
         return found
+
+    @property
+    def audience(self) -> bool:
+        """Whether the walks keep only the articles the reader's audiences allow."""
+        return not self.drafts and self.reach is not None
 
     def counts(self, titles_only: bool) -> dict[str, int]:
         """Each query term's postings (in titles only, if asked), counted up to a cap;
@@ -138,7 +147,7 @@ class Walks:
     def title_hits(self, after: Key | None, limit: int) -> list[Key]:
         # A title holding the text holds every term in its title: one walk of the lead
         # term, the one rarest in titles.
-        checks = stmts.Checks(self.drafts, 0, True, False, False)
+        checks = stmts.Checks(self.drafts, 0, True, False, False, self.audience)
         lead = self.rarest(True)
         walks = []
         if self.in_some_title(lead):  # else no title holds every term: no walk
@@ -150,7 +159,8 @@ class Walks:
     def body_hits(self, after: Key | None, limit: int) -> list[Key]:
         q, lead = self.q, self.rarest(False)
         others = {f"o{i}": t for i, t in enumerate(t for t in q.terms if t != lead)}
-        checks = stmts.Checks(self.drafts, len(others), False, q.phrase, q.pinyin is not None)
+        pinyin = q.pinyin is not None
+        checks = stmts.Checks(self.drafts, len(others), False, q.phrase, pinyin, self.audience)
         walks = [self.walk(checks, after, limit, lead=lead, in_title=False, **others)]
         # A title holding the lead term may still miss the text (a phrase, or punctuation
         # the terms drop); a single bare term in the title is always a title hit.
@@ -164,11 +174,8 @@ def _merged(walks: list[list[Key]], limit: int) -> list[Key]:
     return sorted(set().union(*walks), reverse=True)[:limit]
 
 
-def _page_keys(
-    session: Session, q: Parsed, drafts: bool, after: tuple[int, Key] | None, limit: int
-) -> list[tuple[bool, Key]]:
+def _page_keys(walks: Walks, after: tuple[int, Key] | None, limit: int) -> list[tuple[bool, Key]]:
     """Up to `limit` (title_hit, key) pairs in page order, after the cursor."""
-    walks = Walks(session, q, drafts)
     found: list[tuple[bool, Key]] = []
     if after is None or after[0] == 1:
         title_after = after[1] if after else None
@@ -207,22 +214,30 @@ def decode_cursor(cursor: str) -> tuple[int, Key]:
         raise invalid("cursor", NOT_ISSUED) from None
 
 
-def count_matches(session: Session, query: str, include_drafts: bool, cap: int) -> int:
+def count_matches(
+    session: Session, query: str, include_drafts: bool, cap: int, reach: Reach
+) -> int:
     """How many articles `search` pages through for `query`, counted up to `cap` + 1."""
     q = parse_query(query)
-    return len(_page_keys(session, q, include_drafts, None, cap + 1)) if q else 0
+    return len(_page_keys(Walks(session, q, include_drafts, reach), None, cap + 1)) if q else 0
 
 
 def search(
-    session: Session, query: str, include_drafts: bool, limit: int, cursor: str | None
+    session: Session,
+    query: str,
+    include_drafts: bool,
+    limit: int,
+    cursor: str | None,
+    reach: Reach,
 ) -> tuple[list[Hit], str | None]:
     """One page of the articles matching `query`: for readers the published versions
-    they may see; with `include_drafts` (editors) every article's newest version."""
+    they may see, of articles for everybody or for an audience in `reach` (None: any);
+    with `include_drafts` (editors) every article's newest version."""
     after = decode_cursor(cursor) if cursor else None
     q = parse_query(query)
     if q is None:
         return [], None
-    keys = _page_keys(session, q, include_drafts, after, limit + 1)
+    keys = _page_keys(Walks(session, q, include_drafts, reach), after, limit + 1)
     hits = _load(session, keys[:limit])
     next_cursor = encode_cursor(hits[-1]) if len(keys) > limit else None
     return hits, next_cursor

@@ -4,8 +4,9 @@ costs more Python time than the database spends on a page (docs/benchmarks.md).
 
 Names bound at execution: `lead` (the term walked), `o0`, `o1` ... (the other terms),
 `like` (the typed text as a LIKE pattern), `plo` / `phi` (a pinyin prefix's range),
-`day` (today, for what readers may see), `at` / `vid` (the cursor), `n` (rows wanted),
-`t0`, `t1` ... (terms counted), `ids` (version ids)."""
+`day` (today, for what readers may see), `audiences` (the reader's audience ids),
+`at` / `vid` (the cursor), `n` (rows wanted), `t0`, `t1` ... (terms counted), `ids`
+(version ids)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     ColumnElement,
     Date,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     not_,
+    or_,
     select,
     true,
     tuple_,
@@ -48,6 +51,7 @@ class Checks:
     title_holds: bool | None  # the title must hold the text, must not, or either
     body_holds: bool  # the body must hold the text (a phrase's recheck)
     not_pinyin: bool  # the title's pinyin must not start with the prefix
+    audience: bool = False  # readers: only articles for everybody or for `audiences`
 
 
 def _like(column: Any) -> ColumnElement[bool]:
@@ -73,16 +77,21 @@ def _has_pinyin() -> ColumnElement[bool]:
     )
 
 
-def readable(drafts: bool) -> list[ColumnElement[bool]]:
+def readable(drafts: bool, audience: bool = False) -> list[ColumnElement[bool]]:
     """The version the caller may find: for editors each article's newest unless
-    archived; for readers the published one of what they may see on `day`."""
+    archived; for readers the published one of what they may see on `day` (with
+    `audience`, of articles for everybody or for one of `audiences`)."""
     if drafts:
         return [
             KbArticleVersion.number == KbArticle.latest_number,
             KbArticle.status != Status.archived.value,
         ]
     day = bindparam("day", type_=Date())
-    return [KbArticleVersion.number == KbArticle.published_number, *visible_now(day)]
+    where = [KbArticleVersion.number == KbArticle.published_number, *visible_now(day)]
+    if audience:
+        audiences: BindParameter[Any] = bindparam("audiences", expanding=True)
+        where.append(or_(KbArticle.audience_id.is_(None), KbArticle.audience_id.in_(audiences)))
+    return where
 
 
 def after_cursor() -> ColumnElement[bool]:
@@ -131,7 +140,7 @@ def _checked(checks: Checks) -> list[ColumnElement[bool]]:
         where.append(_like(KbArticleVersion.body))
     if checks.not_pinyin:
         where.append(not_(_has_pinyin()))
-    return [*where, *readable(checks.drafts)]
+    return [*where, *readable(checks.drafts, checks.audience)]
 
 
 @cache

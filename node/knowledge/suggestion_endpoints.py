@@ -21,6 +21,7 @@ from node.crud.schemas import StorableInput
 from node.customers.resource import CustomerResource
 from node.errors import InvalidFields, PermissionDenied
 from node.knowledge.articles import tags_of
+from node.knowledge.audiences import reach_of
 from node.knowledge.suggestions import (
     DEFAULT_LIMIT,
     Suggestion,
@@ -101,11 +102,12 @@ def suggestions(
         tickets = TicketResource()
         _need(viewer, tickets.read_perm)
         ticket = tickets.get(session, viewer, query.ticket_id)
-        found = suggest_for_ticket(session, ticket, query.limit)
+        found = suggest_for_ticket(session, ticket, reach_of(session, viewer), query.limit)
     else:
         assert query.customer_id is not None  # _one_of
         customers = CustomerResource()
         _need(viewer, customers.read_perm)
         customer = customers.get(session, viewer, query.customer_id)
-        found = suggest_for_customer(session, customer.id, query.limit)
+        reach = reach_of(session, viewer)
+        found = suggest_for_customer(session, customer.id, reach, query.limit)
     return {"data": [_out(s) for s in found]}

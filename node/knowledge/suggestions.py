@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, case, false, or_, select
 from sqlalchemy.orm import Session
 
 from node.knowledge.articles import published_titles, tags_of, visible_now
+from node.knowledge.audiences import Reach, reached
 from node.knowledge.models import KbArticle, KbFolder
 from node.products.models import Product
 from node.subscriptions.models import Subscription, SubscriptionStatus
@@ -130,19 +131,20 @@ def wanted_for_customer(session: Session, customer_id: uuid.UUID) -> Wanted:
 
 
 def suggest_for_ticket(
-    session: Session, ticket: Ticket, limit: int = DEFAULT_LIMIT
+    session: Session, ticket: Ticket, reach: Reach, limit: int = DEFAULT_LIMIT
 ) -> list[Suggestion]:
-    """Up to `limit` visible articles tagged with the ticket's kind or a product of its
-    customer's live subscriptions, the best match first."""
-    return suggest(session, wanted_for_ticket(session, ticket), limit)
+    """Up to `limit` visible articles (for the audiences `reach` holds) tagged with the
+    ticket's kind or a product of its customer's live subscriptions, the best first."""
+    return suggest(session, wanted_for_ticket(session, ticket), reach, limit)
 
 
 def suggest_for_customer(
-    session: Session, customer_id: uuid.UUID, limit: int = DEFAULT_LIMIT
+    session: Session, customer_id: uuid.UUID, reach: Reach, limit: int = DEFAULT_LIMIT
 ) -> list[Suggestion]:
-    """Up to `limit` visible articles tagged with a product of the customer's live
-    subscriptions or the kind of one of its open tickets, the best match first."""
-    return suggest(session, wanted_for_customer(session, customer_id), limit)
+    """Up to `limit` visible articles (for the audiences `reach` holds) tagged with a
+    product of the customer's live subscriptions or the kind of one of its open
+    tickets, the best match first."""
+    return suggest(session, wanted_for_customer(session, customer_id), reach, limit)
 
 
 def _rank(s: Suggestion) -> tuple[int, bool, float, str]:
@@ -152,9 +154,11 @@ def _rank(s: Suggestion) -> tuple[int, bool, float, str]:
     return (tier, not s.article.must_read, newest, s.article.id.hex)
 
 
-def suggest(session: Session, wanted: Wanted, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
-    """Up to `limit` articles readers may see now whose tags hold one of the wanted
-    codes whole, ranked as the module says."""
+def suggest(
+    session: Session, wanted: Wanted, reach: Reach, limit: int = DEFAULT_LIMIT
+) -> list[Suggestion]:
+    """Up to `limit` articles readers may see now (of the audiences `reach` holds) whose
+    tags hold one of the wanted codes whole, ranked as the module says."""
     if limit < 1 or not (wanted.kinds or wanted.products):
         return []
     kind_hit, product_hit = _any_tag(wanted.kinds), _any_tag(wanted.products)
@@ -163,7 +167,7 @@ def suggest(session: Session, wanted: Wanted, limit: int = DEFAULT_LIMIT) -> lis
     stmt = (
         select(KbArticle, KbFolder.name)
         .join(KbFolder, KbFolder.id == KbArticle.folder_id)
-        .where(*visible_now(), or_(kind_hit, product_hit))
+        .where(*visible_now(), *reached(reach), or_(kind_hit, product_hit))
         .order_by(
             tier,
             KbArticle.must_read.desc(),

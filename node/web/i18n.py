@@ -1052,6 +1052,38 @@ TEXTS: dict[str, tuple[str, str]] = {
         "A tag equal to a ticket kind code (such as repair) or a product code makes this "
         "article suggested beside such tickets and on the pages of customers with that product",
     ),
+    # 群组 (pages_kb_audiences): who an article is for.
+    "kba.title": ("群组", "Audiences"),
+    "kba.explain": (
+        "群组限定文章的读者：每一项勾选或填写的条件都要满足，留空的项不限。"
+        "不选群组的文章所有人可见；编辑和审核人员总能看到全部文章。",
+        "An audience limits who reads an article: every list that names something must "
+        "hold the reader; an empty list leaves it open. An article with no audience is for "
+        "everybody; editors and reviewers always see every article.",
+    ),
+    "kba.new": ("新建群组", "New audience"),
+    "kba.edit": ("修改群组", "Edit audience"),
+    "kba.delete": ("删除群组", "Delete audience"),
+    "kba.name": ("群组名称", "Name"),
+    "kba.roles": ("角色", "Roles"),
+    "kba.levels": ("层级", "Levels"),
+    "kba.nodes": ("节点", "Nodes"),
+    "kba.nodes_hint": (
+        "行政区划代码，逗号分隔；一个节点包括它下面的所有节点",
+        "Division codes, separated by commas; a node includes every node below it",
+    ),
+    "kba.areas": ("服务区域", "Service areas"),
+    "kba.owner": ("所属节点", "Owner"),
+    "kba.articles": ("文章数", "Articles"),
+    "kba.anyone": ("不限", "Any"),
+    "kba.none": ("还没有群组。", "No audiences yet."),
+    "kba.done_saved": ("群组已保存。", "Audience saved."),
+    "kba.done_deleted": ("群组已删除。", "Audience deleted."),
+    "kba.level_hq": ("总部", "Headquarters"),
+    "kba.level_province": ("省公司", "Province"),
+    "kba.level_city": ("市公司", "City"),
+    "kba.audience": ("适用群组", "Audience"),
+    "kba.everybody": ("所有读者", "Everybody"),
 }
 
 # Codes shown to people (ticket states, severities, channels): code -> (zh-CN, en)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.knowledge import articles, review, versions
+from node.knowledge.audiences import names_of
 from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, Status
 from node.knowledge.render import render_html
 from node.web.i18n import translator
@@ -52,6 +53,12 @@ def own_ack(session: Session, article: KbArticle, viewer: Viewer) -> KbAck | Non
     return session.execute(stmt).scalar_one_or_none()
 
 
+def _audience_name(session: Session, article: KbArticle) -> str | None:
+    if article.audience_id is None:
+        return None
+    return names_of(session, [article.audience_id]).get(article.audience_id)
+
+
 def article_page(
     request: Request,
     session: Session,
@@ -82,6 +89,7 @@ def article_page(
         "acked_at": str(time_cell(ack.acked_at)) if ack is not None else None,
         "may_ack": article.must_read and visible and ack is None,
         "visible": visible,
+        "audience": _audience_name(session, article),
         "editor": editor,
         "reviewer": viewer.can(Perm.kb_review),
         "steps": _steps(session, article) if editor else [],

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
+from node.knowledge.audiences import reach_of
 from node.knowledge.suggestions import Suggestion, suggest_for_customer, suggest_for_ticket
 from node.tickets.models import Ticket
 
@@ -36,7 +37,7 @@ def ticket_suggestions(
     """The panel beside a ticket the viewer may read; None without kb:read."""
     if not viewer.can(Perm.kb_read):
         return None
-    return _links(suggest_for_ticket(session, ticket, PANEL_SIZE))
+    return _links(suggest_for_ticket(session, ticket, reach_of(session, viewer), PANEL_SIZE))
 
 
 def customer_suggestions(
@@ -45,4 +46,5 @@ def customer_suggestions(
     """The panel on the 360 of a customer the viewer may read; None without kb:read."""
     if not viewer.can(Perm.kb_read):
         return None
-    return _links(suggest_for_customer(session, customer_id, PANEL_SIZE))
+    reach = reach_of(session, viewer)
+    return _links(suggest_for_customer(session, customer_id, reach, PANEL_SIZE))

@@ -20,6 +20,7 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import DomainError
 from node.knowledge import articles, versions
+from node.knowledge.audiences import all_audiences
 from node.knowledge.models import KbArticle, Kind
 from node.knowledge.schemas import ArticleIn
 from node.web.errors import WebRoute
@@ -33,7 +34,7 @@ from node.web.session import PostingViewer, WebViewer, need
 
 router = APIRouter(prefix="/ui/kb/articles", include_in_schema=False, route_class=WebRoute)
 FIELDS = ("folder_id", "kind", "title", "body", "tags", "must_read", "effective_from",
-          "expires_at", "note")  # fmt: skip
+          "expires_at", "note", "audience_id")  # fmt: skip
 # Tags are typed in one box, separated as people separate them: commas (either width),
 # 顿号, semicolons or spaces.
 TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
@@ -52,6 +53,7 @@ def _render(
         "v": values,
         "folders": folder_choices(folder_tree(session)),
         "kinds": [k.value for k in Kind],
+        "audiences": [(str(g.id), g.name) for g in all_audiences(session)],
         "labels": kb_labels(translator(lang_of(request))),
         "errors": errors.fields if errors else {},
         "error_message": errors.message if errors else None,
@@ -72,6 +74,7 @@ def _read(values: dict[str, str], lang: str) -> articles.ArticleFields:
         "effective_from": values["effective_from"] or None,
         "expires_at": values["expires_at"] or None,
         "note": values["note"],
+        "audience_id": values["audience_id"] or None,
     }
     body = parse(ArticleIn, data, lang)
     assert isinstance(body, ArticleIn)
@@ -83,6 +86,7 @@ def _read(values: dict[str, str], lang: str) -> articles.ArticleFields:
         must_read=body.must_read,
         effective_from=body.effective_from,
         expires_at=body.expires_at,
+        audience_id=body.audience_id,
     )
 
 
@@ -106,6 +110,7 @@ def _stored(session: Session, article: KbArticle) -> dict[str, str]:
         "effective_from": str(article.effective_from or ""),
         "expires_at": str(article.expires_at or ""),
         "note": "",
+        "audience_id": str(article.audience_id or ""),
     }
 
 

@@ -22,6 +22,7 @@ from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.errors import InvalidFields, invalid
 from node.knowledge import articles
+from node.knowledge.audiences import Reach, reach_of
 from node.knowledge.models import KbArticle, KbFolder, Status
 from node.knowledge.schemas import SearchQuery
 from node.knowledge.search import count_matches, search
@@ -103,6 +104,7 @@ def _status(viewer: Viewer, text: str, t: Any) -> str | None:
 
 def _listed(
     session: Session,
+    reach: Reach,
     tree: list[TreeRow],
     folder_id: uuid.UUID | None,
     status: str | None,
@@ -110,19 +112,21 @@ def _listed(
 ) -> Found:
     editor_view = status is not None
     rows, cursor = articles.list_articles(
-        session, editor_view, folder_id, None, PAGE_SIZE, at.cursor, None, status
+        session, editor_view, reach, folder_id, None, PAGE_SIZE, at.cursor, None, status
     )
-    where = articles.article_filters(editor_view, folder_id, None, status)
+    where = articles.article_filters(editor_view, reach, folder_id, None, status)
     total = count_rows(session, select(KbArticle).where(*where))
     titles = articles.published_titles(session, [] if editor_view else rows)
     shown = [_row(a, titles.get(a.id, a.title), tree, a.updated_at, "") for a in rows]
     return Found(shown, total, cursor)
 
 
-def _found(session: Session, tree: list[TreeRow], query: str, at: PageAt, lang: str) -> Found:
+def _found(
+    session: Session, reach: Reach, tree: list[TreeRow], query: str, at: PageAt, lang: str
+) -> Found:
     parse(SearchQuery, {"q": query}, lang)  # the API's limits on a query, named "q"
-    hits, cursor = search(session, query, False, PAGE_SIZE, at.cursor)
-    total = count_matches(session, query, False, COUNT_CAP)
+    hits, cursor = search(session, query, False, PAGE_SIZE, at.cursor, reach)
+    total = count_matches(session, query, False, COUNT_CAP, reach)
     rows = [
         _row(h.article, h.version.title, tree, h.version.created_at, h.version.body[:EXCERPT])
         for h in hits
@@ -148,10 +152,11 @@ def kb_home(request: Request, viewer: WebViewer, session: SessionDep) -> Respons
         at = page_at(params.get("cursor"), params.get("back"))
         folder_id = _folder(session, values["folder"], t)
         status = _status(viewer, values["status"], t)
+        reach = reach_of(session, viewer)
         if values["q"]:
-            found = _found(session, tree, values["q"], at, lang_of(request))
+            found = _found(session, reach, tree, values["q"], at, lang_of(request))
         else:
-            found = _listed(session, tree, folder_id, status, at)
+            found = _listed(session, reach, tree, folder_id, status, at)
     except InvalidFields as exc:  # a service's (English) text too: the reader's language
         context["errors"] = {k: domain_message(v, lang_of(request)) for k, v in exc.errors.items()}
         return render(request, "kb_browse.html", viewer, context, status_code=422)

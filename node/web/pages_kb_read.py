@@ -1,7 +1,8 @@
 """Reading a knowledge-base article (issue 22 §3): the published version rendered, 必读
 with its 我已阅读 button and, once clicked, when the reader acknowledged it. A reader
-sees only what the API shows them (published, inside its dates; anything else is the
-404 page); an editor sees every article with its draft and approval steps."""
+sees only what the API shows them (published, inside its dates, for an audience they
+are in; anything else is the 404 page); an editor sees every article with its draft
+and approval steps."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from node.api.deps import SessionDep
 from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.knowledge import acknowledgements, articles
+from node.knowledge.audiences import reach_of
 from node.web.errors import WebRoute
 from node.web.kb_article_view import article_page
 from node.web.session import PostingViewer, WebViewer, need
@@ -27,7 +29,8 @@ def read_article(
 ) -> Response:
     """The article as the viewer may see it; a missing or hidden one is a 404 page."""
     need(viewer, Perm.kb_read)
-    article = articles.readable_article(session, article_id, viewer.can(Perm.kb_write))
+    editor, reach = viewer.can(Perm.kb_write), reach_of(session, viewer)
+    article = articles.readable_article(session, article_id, editor, reach)
     return article_page(request, session, viewer, article)
 
 
@@ -38,7 +41,7 @@ def acknowledge(
     """我已阅读: the reader acknowledges a must-read article they can see (again is a
     no-op), then sees the article saying when; 409 for an article not must-read."""
     need(viewer, Perm.kb_read)
-    article = articles.readable_article(session, article_id, editor=False)
+    article = articles.readable_article(session, article_id, False, reach_of(session, viewer))
     _, new = acknowledgements.acknowledge(session, article, viewer.user)
     if new:
         record_by(session, viewer, "kb.article_acknowledged", "kb_article", article.id)

@@ -19,6 +19,7 @@ from node.web import (
     pages_dashboard,
     pages_kb_acks,
     pages_kb_articles,
+    pages_kb_audiences,
     pages_kb_browse,
     pages_kb_folders,
     pages_kb_history,
@@ -81,5 +82,6 @@ for pages in (
     pages_kb_review,
     pages_kb_history,
     pages_kb_acks,
+    pages_kb_audiences,
 ):
     router.include_router(pages.router)
