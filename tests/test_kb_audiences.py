@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from federation.receiving.apply import apply_incoming
 from federation.receiving.column_rules import check_values
 from federation.receiving.validate import BatchRejected
 from federation.sending.capture import read_changes
@@ -29,6 +28,7 @@ from node.knowledge.folders import create_folder
 from node.knowledge.from_above import take_from_above
 from node.knowledge.models import KbArticle, KbAudience
 from node.knowledge.search import search
+from tests.test_kb_from_above import _hand_down
 
 KB = "/api/v1/kb"
 PROVINCE = "430000"
@@ -259,15 +259,6 @@ def test_names_uses_and_rights(client: TestClient, staff: dict) -> None:
 
 
 # ---- down the tree ----------------------------------------------------------------------
-
-
-def _hand_down(parent: Database, child: Database, after: int = 0) -> int:
-    with parent.engine.connect() as conn:
-        changes = read_changes(conn, "kb_publications", after, 100)
-    if changes is None:
-        return after
-    apply_incoming(child, PROVINCE, "kb_publications", changes.rows, after, changes.seq_end)
-    return changes.seq_end
 
 
 def test_an_audience_travels_down_with_its_article(
