@@ -201,7 +201,21 @@ def _reviewer(node) -> httpx.Client:
     return httpx.Client(base_url=node.url, headers={"Authorization": f"Bearer {token}"})
 
 
-def _publish(node, reviewer: httpx.Client, folder: str, title: str, body: str) -> dict:
+def _agent(node) -> httpx.Client:
+    """An agent (a reader, no kb:write) signed in at `node`."""
+    fedcrm("user", "add", str(node.dir), "--username", "agent", "--role", "agent",
+           "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    login = httpx.post(
+        f"{node.url}/api/v1/auth/login", json={"username": "agent", "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    token = login.json()["access_token"]
+    return httpx.Client(base_url=node.url, headers={"Authorization": f"Bearer {token}"})
+
+
+def _publish(
+    node, reviewer: httpx.Client, folder: str, title: str, body: str, **more: object
+) -> dict:
     """A folder and a must-read article in it, written at `node` and approved there."""
     with node.api() as api:
         made = api.post(f"{KB}/folders", json={"name": folder})
@@ -209,7 +223,7 @@ def _publish(node, reviewer: httpx.Client, folder: str, title: str, body: str) -
         article = api.post(
             f"{KB}/articles",
             json={"folder_id": made.json()["id"], "kind": "policy", "title": title,
-                  "body": body, "must_read": True},
+                  "body": body, "must_read": True, **more},
         )  # fmt: skip
         assert article.status_code == 201, article.text
         assert api.post(f"{KB}/articles/{article.json()['id']}/submit").status_code == 200
@@ -264,7 +278,22 @@ def test_articles_and_questionnaires_published_above_reach_the_nodes_below(topol
     notice = _publish(
         province, province_reviewer, "片区公告", "湖南宽带提速公告", "全省宽带免费提速。"
     )
+    with hq.api() as api:  # 群组: an article for the cities' agents only
+        audience = api.post(f"{KB}/audiences", json={"name": "各市坐席", "roles": ["agent"],
+                                                     "levels": ["city"]})  # fmt: skip
+        assert audience.status_code == 201, audience.text
+    script = _publish(hq, hq_reviewer, "话术", "携号转网挽留话术", "先致歉再说明。",
+                      audience_id=audience.json()["id"])  # fmt: skip
     _pull_down(topology)
+    readers = {code: _agent(topology[code]) for code in ("430000", "430100")}
+    for code, reader in readers.items():  # the agents of a city find it, a province's not
+        found = reader.get(f"{KB}/search", params={"q": "挽留"}).json()["data"]
+        expected = ["携号转网挽留话术"] if code == "430100" else []
+        assert [hit["title"] for hit in found] == expected, code
+        opened = reader.get(f"{KB}/articles/{script['id']}")
+        assert opened.status_code == (200 if code == "430100" else 404), code
+        reader.close()
+    assert _found(topology["430200"], "挽留") == {script["id"]: "携号转网挽留话术"}  # admin
 
     for code in CITIES:
         node = topology[code]
