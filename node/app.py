@@ -29,6 +29,7 @@ from node.customer_merge.endpoints import router as merge_actions
 from node.db.unit_of_work import Database
 from node.dictionaries.resource import DictionaryResource
 from node.interactions.resource import InteractionResource
+from node.knowledge.attachment_endpoints import router as kb_attachments_router
 from node.knowledge.audience_endpoints import router as kb_audiences_router
 from node.knowledge.endpoints import router as kb_router
 from node.knowledge.suggestion_endpoints import router as kb_suggestions_router
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(kb_router)
     app.include_router(kb_suggestions_router)
     app.include_router(kb_audiences_router)
+    app.include_router(kb_attachments_router)
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}
     install_rollup(app, lambda session: {**child_names(session), **node_names})

@@ -37,6 +37,13 @@ class Taken(Conflict):
         self.holder_id = holder_id
 
 
+class PayloadTooLarge(DomainError):
+    """An upload larger than this node takes; the message names the field and the limit."""
+
+    status_code = 413
+    code = "too_large"
+
+
 class PermissionDenied(DomainError):
     status_code = 403
     code = "forbidden"

@@ -29,6 +29,9 @@ from node.knowledge.models import (
     KbAck,
     KbArticle,
     KbArticleVersion,
+    KbAttachment,
+    KbAttachmentPublication,
+    KbAudience,
     KbFolder,
     KbPublication,
     KbSearchTerm,
@@ -72,6 +75,7 @@ REPLICATED_MODELS = (
     SurveyFigures,
     SurveyAnswerFigures,
     KbPublication,
+    KbAttachmentPublication,
     QuestionnairePublication,
 )
 
@@ -100,6 +104,9 @@ __all__ = [
     "KbAck",
     "KbArticle",
     "KbArticleVersion",
+    "KbAttachment",
+    "KbAttachmentPublication",
+    "KbAudience",
     "KbFolder",
     "KbPublication",
     "KbSearchTerm",

@@ -35,7 +35,9 @@ import pyarrow as pa
 # articles and callback questionnaires HQ or a province publishes for the nodes below,
 # issue 22 §2); they flow down as well as up.
 # 10: kb_publications.audience (who an article from above is for, issue 22 §3).
-SCHEMA_VERSION = 10
+# 11: the new table kb_attachment_publications (the files of the articles HQ or a
+# province publishes, issue 22 §3); it flows down as well as up.
+SCHEMA_VERSION = 11
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -282,6 +284,14 @@ TABLES: dict[str, pa.Schema] = {
         _f("published_at", TS, True),
         _f("audience", S),  # version 10
     ),
+    "kb_attachment_publications": _table(  # version 11
+        _f("article_id", ID, True),
+        _f("name", S, True),
+        _f("content_type", S, True),
+        _f("size", I64, True),
+        _f("sha256", S, True),
+        _f("content", S, True),
+    ),
     "questionnaire_publications": _table(  # version 9
         _f("document", S, True),
     ),
@@ -297,6 +307,7 @@ DOWN_TABLES: tuple[str, ...] = (
     "dictionary_entries",
     "products",
     "kb_publications",
+    "kb_attachment_publications",
     "questionnaire_publications",
 )
 

@@ -261,6 +261,11 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("POST", "/articles/{article_id}/ack", 200, "read"),
             ("GET", "/articles/{article_id}/acks", 200, "write"),
             ("GET", "/search", 200, "read"),
+            # 附件: editors attach and detach, readers list and download
+            ("POST", "/articles/{article_id}/attachments", 201, "write"),
+            ("GET", "/articles/{article_id}/attachments", 200, "read"),
+            ("GET", "/attachments/{attachment_id}", 200, "read"),
+            ("DELETE", "/attachments/{attachment_id}", 204, "write"),
             # 群组: who an article is for, named by its editors
             ("GET", "/audiences", 200, "write"),
             ("POST", "/audiences", 201, "write"),

@@ -320,6 +320,7 @@ class Call:
     names_object: bool = False
     new_customers_only: bool = False  # creates a customer: always local, so no foreign
     ends_token: bool = False
+    multipart: bool = False  # the body is the files of a multipart form
 
 
 # README "History": the rows people edit by hand keep who changed which field.
@@ -480,6 +481,16 @@ def _kb_audience(node: Node) -> str:
     return node.post("kb/audiences", {"name": f"群组{next(_unique)}", "levels": ["city"]})
 
 
+def _kb_file(node: Node) -> str:
+    """A file attached by the setup admin to a fresh published article."""
+    article = _kb_article(node, "published")
+    files = {"file": ("说明.txt", b"abc", "text/plain")}
+    url = f"/api/v1/kb/articles/{article}/attachments"
+    resp = node.client.post(url, files=files, headers=node.root)
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["id"])
+
+
 def _audience_call(body: dict[str, Any] | None = None) -> Call:
     return Call(lambda n, k, i: (f"/api/v1/kb/audiences/{_kb_audience(n)}", body))
 
@@ -521,6 +532,20 @@ KB_REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/kb/articles/{article_id}/ack"): _kb("/ack", state="published"),
     ("GET", "/api/v1/kb/articles/{article_id}/acks"): _kb("/acks", state="published"),
     ("GET", "/api/v1/kb/search"): _plain("/api/v1/kb/search?q=%E5%AE%BD%E5%B8%A6"),
+    ("POST", "/api/v1/kb/articles/{article_id}/attachments"): Call(
+        lambda n, k, i: (
+            f"/api/v1/kb/articles/{_kb_article(n)}/attachments",
+            {"file": ("资费.txt", b"abc", "text/plain")},
+        ),
+        multipart=True,
+    ),
+    ("GET", "/api/v1/kb/articles/{article_id}/attachments"): _kb("/attachments", state="published"),
+    ("GET", "/api/v1/kb/attachments/{attachment_id}"): Call(
+        lambda n, k, i: (f"/api/v1/kb/attachments/{_kb_file(n)}", None)
+    ),
+    ("DELETE", "/api/v1/kb/attachments/{attachment_id}"): Call(
+        lambda n, k, i: (f"/api/v1/kb/attachments/{_kb_file(n)}", None)
+    ),
     ("GET", "/api/v1/kb/audiences"): _plain("/api/v1/kb/audiences"),
     ("POST", "/api/v1/kb/audiences"): Call(
         lambda n, k, i: (
@@ -739,7 +764,8 @@ def check_operation(node: Node, op: tuple[str, str], rule: Rule, tally: Tally) -
     call = REQUESTS[op]
     for kind, identity in itertools.product(kinds_for(call, node), IDENTITIES):
         url, body = call.build(node, kind, identity)
-        resp = node.client.request(method, url, json=body, headers=_headers(node, call, identity))
+        sent = {"files": body} if call.multipart else {"json": body}
+        resp = node.client.request(method, url, headers=_headers(node, call, identity), **sent)
         want = expected_status(rule, identity, kind)
         tally.checks += 1
         tally.by_kind[kind.value] += 1

@@ -36,7 +36,7 @@ from node.callcenter.importer import store_events
 from node.callcenter.kpis import Rules
 from node.callcenter.models import AgentState, StateSource
 from node.callcenter.queue_log import parse_line
-from node.knowledge.models import KbPublication
+from node.knowledge.models import KbAttachmentPublication, KbPublication
 from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
 from node.surveys.campaign_models import DialResult
@@ -197,6 +197,19 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
                 must_read=True,
                 number=1,
                 published_at=later,
+            )
+        )
+        # A file of that article: a kb_attachment_publications row ("abc", FIPS 180-2).
+        session.add(
+            KbAttachmentPublication(
+                id=uuid.uuid4(),
+                origin=session.info["node_code"],
+                article_id=uuid.uuid4(),
+                name="资费表.txt",
+                content_type="text/plain",
+                size=3,
+                sha256="ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                content="YWJj",
             )
         )
         # A questionnaire as a province publishes it: a questionnaire_publications row.

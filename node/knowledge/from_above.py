@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from node.db.types import utcnow
 from node.divisions import ancestors, division_name
+from node.knowledge.attachments_from_above import take_files
 from node.knowledge.audiences import take_published
 from node.knowledge.models import (
     KbArticle,
@@ -150,7 +151,7 @@ def _drop_empty_folders(session: Session, owners: tuple[str, ...]) -> None:
 
 def take_from_above(session: Session) -> int:
     """Make every publication of the nodes above that changed since into this node's
-    read-only articles; the number of publications taken."""
+    read-only articles and their files; the number of publications taken."""
     owners = ancestors(session.info["node_code"])
     if not owners:
         return 0
@@ -159,4 +160,4 @@ def take_from_above(session: Session) -> int:
         _make(session, publication)
     if pending:
         _drop_empty_folders(session, owners)
-    return len(pending)
+    return len(pending) + take_files(session, owners)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -25,7 +26,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from node.db.base import Base, Replicated, new_id
 from node.db.types import UTCDateTime, utcnow
 from node.db.value_rules import one_of, shaped, within
-from node.knowledge.published_shapes import is_folder_path, is_published_audience
+from node.knowledge.published_shapes import (
+    is_base64,
+    is_folder_path,
+    is_published_audience,
+    is_sha256_hex,
+)
 
 NAME_MAX = 100
 TITLE_MAX = 200
@@ -38,6 +44,11 @@ USERNAME_MAX = 80
 TERM_MAX = 200
 NODE_CODE_MAX = 6
 MAX_VERSION_NUMBER = 1_000_000
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_B64_MAX = 4 * -(-ATTACHMENT_MAX_BYTES // 3)  # base64 of the largest file
+ATTACHMENTS_MAX = 20  # per article
+FILE_NAME_MAX = 200
+CONTENT_TYPE_MAX = 100
 
 
 class Kind(StrEnum):
@@ -214,3 +225,42 @@ class KbAck(Base):
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))
     number: Mapped[int] = mapped_column(Integer)  # the published version acknowledged
     acked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KbAttachment(Base):
+    """A file attached to an article (附件): its own node's, or taken from a publication
+    of a node above (`source_version` the publication's origin_version)."""
+
+    __tablename__ = "kb_attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    article_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("kb_articles.id"), index=True)
+    name: Mapped[str] = mapped_column(String(FILE_NAME_MAX))
+    content_type: Mapped[str] = mapped_column(String(CONTENT_TYPE_MAX))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read to download
+    owner: Mapped[str] = mapped_column(String(NODE_CODE_MAX))
+    created_by: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source_version: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class KbAttachmentPublication(Replicated, Base):
+    """A file of a published article as its owner (HQ or a province) hands it down: one
+    row per attachment of an article its readers may see, a tombstone once they may see
+    it no more (removed, or the article archived). Its id is the attachment's; the
+    content travels as base64 text (Arrow batches carry text, and COPY takes it)."""
+
+    __tablename__ = "kb_attachment_publications"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    name: Mapped[str] = mapped_column(String(FILE_NAME_MAX))
+    content_type: Mapped[str] = mapped_column(String(CONTENT_TYPE_MAX))
+    size: Mapped[int] = mapped_column(Integer, info=within(1, ATTACHMENT_MAX_BYTES))
+    sha256: Mapped[str] = mapped_column(
+        String(64), info=shaped("64 lowercase hex digits", is_sha256_hex)
+    )
+    content: Mapped[str] = mapped_column(
+        String(ATTACHMENT_B64_MAX), info=shaped("base64 of the file", is_base64), deferred=True
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from node.db.types import utcnow
 from node.divisions import level_of
+from node.knowledge.attachment_publications import sync_attachment_publications
 from node.knowledge.audience_rules import rule_of
 from node.knowledge.models import (
     KbArticle,
@@ -77,6 +78,7 @@ def sync_publication(session: Session, article: KbArticle) -> None:
         if publication is not None and publication.deleted_at is None:
             publication.deleted_at = publication.updated_at = utcnow()
             session.flush()
+        sync_attachment_publications(session, article, visible=False)
         return
     values = _published_values(session, article)
     if publication is None:
@@ -88,6 +90,7 @@ def sync_publication(session: Session, article: KbArticle) -> None:
             setattr(publication, name, value)
         publication.deleted_at, publication.updated_at = None, utcnow()
     session.flush()
+    sync_attachment_publications(session, article, visible=True)
 
 
 def sync_folder_publications(session: Session, folder: KbFolder) -> None:

@@ -4,6 +4,8 @@ cannot read back: a bad one is a refused batch, not a failing step after every p
 
 from __future__ import annotations
 
+import binascii
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
@@ -54,5 +56,22 @@ def is_folder_path(text: str) -> bool:
     try:
         FOLDER_PATH.validate_json(text)
     except ValidationError:
+        return False
+    return True
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def is_sha256_hex(text: str) -> bool:
+    """Whether `text` is a SHA-256 digest as 64 lowercase hex digits."""
+    return _SHA256_HEX.fullmatch(text) is not None
+
+
+def is_base64(text: str) -> bool:
+    """Whether `text` is standard base64 (padded, no line breaks)."""
+    try:
+        binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
         return False
     return True

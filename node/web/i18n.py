@@ -1084,6 +1084,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kba.level_city": ("市公司", "City"),
     "kba.audience": ("适用群组", "Audience"),
     "kba.everybody": ("所有读者", "Everybody"),
+    # 附件 (pages_kb_attachments): the files of an article.
+    "kbx.files": ("附件", "Attachments"),
+    "kbx.none": ("没有附件", "No attachments"),
+    "kbx.file": ("上传附件", "Attach a file"),
+    "kbx.limit": (
+        "每个文件不超过 5 MB，每篇文章最多 20 个",
+        "At most 5 MB a file, 20 files an article",
+    ),
+    "kbx.attach": ("上传", "Upload"),
+    "kbx.detach": ("删除", "Remove"),
+    "kb.done_attached": ("附件已上传。", "File attached."),
+    "kb.done_detached": ("附件已删除。", "File removed."),
 }
 
 # Codes shown to people (ticket states, severities, channels): code -> (zh-CN, en)

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
 from node.knowledge import articles, review, versions
+from node.knowledge.attachments import attachments_of
 from node.knowledge.audiences import names_of
-from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, Status
+from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, KbAttachment, Status
 from node.knowledge.render import render_html
 from node.web.i18n import translator
 from node.web.kb_folder_tree import folder_tree, path_of
@@ -59,6 +60,12 @@ def _audience_name(session: Session, article: KbArticle) -> str | None:
     return names_of(session, [article.audience_id]).get(article.audience_id)
 
 
+def _file(attachment: KbAttachment) -> dict[str, object]:
+    size = attachment.size
+    shown = f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(1, round(size / 1024))} KB"
+    return {"id": attachment.id, "name": attachment.name, "size": shown}
+
+
 def article_page(
     request: Request,
     session: Session,
@@ -89,6 +96,10 @@ def article_page(
         "acked_at": str(time_cell(ack.acked_at)) if ack is not None else None,
         "may_ack": article.must_read and visible and ack is None,
         "visible": visible,
+        "files": [_file(f) for f in attachments_of(session, article.id)],
+        "may_attach": editor
+        and article.owner == session.info["node_code"]
+        and article.status in (Status.draft.value, Status.published.value),
         "audience": _audience_name(session, article),
         "editor": editor,
         "reviewer": viewer.can(Perm.kb_review),

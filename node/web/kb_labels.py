@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from node.knowledge.models import Kind, Status
 
-DONE = ("acked", "saved", "submitted", "approved", "sent_back", "archived")
+DONE = ("acked", "saved", "submitted", "approved", "sent_back", "archived", "attached",
+        "detached")  # fmt: skip
 
 
 def kb_labels(t: Callable[..., str]) -> dict[str, dict[str, str]]:

@@ -19,6 +19,7 @@ from node.web import (
     pages_dashboard,
     pages_kb_acks,
     pages_kb_articles,
+    pages_kb_attachments,
     pages_kb_audiences,
     pages_kb_browse,
     pages_kb_folders,
@@ -83,5 +84,6 @@ for pages in (
     pages_kb_history,
     pages_kb_acks,
     pages_kb_audiences,
+    pages_kb_attachments,
 ):
     router.include_router(pages.router)
