@@ -284,6 +284,11 @@ def test_articles_and_questionnaires_published_above_reach_the_nodes_below(topol
         assert audience.status_code == 201, audience.text
     script = _publish(hq, hq_reviewer, "话术", "携号转网挽留话术", "先致歉再说明。",
                       audience_id=audience.json()["id"])  # fmt: skip
+    with hq.api() as api:  # 附件: a file of the published article, 1 MiB
+        sheet = bytes(range(256)) * 4096
+        files = {"file": ("挽留话术.xlsx", sheet, "application/vnd.ms-excel")}
+        attached = api.post(f"{KB}/articles/{script['id']}/attachments", files=files)
+        assert attached.status_code == 201, attached.text
     _pull_down(topology)
     readers = {code: _agent(topology[code]) for code in ("430000", "430100")}
     for code, reader in readers.items():  # the agents of a city find it, a province's not
@@ -292,6 +297,9 @@ def test_articles_and_questionnaires_published_above_reach_the_nodes_below(topol
         assert [hit["title"] for hit in found] == expected, code
         opened = reader.get(f"{KB}/articles/{script['id']}")
         assert opened.status_code == (200 if code == "430100" else 404), code
+        got = reader.get(f"{KB}/attachments/{attached.json()['id']}")
+        assert got.status_code == (200 if code == "430100" else 404), code
+        assert code != "430100" or got.content == sheet  # the same bytes, two levels down
         reader.close()
     assert _found(topology["430200"], "挽留") == {script["id"]: "携号转网挽留话术"}  # admin
 
