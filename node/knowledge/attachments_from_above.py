@@ -10,26 +10,12 @@ import binascii
 import hashlib
 import logging
 
-from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from node.db.pending_publications import pending_publications
 from node.knowledge.models import KbArticle, KbAttachment, KbAttachmentPublication
 
 log = logging.getLogger(__name__)
-
-
-def _pending(session: Session, owners: tuple[str, ...]) -> list[KbAttachmentPublication]:
-    made = select(KbAttachment.id).where(
-        KbAttachment.id == KbAttachmentPublication.id,
-        KbAttachment.source_version == KbAttachmentPublication.origin_version,
-    )
-    held = select(KbAttachment.id).where(KbAttachment.id == KbAttachmentPublication.id)
-    stmt = select(KbAttachmentPublication).where(
-        KbAttachmentPublication.origin.in_(owners),
-        ~exists(made),
-        or_(KbAttachmentPublication.deleted_at.is_(None), exists(held)),
-    )
-    return list(session.execute(stmt.order_by(KbAttachmentPublication.seq)).scalars())
 
 
 def _content(publication: KbAttachmentPublication) -> bytes | None:
@@ -67,6 +53,9 @@ def _take(session: Session, publication: KbAttachmentPublication) -> bool:
 
 def take_files(session: Session, owners: tuple[str, ...]) -> int:
     """Take the file publications of `owners` that changed since; how many were taken."""
-    taken = sum(_take(session, publication) for publication in _pending(session, owners))
+    pending = pending_publications(
+        session, KbAttachmentPublication, KbAttachment, owners, withdrawals=True
+    )
+    taken = sum(_take(session, publication) for publication in pending)
     session.flush()
     return taken

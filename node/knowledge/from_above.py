@@ -8,9 +8,10 @@ from __future__ import annotations
 import uuid
 
 import orjson
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
+from node.db.pending_publications import pending_publications
 from node.db.types import utcnow
 from node.divisions import ancestors, division_name
 from node.knowledge.attachments_from_above import take_files
@@ -39,22 +40,6 @@ def _owner_name(owner: str) -> str:
     if owner == HQ_CODE:
         return "总部发布"
     return f"{division_name(owner) or owner}发布"
-
-
-def _pending(session: Session, owners: tuple[str, ...]) -> list[KbPublication]:
-    """Publications from above this node has not made into articles yet (in full)."""
-    made = select(KbArticle.id).where(
-        KbArticle.id == KbPublication.id,
-        KbArticle.source_version == KbPublication.origin_version,
-    )
-    held = select(KbArticle.id).where(KbArticle.id == KbPublication.id)
-    stmt = select(KbPublication).where(
-        KbPublication.origin.in_(owners),
-        ~exists(made),
-        # A withdrawal of an article never made here has nothing to withdraw.
-        or_(KbPublication.deleted_at.is_(None), exists(held)),
-    )
-    return list(session.execute(stmt.order_by(KbPublication.seq)).scalars())
 
 
 def _folder(session: Session, folder_id: uuid.UUID, name: str, parent: uuid.UUID | None,
@@ -155,7 +140,7 @@ def take_from_above(session: Session) -> int:
     owners = ancestors(session.info["node_code"])
     if not owners:
         return 0
-    pending = _pending(session, owners)
+    pending = pending_publications(session, KbPublication, KbArticle, owners, withdrawals=True)
     for publication in pending:
         _make(session, publication)
     if pending:

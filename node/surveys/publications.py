@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from node.db.pending_publications import pending_publications
 from node.db.types import utcnow
 from node.db.unit_of_work import Database
 from node.divisions import ancestors, level_of
@@ -52,19 +52,9 @@ def take_from_above(session: Session) -> int:
     owners = ancestors(session.info["node_code"])
     if not owners:
         return 0
-    made = select(Questionnaire.id).where(
-        Questionnaire.id == QuestionnairePublication.id,
-        Questionnaire.source_version == QuestionnairePublication.origin_version,
+    pending = pending_publications(
+        session, QuestionnairePublication, Questionnaire, owners, withdrawals=False
     )
-    pending = session.execute(
-        select(QuestionnairePublication)
-        .where(
-            QuestionnairePublication.origin.in_(owners),
-            QuestionnairePublication.deleted_at.is_(None),
-            ~exists(made),
-        )
-        .order_by(QuestionnairePublication.seq)
-    ).scalars()
     taken = 0
     for publication in list(pending):
         try:
