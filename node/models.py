@@ -25,6 +25,7 @@ from node.db.counters import Counter
 from node.dictionaries.models import DictionaryEntry
 from node.history.models import FieldChange
 from node.interactions.models import Interaction
+from node.knowledge.feedback_models import KbFeedback, KbViewCount
 from node.knowledge.models import (
     KbAck,
     KbArticle,
@@ -73,6 +74,8 @@ REPLICATED_MODELS = (
     SurveyAnswerFigures,
     KbPublication,
     QuestionnairePublication,
+    KbFeedback,
+    KbViewCount,
 )
 
 __all__ = [
@@ -100,10 +103,12 @@ __all__ = [
     "KbAck",
     "KbArticle",
     "KbArticleVersion",
+    "KbFeedback",
     "KbFolder",
     "KbPublication",
     "KbSearchTerm",
     "KbStep",
+    "KbViewCount",
     "LoginAttempt",
     "NotificationRead",
     "Product",

@@ -35,7 +35,9 @@ import pyarrow as pa
 # articles and callback questionnaires HQ or a province publishes for the nodes below,
 # issue 22 §2); they flow down as well as up.
 # 10: kb_publications.audience (who an article from above is for, issue 22 §3).
-SCHEMA_VERSION = 10
+# 11: the new tables kb_feedback and kb_view_counts (readers' 有帮助 / 没帮助 answers and
+# article reads per node and office day, rolled up to the article's owner, issue 22 §3).
+SCHEMA_VERSION = 11
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -284,6 +286,18 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "questionnaire_publications": _table(  # version 9
         _f("document", S, True),
+    ),
+    "kb_feedback": _table(  # version 10
+        _f("article_id", ID, True),
+        _f("user_id", ID, True),
+        _f("username", S, True),
+        _f("helpful", B, True),
+        _f("comment", S),
+    ),
+    "kb_view_counts": _table(  # version 10
+        _f("article_id", ID, True),
+        _f("day", D, True),
+        _f("views", I64, True),
     ),
 }
 

@@ -21,6 +21,7 @@ from node.web import (
     pages_kb_articles,
     pages_kb_audiences,
     pages_kb_browse,
+    pages_kb_feedback,
     pages_kb_folders,
     pages_kb_history,
     pages_kb_read,
@@ -83,5 +84,6 @@ for pages in (
     pages_kb_history,
     pages_kb_acks,
     pages_kb_audiences,
+    pages_kb_feedback,
 ):
     router.include_router(pages.router)
