@@ -32,6 +32,7 @@ from node.interactions.resource import InteractionResource
 from node.knowledge.attachment_endpoints import router as kb_attachments_router
 from node.knowledge.audience_endpoints import router as kb_audiences_router
 from node.knowledge.endpoints import router as kb_router
+from node.knowledge.feedback_endpoints import router as kb_feedback_router
 from node.knowledge.suggestion_endpoints import router as kb_suggestions_router
 from node.observability.endpoints import router as ops_router
 from node.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
@@ -140,6 +141,7 @@ def create_app(
     app.include_router(kb_suggestions_router)
     app.include_router(kb_audiences_router)
     app.include_router(kb_attachments_router)
+    app.include_router(kb_feedback_router)
     install_federation(app, settings, app.state.db)
     node_names = {settings.node.code: settings.node.name}
     install_rollup(app, lambda session: {**child_names(session), **node_names})

@@ -25,6 +25,7 @@ from node.db.counters import Counter
 from node.dictionaries.models import DictionaryEntry
 from node.history.models import FieldChange
 from node.interactions.models import Interaction
+from node.knowledge.feedback_models import KbFeedback, KbViewCount
 from node.knowledge.models import (
     KbAck,
     KbArticle,
@@ -77,6 +78,8 @@ REPLICATED_MODELS = (
     KbPublication,
     KbAttachmentPublication,
     QuestionnairePublication,
+    KbFeedback,
+    KbViewCount,
 )
 
 __all__ = [
@@ -107,10 +110,12 @@ __all__ = [
     "KbAttachment",
     "KbAttachmentPublication",
     "KbAudience",
+    "KbFeedback",
     "KbFolder",
     "KbPublication",
     "KbSearchTerm",
     "KbStep",
+    "KbViewCount",
     "LoginAttempt",
     "NotificationRead",
     "Product",

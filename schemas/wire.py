@@ -37,7 +37,9 @@ import pyarrow as pa
 # 10: kb_publications.audience (who an article from above is for, issue 22 §3).
 # 11: the new table kb_attachment_publications (the files of the articles HQ or a
 # province publishes, issue 22 §3); it flows down as well as up.
-SCHEMA_VERSION = 11
+# 12: the new tables kb_feedback and kb_view_counts (readers' 有帮助 / 没帮助 answers and
+# article reads per node and office day, rolled up to the article's owner, issue 22 §3).
+SCHEMA_VERSION = 12
 
 ID = pa.string()  # UUID as 32 lowercase hex digits, the node's SQLite storage form
 TS = pa.timestamp("us", tz="UTC")
@@ -294,6 +296,18 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "questionnaire_publications": _table(  # version 9
         _f("document", S, True),
+    ),
+    "kb_feedback": _table(  # version 12
+        _f("article_id", ID, True),
+        _f("user_id", ID, True),
+        _f("username", S, True),
+        _f("helpful", B, True),
+        _f("comment", S),
+    ),
+    "kb_view_counts": _table(  # version 12
+        _f("article_id", ID, True),
+        _f("day", D, True),
+        _f("views", I64, True),
     ),
 }
 

@@ -260,6 +260,10 @@ _SPECIAL: dict[tuple[str, str], Rule] = {
             ("GET", "/articles/{article_id}/diff", 200, "write"),
             ("POST", "/articles/{article_id}/ack", 200, "read"),
             ("GET", "/articles/{article_id}/acks", 200, "write"),
+            # Issue 22 §3: a reader answers 有帮助 / 没帮助 on what they may read (also an
+            # article from above: the answer is this node's row), editors read the figures.
+            ("POST", "/articles/{article_id}/feedback", 200, "read"),
+            ("GET", "/articles/{article_id}/feedback", 200, "write"),
             ("GET", "/search", 200, "read"),
             # 附件: editors attach and detach, readers list and download
             ("POST", "/articles/{article_id}/attachments", 201, "write"),

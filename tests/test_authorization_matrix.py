@@ -531,6 +531,10 @@ KB_REQUESTS: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/kb/articles/{article_id}/diff"): _kb("/diff?from=1&to=1"),
     ("POST", "/api/v1/kb/articles/{article_id}/ack"): _kb("/ack", state="published"),
     ("GET", "/api/v1/kb/articles/{article_id}/acks"): _kb("/acks", state="published"),
+    ("POST", "/api/v1/kb/articles/{article_id}/feedback"): _kb(
+        "/feedback", {"helpful": True, "comment": "有用"}, state="published"
+    ),
+    ("GET", "/api/v1/kb/articles/{article_id}/feedback"): _kb("/feedback", state="published"),
     ("GET", "/api/v1/kb/search"): _plain("/api/v1/kb/search?q=%E5%AE%BD%E5%B8%A6"),
     ("POST", "/api/v1/kb/articles/{article_id}/attachments"): Call(
         lambda n, k, i: (

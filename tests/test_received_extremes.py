@@ -36,6 +36,7 @@ from node.callcenter.importer import store_events
 from node.callcenter.kpis import Rules
 from node.callcenter.models import AgentState, StateSource
 from node.callcenter.queue_log import parse_line
+from node.knowledge.feedback import count_view, give_feedback
 from node.knowledge.models import KbAttachmentPublication, KbPublication
 from node.models import Base
 from node.settings import DatabaseSection, NodeSection, NodeSettings
@@ -185,9 +186,10 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
         fold_all(session)
         # An article as a province publishes it for its cities (a city publishes none,
         # so the row is made as the publishing service makes it): a kb_publications row.
+        kb_article = uuid.uuid4()
         session.add(
             KbPublication(
-                id=uuid.uuid4(),
+                id=kb_article,
                 origin=session.info["node_code"],
                 folders=f'[["{uuid.uuid4().hex}", "营业厅制度"]]',
                 kind="policy",
@@ -212,6 +214,10 @@ def _city_rows(client: TestClient, admin: dict, database) -> dict[str, pa.Table]
                 content="YWJj",
             )
         )
+        # A reader's answer on that article and their read of it: kb_feedback and
+        # kb_view_counts rows, as the article's endpoints write them.
+        give_feedback(session, kb_article, agent.id, agent.username, True, "有用")
+        count_view(session, kb_article, later)
         # A questionnaire as a province publishes it: a questionnaire_publications row.
         session.add(
             QuestionnairePublication(

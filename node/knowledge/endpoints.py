@@ -10,14 +10,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy import select
 
-from node.api.deps import SessionDep, require
+from node.api.deps import SessionDep, require, writes_on_read
 from node.api.openapi import errors
 from node.audit.service import record_by
 from node.auth.permissions import Perm
 from node.auth.viewer import Viewer
+from node.db.types import utcnow
 from node.errors import PermissionDenied
 from node.knowledge import acknowledgements, articles, folders, review, versions
 from node.knowledge.audiences import reach_of
+from node.knowledge.feedback import note_read
 from node.knowledge.models import (
     MAX_VERSION_NUMBER,
     KbAck,
@@ -243,12 +245,14 @@ def create_article(body: ArticleIn, viewer: Writer, session: SessionDep) -> dict
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetailOut)
+@writes_on_read  # a reader's read counts one view (node.knowledge.feedback)
 def get_article(article_id: uuid.UUID, viewer: Reader, session: SessionDep) -> dict[str, Any]:
     """The article with its Markdown and sanitised HTML: for readers the published
-    version (404 outside its dates); editors also get the draft and the approval steps."""
-    article = articles.readable_article(
-        session, article_id, _editor(viewer), reach_of(session, viewer)
-    )
+    version (404 outside its dates); editors also get the draft and the approval steps.
+    A reader's read counts one view of the article here, per office day."""
+    editor = _editor(viewer)
+    article = articles.readable_article(session, article_id, editor, reach_of(session, viewer))
+    note_read(session, article, editor, utcnow())
     return _detail(session, article, viewer)
 
 

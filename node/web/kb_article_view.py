@@ -21,6 +21,7 @@ from node.knowledge.audiences import names_of
 from node.knowledge.models import KbAck, KbArticle, KbArticleVersion, KbAttachment, Status
 from node.knowledge.render import render_html
 from node.web.i18n import translator
+from node.web.kb_feedback_panel import editor_panel, reader_part
 from node.web.kb_folder_tree import folder_tree, path_of
 from node.web.kb_labels import kb_labels
 from node.web.rendering import lang_of, render
@@ -110,5 +111,7 @@ def article_page(
         "v": values or {},
         "done": request.query_params.get("done", ""),
         "labels": kb_labels(translator(lang_of(request))),
+        "feedback": editor_panel(request, session, article) if editor else None,
+        "my_feedback": reader_part(session, viewer, article),
     }
     return render(request, "kb_article.html", viewer, context, status_code=status_code)

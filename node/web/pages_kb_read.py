@@ -11,11 +11,13 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from node.api.deps import SessionDep
+from node.api.deps import SessionDep, writes_on_read
 from node.audit.service import record_by
 from node.auth.permissions import Perm
+from node.db.types import utcnow
 from node.knowledge import acknowledgements, articles
 from node.knowledge.audiences import reach_of
+from node.knowledge.feedback import note_read
 from node.web.errors import WebRoute
 from node.web.kb_article_view import article_page
 from node.web.session import PostingViewer, WebViewer, need
@@ -24,13 +26,18 @@ router = APIRouter(prefix="/ui/kb/articles", include_in_schema=False, route_clas
 
 
 @router.get("/{article_id}")
+@writes_on_read  # a reader's read counts one view (node.knowledge.feedback)
 def read_article(
     request: Request, article_id: uuid.UUID, viewer: WebViewer, session: SessionDep
 ) -> Response:
-    """The article as the viewer may see it; a missing or hidden one is a 404 page."""
+    """The article as the viewer may see it; a missing or hidden one is a 404 page. A
+    reader's read counts one view, but not the page shown again after their own action
+    (已阅, an answer), which redirects here with `done`."""
     need(viewer, Perm.kb_read)
     editor, reach = viewer.can(Perm.kb_write), reach_of(session, viewer)
     article = articles.readable_article(session, article_id, editor, reach)
+    if not request.query_params.get("done"):
+        note_read(session, article, editor, utcnow())
     return article_page(request, session, viewer, article)
 
 

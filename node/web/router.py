@@ -22,6 +22,7 @@ from node.web import (
     pages_kb_attachments,
     pages_kb_audiences,
     pages_kb_browse,
+    pages_kb_feedback,
     pages_kb_folders,
     pages_kb_history,
     pages_kb_read,
@@ -85,5 +86,6 @@ for pages in (
     pages_kb_acks,
     pages_kb_audiences,
     pages_kb_attachments,
+    pages_kb_feedback,
 ):
     router.include_router(pages.router)
