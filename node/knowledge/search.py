@@ -132,16 +132,13 @@ class Walks:
             rows = self.session.execute(stmt, self.values(n=limit, **cursor, **which)).all()
             return [(at, vid) for at, vid in rows]
         wanted, found = min(limit * 2 + FIRST_CHUNK_EXTRA, MAX_CHUNK), []
-        # The other terms are checked with the postings, on the term table's indexes:
-        # only versions holding every term have their text read.
-        rest = replace(checks, others=0)
         while True:
             cursor = {"at": after[0], "vid": after[1]} if after else {}
-            stmt = stmts.postings(pinyin, after is not None, checks.others)
+            stmt = stmts.postings(pinyin, after is not None)
             rows = self.session.execute(stmt, self.values(n=wanted, **cursor, **which)).all()
             keys = list(dict.fromkeys((at, vid) for at, vid in rows))  # pinyin: twice
             ids = [vid for _, vid in keys]
-            passed = set(self.session.scalars(stmts.passing(rest), self.values(ids=ids, **which)))
+            passed = set(self.session.scalars(stmts.passing(checks), self.values(ids=ids, **which)))
             found += [key for key in keys if key[1] in passed]
             if len(found) >= limit or len(rows) < wanted:
                 return found[:limit]

@@ -143,24 +143,14 @@ def _checked(checks: Checks) -> list[ColumnElement[bool]]:
     return [*where, *readable(checks.drafts, checks.audience)]
 
 
-def _posting_holds(i: int) -> ColumnElement[bool]:
-    """The posting's version also holds the other term `o{i}` (its key's index only)."""
-    other = aliased(KbSearchTerm)
-    return exists().where(
-        other.version_id == KbSearchTerm.version_id, other.term == bindparam(f"o{i}")
-    )
-
-
 @cache
-def postings(pinyin: bool, after: bool, others: int = 0) -> Select:
+def postings(pinyin: bool, after: bool) -> Select:
     """The keys (rank_at, version_id) of the next `n` postings of `lead` (in the title
-    or not: `in_title`) whose versions hold the `others` other terms too, or of the
-    title terms starting with the prefix, newest first: the term table and its indexes
-    alone, read backwards, so the database stops at `n` and the versions' text is read
-    only for candidates that hold every term."""
+    or not: `in_title`), or of the title terms starting with the prefix, newest first:
+    one table and its index read backwards, so the database stops at `n`."""
     return (
         select(KbSearchTerm.rank_at, KbSearchTerm.version_id)
-        .where(*_postings_where(pinyin, after), *(_posting_holds(i) for i in range(others)))
+        .where(*_postings_where(pinyin, after))
         .order_by(*NEWEST_FIRST)
         .limit(ROWS)
     )
