@@ -71,6 +71,8 @@ def reached(reach: Reach) -> list[ColumnElement[bool]]:
     """The condition on KbArticle that keeps what `reach` may see."""
     if reach is None:
         return []
+    if not reach:  # no empty IN list: SQLite would run a subquery a row for it
+        return [KbArticle.audience_id.is_(None)]
     return [or_(KbArticle.audience_id.is_(None), KbArticle.audience_id.in_(sorted(reach)))]
 
 

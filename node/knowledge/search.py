@@ -84,16 +84,18 @@ class Walks:
 
     def values(self, **more: Any) -> dict[str, Any]:
         found: dict[str, Any] = {"like": _like(self.q.text), "day": today(), **more}
-        if self.audience:
+        if self.audience == stmts.SOME:
             found["audiences"] = sorted(self.reach or ())
         if self.q.pinyin:
             found |= {"plo": self.q.pinyin, "phi": self.q.pinyin + "{"}  # "{" follows "z"
         return found
 
     @property
-    def audience(self) -> bool:
-        """Whether the walks keep only the articles the reader's audiences allow."""
-        return not self.drafts and self.reach is not None
+    def audience(self) -> int:
+        """Which articles the walks keep for the reader's audiences (search_statements)."""
+        if self.drafts or self.reach is None:
+            return stmts.ANY_AUDIENCE
+        return stmts.SOME if self.reach else stmts.EVERYBODY
 
     def counts(self, titles_only: bool) -> dict[str, int]:
         """Each query term's postings (in titles only, if asked), counted up to a cap;

@@ -42,6 +42,9 @@ ROWS = bindparam("n", type_=Integer())
 NEWEST_FIRST = (KbSearchTerm.rank_at.desc(), KbSearchTerm.version_id.desc())
 
 
+ANY_AUDIENCE, EVERYBODY, SOME = 0, 1, 2
+
+
 @dataclass(frozen=True)
 class Checks:
     """What a candidate version must pass besides holding the walked term."""
@@ -51,7 +54,10 @@ class Checks:
     title_holds: bool | None  # the title must hold the text, must not, or either
     body_holds: bool  # the body must hold the text (a phrase's recheck)
     not_pinyin: bool  # the title's pinyin must not start with the prefix
-    audience: bool = False  # readers: only articles for everybody or for `audiences`
+    # Readers: NONE sees every article; EVERYBODY only those for everybody; SOME those
+    # too and those for one of `audiences` (an empty IN list would cost SQLite a
+    # subquery a row, so a reader in no audience gets the first form).
+    audience: int = 0
 
 
 def _like(column: Any) -> ColumnElement[bool]:
@@ -77,7 +83,7 @@ def _has_pinyin() -> ColumnElement[bool]:
     )
 
 
-def readable(drafts: bool, audience: bool = False) -> list[ColumnElement[bool]]:
+def readable(drafts: bool, audience: int = ANY_AUDIENCE) -> list[ColumnElement[bool]]:
     """The version the caller may find: for editors each article's newest unless
     archived; for readers the published one of what they may see on `day` (with
     `audience`, of articles for everybody or for one of `audiences`)."""
@@ -88,7 +94,9 @@ def readable(drafts: bool, audience: bool = False) -> list[ColumnElement[bool]]:
         ]
     day = bindparam("day", type_=Date())
     where = [KbArticleVersion.number == KbArticle.published_number, *visible_now(day)]
-    if audience:
+    if audience == EVERYBODY:
+        where.append(KbArticle.audience_id.is_(None))
+    elif audience == SOME:
         audiences: BindParameter[Any] = bindparam("audiences", expanding=True)
         where.append(or_(KbArticle.audience_id.is_(None), KbArticle.audience_id.in_(audiences)))
     return where
