@@ -42,14 +42,12 @@ def upgrade() -> None:
         batch.create_foreign_key(
             op.f("fk_kb_articles_audience_id_kb_audiences"), "kb_audiences", ["audience_id"], ["id"]
         )
-        batch.create_index("ix_kb_articles_audience_id", ["audience_id"])
     op.add_column("kb_publications", sa.Column("audience", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_column("kb_publications", "audience")
     with op.batch_alter_table("kb_articles") as batch:
-        batch.drop_index("ix_kb_articles_audience_id")
         batch.drop_constraint("fk_kb_articles_audience_id_kb_audiences", type_="foreignkey")
         batch.drop_column("audience_id")
     op.drop_table("kb_audiences")
