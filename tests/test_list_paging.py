@@ -36,7 +36,7 @@ from sqlalchemy import String, UniqueConstraint, select, update
 from node.app import RESOURCES
 from node.crud.resource import Resource
 from node.db.unit_of_work import Database
-from node.knowledge.models import KbArticle, KbArticleVersion, KbFolder
+from node.knowledge.models import KbArticle, KbArticleVersion, KbAudience, KbFolder
 from tests.conftest import PASSWORD
 
 LIMIT = 3
@@ -276,6 +276,7 @@ KB_LISTS: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "kb/folders": (KbFolder, ("name", "created_at"), "name"),
     "kb/articles": (KbArticle, ("created_at", "updated_at"), "-updated_at"),
     "kb/articles/{article_id}/versions": (KbArticleVersion, ("number", "created_at"), "-number"),
+    "kb/audiences": (KbAudience, ("name", "created_at"), "name"),
 }
 KB_CASES = [
     pytest.param(path, order, id=f"{path}:{order or 'default'}")
@@ -300,6 +301,12 @@ def _kb_rows(client: TestClient, admin: dict, path: str) -> tuple[str, list[str]
     if path == "kb/folders":
         ids = [
             post("kb/folders", {"name": f"目录{rank}-{n}"})["id"] for n, rank in enumerate(RANKS)
+        ]
+        return path, ids, {}
+    if path == "kb/audiences":
+        ids = [
+            post(path, {"name": f"群组{rank}-{n}", "levels": ["city"]})["id"]
+            for n, rank in enumerate(RANKS)
         ]
         return path, ids, {}
     folder = post("kb/folders", {"name": "制度"})["id"]
